@@ -1,0 +1,40 @@
+# VSL Studio: `make run` and `make test` do all set-up on a fresh Debian/Ubuntu machine.
+SHELL := /bin/bash
+CACHE ?= $(HOME)/.cache/vsl-studio
+# Build outputs live outside the clone so fresh clones (and CI) reuse them.
+export CARGO_TARGET_DIR ?= $(CACHE)/target
+export VSL_TEST_DATA ?= $(CACHE)/test-data
+export PATH := $(HOME)/.cargo/bin:$(PATH)
+
+.PHONY: setup run app test test-rust test-ui test-app lint demo clean-cache
+
+setup:
+	@scripts/setup.sh
+
+app: setup
+	npm run build --silent
+	cargo build -p vsl-studio
+
+run: app
+	$(CARGO_TARGET_DIR)/debug/vsl-studio
+
+lint: setup
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets -- -D warnings
+
+test-rust: setup
+	cargo test --workspace --no-fail-fast
+
+test-ui: setup
+	npm test --silent
+
+test-app: app
+	scripts/smoke-app.sh
+
+test: lint test-rust test-ui test-app
+
+demo: setup
+	@scripts/demo.sh
+
+clean-cache:
+	rm -rf $(CACHE)/test-data $(CACHE)/wheels

@@ -1,0 +1,243 @@
+//! Decoding any audio or video file to what Whisper eats: 16 kHz mono `f32` PCM.
+//!
+//! The default audio stream is decoded and resampled packet by packet, so memory is
+//! bounded by the output PCM, never by the input file.
+
+use std::path::{Path, PathBuf};
+use std::sync::Once;
+
+use ffmpeg::format::sample::{Sample, Type as SampleType};
+use ffmpeg::software::resampling;
+use ffmpeg::util::channel_layout::ChannelLayout;
+use ffmpeg::util::frame;
+use ffmpeg_next as ffmpeg;
+
+/// Whisper's sample rate.
+pub const SAMPLE_RATE: u32 = 16_000;
+
+/// Decoded audio ready for transcription.
+#[derive(Debug, Clone)]
+pub struct Pcm {
+    pub samples: Vec<f32>,
+    /// The container's own idea of the duration, when it has one.
+    pub container_duration: Option<f64>,
+}
+
+impl Pcm {
+    /// Duration of the decoded audio in seconds.
+    pub fn duration(&self) -> f64 {
+        self.samples.len() as f64 / f64::from(SAMPLE_RATE)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum MediaError {
+    #[error("{}: file not found", path.display())]
+    NotFound { path: PathBuf },
+    #[error("{}: not a media file FFmpeg can read ({reason})", path.display())]
+    Unreadable { path: PathBuf, reason: String },
+    #[error("{}: has no audio track", path.display())]
+    NoAudio { path: PathBuf },
+    #[error("{}: audio codec '{codec}' is not supported", path.display())]
+    UnsupportedCodec { path: PathBuf, codec: String },
+    #[error("{}: audio data is corrupt ({reason})", path.display())]
+    Corrupt { path: PathBuf, reason: String },
+    #[error("{}: the audio track is empty", path.display())]
+    Empty { path: PathBuf },
+    #[error("cancelled")]
+    Cancelled,
+}
+
+impl MediaError {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            MediaError::NotFound { .. } => "not_found",
+            MediaError::Unreadable { .. } => "unsupported_media",
+            MediaError::NoAudio { .. } => "no_audio",
+            MediaError::UnsupportedCodec { .. } => "unsupported_codec",
+            MediaError::Corrupt { .. } => "corrupt_media",
+            MediaError::Empty { .. } => "empty_media",
+            MediaError::Cancelled => "cancelled",
+        }
+    }
+}
+
+/// File extensions the importer accepts.
+pub const SUPPORTED_EXTENSIONS: &[&str] = &[
+    "mp4", "mov", "mkv", "webm", "mp3", "m4a", "aac", "wav", "flac", "ogg", "opus",
+];
+
+pub(crate) fn init_ffmpeg() {
+    static INIT: Once = Once::new();
+    INIT.call_once(|| {
+        // Initialisation only registers codecs; it cannot fail on supported FFmpeg versions.
+        let _ = ffmpeg::init();
+        ffmpeg::util::log::set_level(ffmpeg::util::log::Level::Fatal);
+    });
+}
+
+/// Decodes the default audio stream of `path` to 16 kHz mono. `cancel` is polled per packet.
+pub fn decode(path: &Path, cancel: &dyn Fn() -> bool) -> Result<Pcm, MediaError> {
+    init_ffmpeg();
+    if !path.is_file() {
+        return Err(MediaError::NotFound {
+            path: path.to_path_buf(),
+        });
+    }
+    let unreadable = |error: ffmpeg::Error| MediaError::Unreadable {
+        path: path.to_path_buf(),
+        reason: error.to_string(),
+    };
+    let mut input = ffmpeg::format::input(&path).map_err(unreadable)?;
+    let stream = input
+        .streams()
+        .best(ffmpeg::media::Type::Audio)
+        .ok_or_else(|| MediaError::NoAudio {
+            path: path.to_path_buf(),
+        })?;
+    let stream_index = stream.index();
+    let parameters = stream.parameters();
+    let codec_id = parameters.id();
+    let context =
+        ffmpeg::codec::context::Context::from_parameters(parameters).map_err(unreadable)?;
+    let mut decoder = context
+        .decoder()
+        .audio()
+        .map_err(|_| MediaError::UnsupportedCodec {
+            path: path.to_path_buf(),
+            codec: format!("{codec_id:?}").to_lowercase(),
+        })?;
+    let container_duration = (input.duration() > 0)
+        .then(|| input.duration() as f64 / f64::from(ffmpeg::ffi::AV_TIME_BASE));
+
+    let mut sink = Sink::new(path);
+    let mut bad_packets = 0usize;
+    let mut good_packets = 0usize;
+    for (packet_stream, packet) in input.packets() {
+        if packet_stream.index() != stream_index {
+            continue;
+        }
+        if cancel() {
+            return Err(MediaError::Cancelled);
+        }
+        // A damaged packet is skipped, as players do; only a file that is mostly damage fails.
+        if decoder.send_packet(&packet).is_err() {
+            bad_packets += 1;
+            continue;
+        }
+        good_packets += 1;
+        sink.drain(&mut decoder)?;
+    }
+    let _ = decoder.send_eof();
+    sink.drain(&mut decoder)?;
+    sink.flush()?;
+
+    if sink.samples.is_empty() {
+        return Err(if bad_packets > 0 {
+            MediaError::Corrupt {
+                path: path.to_path_buf(),
+                reason: format!("{bad_packets} packets could not be decoded"),
+            }
+        } else {
+            MediaError::Empty {
+                path: path.to_path_buf(),
+            }
+        });
+    }
+    if bad_packets > good_packets {
+        return Err(MediaError::Corrupt {
+            path: path.to_path_buf(),
+            reason: format!(
+                "{bad_packets} of {} packets could not be decoded",
+                bad_packets + good_packets
+            ),
+        });
+    }
+    Ok(Pcm {
+        samples: sink.samples,
+        container_duration,
+    })
+}
+
+struct Sink<'p> {
+    path: &'p Path,
+    resampler: Option<(resampling::Context, (Sample, ChannelLayout, u32))>,
+    samples: Vec<f32>,
+}
+
+impl<'p> Sink<'p> {
+    fn new(path: &'p Path) -> Self {
+        Self {
+            path,
+            resampler: None,
+            samples: Vec::new(),
+        }
+    }
+
+    fn corrupt(&self, error: ffmpeg::Error) -> MediaError {
+        MediaError::Corrupt {
+            path: self.path.to_path_buf(),
+            reason: error.to_string(),
+        }
+    }
+
+    fn drain(&mut self, decoder: &mut ffmpeg::decoder::Audio) -> Result<(), MediaError> {
+        let mut decoded = frame::Audio::empty();
+        while decoder.receive_frame(&mut decoded).is_ok() {
+            // WAV frames may carry no layout on FFmpeg 5.1: derive it from the channel count.
+            if decoded.channel_layout().is_empty() {
+                decoded.set_channel_layout(ChannelLayout::default(i32::from(decoded.channels())));
+            }
+            let key = (decoded.format(), decoded.channel_layout(), decoded.rate());
+            if self.resampler.as_ref().map(|(_, current)| *current) != Some(key) {
+                self.flush()?;
+                let context = resampling::Context::get(
+                    key.0,
+                    key.1,
+                    key.2,
+                    Sample::F32(SampleType::Packed),
+                    ChannelLayout::MONO,
+                    SAMPLE_RATE,
+                )
+                .map_err(|error| self.corrupt(error))?;
+                self.resampler = Some((context, key));
+            }
+            let mut out = frame::Audio::empty();
+            if let Some((context, _)) = self.resampler.as_mut() {
+                context
+                    .run(&decoded, &mut out)
+                    .map_err(|error| MediaError::Corrupt {
+                        path: self.path.to_path_buf(),
+                        reason: error.to_string(),
+                    })?;
+            }
+            self.push(&out);
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<(), MediaError> {
+        if let Some((mut context, _)) = self.resampler.take() {
+            loop {
+                let mut out =
+                    frame::Audio::new(Sample::F32(SampleType::Packed), 4096, ChannelLayout::MONO);
+                let remaining = context
+                    .flush(&mut out)
+                    .map_err(|error| self.corrupt(error))?;
+                self.push(&out);
+                if remaining.is_none() || out.samples() == 0 {
+                    break;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn push(&mut self, out: &frame::Audio) {
+        let count = out.samples();
+        if count > 0 {
+            self.samples
+                .extend_from_slice(&out.plane::<f32>(0)[..count]);
+        }
+    }
+}

@@ -1,0 +1,401 @@
+//! The Whisper engine: a model loaded once and reused by every job.
+//!
+//! [`Engine::load`] reads a ggml file into whisper.cpp; [`Engine::transcribe`] runs one
+//! job on 16 kHz mono PCM and returns a [`Transcript`] with segment and word timings.
+//! Cancellation goes through whisper.cpp's abort callback, polled between compute steps.
+
+use std::ffi::c_void;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use serde::{Deserialize, Serialize};
+use whisper_rs::{
+    DtwMode, DtwModelPreset, DtwParameters, FullParams, SamplingStrategy, WhisperContext,
+    WhisperContextParameters,
+};
+
+use crate::media::SAMPLE_RATE;
+use crate::models::ggml::{self, HParams};
+
+/// A word with its time span (seconds) and the model's confidence.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Word {
+    pub text: String,
+    pub start: f64,
+    pub end: f64,
+    pub probability: f32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Segment {
+    pub start: f64,
+    pub end: f64,
+    pub text: String,
+    pub words: Vec<Word>,
+}
+
+/// The transcription of one media file (format documented in `docs/formats.md`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Transcript {
+    pub language: String,
+    pub duration: f64,
+    pub model: String,
+    pub segments: Vec<Segment>,
+}
+
+impl Transcript {
+    /// All words in order.
+    pub fn words(&self) -> impl Iterator<Item = &Word> {
+        self.segments
+            .iter()
+            .flat_map(|segment| segment.words.iter())
+    }
+
+    /// The segment texts joined by spaces.
+    pub fn text(&self) -> String {
+        self.segments
+            .iter()
+            .map(|segment| segment.text.trim())
+            .filter(|text| !text.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TranscribeError {
+    #[error(transparent)]
+    Model(#[from] crate::models::ModelError),
+    #[error("whisper.cpp could not load {}: {reason}", path.display())]
+    Load { path: PathBuf, reason: String },
+    #[error("transcription failed: {0}")]
+    Whisper(String),
+    #[error("language '{0}' is not one Whisper knows")]
+    Language(String),
+    #[error("the model {model} is English-only and cannot transcribe '{language}'")]
+    EnglishOnly { model: String, language: String },
+    #[error("cancelled")]
+    Cancelled,
+}
+
+impl TranscribeError {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            TranscribeError::Model(error) => error.kind(),
+            TranscribeError::Load { .. } => "model_load",
+            TranscribeError::Whisper(_) => "transcription",
+            TranscribeError::Language(_) | TranscribeError::EnglishOnly { .. } => "language",
+            TranscribeError::Cancelled => "cancelled",
+        }
+    }
+}
+
+/// Per-job settings.
+#[derive(Debug, Clone)]
+pub struct TranscribeOptions {
+    /// `None` or `"auto"` detects the language; otherwise an ISO code such as `en` or `pt`.
+    pub language: Option<String>,
+    /// Custom vocabulary (brand names, glossary terms) to bias the decoder.
+    pub prompt: Option<String>,
+    pub threads: usize,
+}
+
+impl Default for TranscribeOptions {
+    fn default() -> Self {
+        Self {
+            language: None,
+            prompt: None,
+            threads: default_threads(),
+        }
+    }
+}
+
+/// Threads for whisper.cpp: all physical cores, at most 8 (more stops paying off on CPU).
+pub fn default_threads() -> usize {
+    std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 8)
+}
+
+/// A loaded model. Create it once and share it (`&Engine` is `Sync`); each call to
+/// [`Engine::transcribe`] gets its own whisper.cpp state.
+pub struct Engine {
+    context: WhisperContext,
+    path: PathBuf,
+    name: String,
+    hparams: HParams,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+fn install_log_hooks() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    // Routes whisper.cpp's stderr chatter into the (silent by default) `log` facade.
+    ONCE.call_once(whisper_rs::install_logging_hooks);
+}
+
+impl Engine {
+    /// Loads a ggml model after validating it, so a truncated or foreign file fails with
+    /// a message naming it instead of a crash inside whisper.cpp.
+    pub fn load(path: &Path) -> Result<Engine, TranscribeError> {
+        install_log_hooks();
+        let info = ggml::validate(path)?;
+        let mut parameters = WhisperContextParameters::default();
+        if let Some(preset) = dtw_preset(&info.hparams) {
+            parameters.dtw_parameters(DtwParameters {
+                mode: DtwMode::ModelPreset {
+                    model_preset: preset,
+                },
+                ..DtwParameters::default()
+            });
+        }
+        let context = WhisperContext::new_with_params(path, parameters).map_err(|error| {
+            TranscribeError::Load {
+                path: path.to_path_buf(),
+                reason: error.to_string(),
+            }
+        })?;
+        let name = path
+            .file_name()
+            .and_then(|name| name.to_str())
+            .map(|name| {
+                let name = name.strip_suffix(".bin").unwrap_or(name);
+                name.strip_prefix("ggml-").unwrap_or(name).to_owned()
+            })
+            .unwrap_or_default();
+        Ok(Engine {
+            context,
+            path: path.to_path_buf(),
+            name,
+            hparams: info.hparams,
+        })
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn multilingual(&self) -> bool {
+        self.hparams.multilingual()
+    }
+
+    /// Transcribes `pcm` (16 kHz mono). `progress` receives whole percents; setting
+    /// `cancel` stops the job within one compute step and returns `Cancelled`.
+    pub fn transcribe(
+        &self,
+        pcm: &[f32],
+        options: &TranscribeOptions,
+        progress: &mut dyn FnMut(u8),
+        cancel: &AtomicBool,
+    ) -> Result<Transcript, TranscribeError> {
+        let language = match options.language.as_deref().map(str::trim) {
+            None | Some("") | Some("auto") => None,
+            Some(code) => {
+                let code = code.to_lowercase();
+                if whisper_rs::get_lang_id(&code).is_none() {
+                    return Err(TranscribeError::Language(code));
+                }
+                if !self.multilingual() && code != "en" {
+                    return Err(TranscribeError::EnglishOnly {
+                        model: self.name.clone(),
+                        language: code,
+                    });
+                }
+                Some(code)
+            }
+        };
+        // English-only models cannot detect; they always speak English.
+        let language_param = match (&language, self.multilingual()) {
+            (Some(code), _) => code.clone(),
+            (None, true) => "auto".to_owned(),
+            (None, false) => "en".to_owned(),
+        };
+
+        let mut params = FullParams::new(SamplingStrategy::Greedy { best_of: 1 });
+        params.set_n_threads(i32::try_from(options.threads.max(1)).unwrap_or(1));
+        params.set_language(Some(&language_param));
+        params.set_token_timestamps(true);
+        params.set_print_progress(false);
+        params.set_print_realtime(false);
+        params.set_print_special(false);
+        params.set_print_timestamps(false);
+        params.set_suppress_blank(true);
+        if let Some(prompt) = options.prompt.as_deref().filter(|p| !p.trim().is_empty()) {
+            params.set_initial_prompt(prompt);
+        }
+
+        // The callback reads the flag through a raw pointer; `cancel` outlives `full()`.
+        unsafe extern "C" fn should_abort(user_data: *mut c_void) -> bool {
+            // SAFETY: user_data is the `&AtomicBool` passed below, alive for the whole call.
+            let flag = unsafe { &*(user_data as *const AtomicBool) };
+            flag.load(Ordering::Relaxed)
+        }
+        // SAFETY: the pointer is only dereferenced by `should_abort` during `state.full`.
+        unsafe {
+            params.set_abort_callback(Some(should_abort));
+            params.set_abort_callback_user_data(cancel as *const AtomicBool as *mut c_void);
+        }
+        let (sender, receiver) = std::sync::mpsc::channel::<i32>();
+        params.set_progress_callback_safe(move |percent: i32| {
+            let _ = sender.send(percent);
+        });
+
+        let mut state = self
+            .context
+            .create_state()
+            .map_err(|error| TranscribeError::Whisper(error.to_string()))?;
+        if cancel.load(Ordering::Relaxed) {
+            return Err(TranscribeError::Cancelled);
+        }
+        // whisper.cpp calls progress from this thread; relay it after each step.
+        let result = std::thread::scope(|scope| {
+            let worker = scope.spawn(|| state.full(params, pcm).map(|_| state));
+            while !worker.is_finished() {
+                if let Ok(percent) = receiver.recv_timeout(std::time::Duration::from_millis(100)) {
+                    progress(percent.clamp(0, 100) as u8);
+                }
+            }
+            worker.join()
+        });
+        let state = match result {
+            Ok(Ok(state)) => state,
+            Ok(Err(_)) if cancel.load(Ordering::Relaxed) => return Err(TranscribeError::Cancelled),
+            Ok(Err(error)) => return Err(TranscribeError::Whisper(error.to_string())),
+            Err(_) => return Err(TranscribeError::Whisper("whisper.cpp panicked".to_owned())),
+        };
+        if cancel.load(Ordering::Relaxed) {
+            return Err(TranscribeError::Cancelled);
+        }
+        progress(100);
+
+        let detected = match language {
+            Some(code) => code,
+            None if self.multilingual() => {
+                whisper_rs::get_lang_str(state.full_lang_id_from_state())
+                    .unwrap_or("en")
+                    .to_owned()
+            }
+            None => "en".to_owned(),
+        };
+        let duration = pcm.len() as f64 / f64::from(SAMPLE_RATE);
+        let segments = self.collect_segments(&state, duration);
+        Ok(Transcript {
+            language: detected,
+            duration,
+            model: self.name.clone(),
+            segments,
+        })
+    }
+
+    fn collect_segments(&self, state: &whisper_rs::WhisperState, duration: f64) -> Vec<Segment> {
+        let eot = self.context.token_eot();
+        let clamp = |centiseconds: i64| (centiseconds as f64 / 100.0).clamp(0.0, duration);
+        let mut segments = Vec::new();
+        for segment in state.as_iter() {
+            let mut words: Vec<WordBuilder> = Vec::new();
+            for index in 0..segment.n_tokens() {
+                let Some(token) = segment.get_token(index) else {
+                    continue;
+                };
+                if token.token_id() >= eot {
+                    continue;
+                }
+                let data = token.token_data();
+                let bytes = token.to_bytes().unwrap_or_default();
+                let starts_word = bytes.first() == Some(&b' ') || words.is_empty();
+                let is_punctuation = !bytes.is_empty()
+                    && bytes.iter().all(|b| b.is_ascii_punctuation())
+                    && !words.is_empty();
+                if starts_word && !is_punctuation {
+                    words.push(WordBuilder::default());
+                }
+                if let Some(word) = words.last_mut() {
+                    word.push(bytes, clamp(data.t0), clamp(data.t1), data.p);
+                }
+            }
+            let words: Vec<Word> = words.into_iter().filter_map(WordBuilder::finish).collect();
+            let text = segment
+                .to_str_lossy()
+                .map(|text| text.trim().to_owned())
+                .unwrap_or_default();
+            if text.is_empty() && words.is_empty() {
+                continue;
+            }
+            segments.push(Segment {
+                start: clamp(segment.start_timestamp()),
+                end: clamp(segment.end_timestamp()),
+                text,
+                words,
+            });
+        }
+        segments
+    }
+}
+
+#[derive(Default)]
+struct WordBuilder {
+    bytes: Vec<u8>,
+    start: Option<f64>,
+    end: f64,
+    probabilities: Vec<f32>,
+}
+
+impl WordBuilder {
+    fn push(&mut self, bytes: &[u8], start: f64, end: f64, probability: f32) {
+        self.bytes.extend_from_slice(bytes);
+        self.start.get_or_insert(start);
+        self.end = self.end.max(end);
+        self.probabilities.push(probability);
+    }
+
+    fn finish(self) -> Option<Word> {
+        // Tokens can split a multi-byte character, so decode the whole word at once.
+        let text = String::from_utf8_lossy(&self.bytes).trim().to_owned();
+        if text.is_empty() {
+            return None;
+        }
+        let start = self.start.unwrap_or(self.end);
+        let probability = self
+            .probabilities
+            .iter()
+            .copied()
+            .fold(f32::INFINITY, f32::min);
+        Some(Word {
+            text,
+            start,
+            end: self.end.max(start),
+            probability: if probability.is_finite() {
+                probability
+            } else {
+                0.0
+            },
+        })
+    }
+}
+
+/// whisper.cpp's alignment-head presets, matched on the model's dimensions.
+fn dtw_preset(hparams: &HParams) -> Option<DtwModelPreset> {
+    let english = !hparams.multilingual();
+    Some(match (hparams.size_name(), english) {
+        ("tiny", true) => DtwModelPreset::TinyEn,
+        ("tiny", false) => DtwModelPreset::Tiny,
+        ("base", true) => DtwModelPreset::BaseEn,
+        ("base", false) => DtwModelPreset::Base,
+        ("small", true) => DtwModelPreset::SmallEn,
+        ("small", false) => DtwModelPreset::Small,
+        ("medium", true) => DtwModelPreset::MediumEn,
+        ("medium", false) => DtwModelPreset::Medium,
+        ("large-v3-turbo", _) => DtwModelPreset::LargeV3Turbo,
+        _ => return None,
+    })
+}
