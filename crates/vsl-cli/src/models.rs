@@ -74,8 +74,8 @@ pub fn run(command: ModelsCommand) -> anyhow::Result<ExitCode> {
             }
             println!("models in {}", store.dir().display());
             println!(
-                "{:<22} {:<10} {:>11} {:<6} {:<12} {}",
-                "NAME", "STATUS", "SIZE", "QUANT", "LANGUAGES", ""
+                "{:<22} {:<10} {:>11} {:<6} LANGUAGES",
+                "NAME", "STATUS", "SIZE", "QUANT"
             );
             for entry in entries {
                 println!(

@@ -352,7 +352,7 @@ fn encode(values: &[f32], kind: TensorType, row: usize) -> Vec<u8> {
             .flat_map(|v| f16::from_f32(*v).to_le_bytes())
             .collect(),
         TensorType::Q8_0 => {
-            debug_assert!(row % 32 == 0);
+            debug_assert!(row.is_multiple_of(32));
             let mut out = Vec::with_capacity(values.len() / 32 * 34);
             for block in values.chunks_exact(32) {
                 let max = block.iter().fold(0f32, |max, v| max.max(v.abs()));
@@ -443,7 +443,7 @@ pub fn convert(
             Role::Float => TensorType::F32,
         };
         let row = *out_shape.last().unwrap_or(&1);
-        let kind = if kind == TensorType::Q8_0 && row % 32 != 0 {
+        let kind = if kind == TensorType::Q8_0 && !row.is_multiple_of(32) {
             TensorType::F16
         } else {
             kind
@@ -512,7 +512,7 @@ impl PlanItem {
             Part::Column => Ok((vec![values.len(), 1], values)),
             Part::Slice { index, parts } => {
                 let rows = shape[0];
-                if rows % parts != 0 {
+                if !rows.is_multiple_of(parts) {
                     return Err(ModelError::ct2(
                         path,
                         format!(

@@ -72,7 +72,9 @@ impl TensorType {
     /// Bytes taken by `elements` values, or `None` when they do not fill whole blocks.
     pub fn data_size(self, elements: u64) -> Option<u64> {
         let (per_block, bytes) = self.block();
-        (elements % per_block == 0).then(|| elements / per_block * bytes)
+        elements
+            .is_multiple_of(per_block)
+            .then(|| elements / per_block * bytes)
     }
 }
 
