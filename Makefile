@@ -6,23 +6,26 @@ export CARGO_TARGET_DIR ?= $(CACHE)/target
 export VSL_TEST_DATA ?= $(CACHE)/test-data
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: setup run app test test-rust test-ui test-app lint demo clean-cache
+.PHONY: setup ui run app test test-rust test-ui test-app lint demo clean-cache
 
 setup:
 	@scripts/setup.sh
 
-app: setup
+# The app crate embeds ui-dist/, so every cargo build of the workspace needs it first.
+ui: setup
 	npm run build --silent
+
+app: ui
 	cargo build -p vsl-studio
 
 run: app
 	$(CARGO_TARGET_DIR)/debug/vsl-studio
 
-lint: setup
+lint: ui
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
 
-test-rust: setup
+test-rust: ui
 	cargo test --workspace --no-fail-fast
 
 test-ui: setup

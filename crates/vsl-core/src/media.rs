@@ -44,6 +44,12 @@ pub enum MediaError {
     Corrupt { path: PathBuf, reason: String },
     #[error("{}: the audio track is empty", path.display())]
     Empty { path: PathBuf },
+    #[error("{}: the file is incomplete (audio stops at {decoded:.1} s of {expected:.1} s); is it still being copied?", path.display())]
+    Truncated {
+        path: PathBuf,
+        decoded: f64,
+        expected: f64,
+    },
     #[error("cancelled")]
     Cancelled,
 }
@@ -57,6 +63,7 @@ impl MediaError {
             MediaError::UnsupportedCodec { .. } => "unsupported_codec",
             MediaError::Corrupt { .. } => "corrupt_media",
             MediaError::Empty { .. } => "empty_media",
+            MediaError::Truncated { .. } => "truncated_media",
             MediaError::Cancelled => "cancelled",
         }
     }
@@ -153,10 +160,22 @@ pub fn decode(path: &Path, cancel: &dyn Fn() -> bool) -> Result<Pcm, MediaError>
             ),
         });
     }
-    Ok(Pcm {
+    let pcm = Pcm {
         samples: sink.samples,
         container_duration,
-    })
+    };
+    // Containers record their length up front; far less audio than that means the file
+    // was cut off (an interrupted download, a copy still in progress).
+    if let Some(expected) = pcm.container_duration {
+        if pcm.duration() + 1.0 < expected * 0.9 {
+            return Err(MediaError::Truncated {
+                path: path.to_path_buf(),
+                decoded: pcm.duration(),
+                expected,
+            });
+        }
+    }
+    Ok(pcm)
 }
 
 struct Sink<'p> {

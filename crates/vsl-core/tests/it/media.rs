@@ -35,3 +35,98 @@ fn bad_media_errors_name_the_file() {
     let cancelled = media::decode(&jfk_wav(), &|| true).expect_err("cancelled");
     assert!(matches!(cancelled, MediaError::Cancelled));
 }
+
+use crate::common::{generated, run_tool};
+
+fn convert(name: &str, args: &[&str]) -> std::path::PathBuf {
+    generated(name, |out| {
+        let mut all = vec!["-v", "error", "-y", "-i"];
+        let source = jfk_wav();
+        all.push(source.to_str().expect("path"));
+        all.extend_from_slice(args);
+        all.push(out.to_str().expect("path"));
+        run_tool("ffmpeg", &all, None);
+    })
+}
+
+#[test]
+fn every_container_decodes_to_the_same_length() {
+    let reference = media::decode(&jfk_wav(), &|| false).expect("wav").samples.len() as i64;
+    let variants = [
+        ("jfk_v1.mp3", vec!["-c:a", "libmp3lame", "-b:a", "128k"]),
+        ("jfk_v1.m4a", vec!["-c:a", "aac", "-b:a", "128k"]),
+        ("jfk_v1.flac", vec!["-c:a", "flac"]),
+        ("jfk_v1.ogg", vec!["-c:a", "libvorbis"]),
+        ("jfk_v1.opus", vec!["-c:a", "libopus"]),
+        ("jfk_v1.webm", vec!["-c:a", "libopus"]),
+        ("jfk_v1.mkv", vec!["-c:a", "aac"]),
+        ("jfk_v1.mov", vec!["-c:a", "aac"]),
+        ("jfk_v1.mp4", vec!["-c:a", "aac"]),
+        ("jfk_44k_stereo_v1.wav", vec!["-ar", "44100", "-ac", "2"]),
+    ];
+    for (name, args) in variants {
+        let path = convert(name, &args);
+        let pcm = media::decode(&path, &|| false).unwrap_or_else(|error| panic!("{name}: {error}"));
+        let ours = pcm.samples.len() as i64;
+        // What the ffmpeg CLI decodes from the same file, resampled the same way.
+        let cli = std::process::Command::new("ffmpeg")
+            .args(["-v", "error", "-i"])
+            .arg(&path)
+            .args(["-ar", "16000", "-ac", "1", "-f", "f32le", "-"])
+            .output()
+            .expect("ffmpeg CLI");
+        let cli = (cli.stdout.len() / 4) as i64;
+        assert!((ours - cli).abs() <= 16, "{name}: {ours} samples, the ffmpeg CLI {cli}");
+        // Within one codec frame of the source: Matroska cannot signal AAC's 1024 priming
+        // samples, so an AAC .mkv is one frame longer, exactly as other players decode it.
+        assert!((ours - reference).abs() <= 1152, "{name}: {ours} samples vs {reference}");
+    }
+}
+
+#[test]
+fn video_with_audio_decodes_its_audio() {
+    let path = generated("jfk_video_v1.mp4", |out| {
+        let source = jfk_wav();
+        run_tool(
+            "ffmpeg",
+            &["-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=320x240:rate=25", "-i", source.to_str().expect("path"),
+              "-shortest", "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", out.to_str().expect("path")],
+            None,
+        );
+    });
+    let pcm = media::decode(&path, &|| false).expect("video decodes");
+    assert!((pcm.duration() - 11.0).abs() < 0.1, "{}", pcm.duration());
+}
+
+#[test]
+fn video_without_audio_is_a_specific_error() {
+    let path = generated("silent_video_v1.mp4", |out| {
+        run_tool(
+            "ffmpeg",
+            &["-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=10:duration=2", "-c:v", "libx264",
+              "-preset", "ultrafast", out.to_str().expect("path")],
+            None,
+        );
+    });
+    let error = media::decode(&path, &|| false).expect_err("no audio");
+    assert!(matches!(error, MediaError::NoAudio { .. }), "{error}");
+    assert!(error.to_string().contains("silent_video_v1.mp4"));
+}
+
+#[test]
+fn a_file_still_being_copied_is_reported_as_incomplete() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (name, args) in [("jfk_v1.m4a", vec!["-c:a", "aac", "-b:a", "128k"]), ("jfk_v1.flac", vec!["-c:a", "flac"])] {
+        let full = convert(name, &args);
+        let partial = dir.path().join(name);
+        let bytes = fs::read(&full).expect("read");
+        // The first 40 %: what a reader sees while a copy is in progress.
+        fs::write(&partial, &bytes[..bytes.len() * 2 / 5]).expect("write");
+        let error = media::decode(&partial, &|| false).expect_err("partial file");
+        assert!(
+            matches!(error, MediaError::Truncated { .. } | MediaError::Corrupt { .. } | MediaError::Unreadable { .. }),
+            "{name}: {error}"
+        );
+        assert!(error.to_string().contains(name), "{error}");
+    }
+}

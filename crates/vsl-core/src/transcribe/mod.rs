@@ -4,6 +4,13 @@
 //! job on 16 kHz mono PCM and returns a [`Transcript`] with segment and word timings.
 //! Cancellation goes through whisper.cpp's abort callback, polled between compute steps.
 
+mod energy;
+mod guard;
+mod host;
+
+pub use guard::Flag;
+pub use host::ModelHost;
+
 use std::ffi::c_void;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -41,6 +48,9 @@ pub struct Transcript {
     pub duration: f64,
     pub model: String,
     pub segments: Vec<Segment>,
+    /// What the hallucination guard removed or changed (absent when nothing).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub flags: Vec<Flag>,
 }
 
 impl Transcript {
@@ -230,6 +240,8 @@ impl Engine {
         params.set_print_special(false);
         params.set_print_timestamps(false);
         params.set_suppress_blank(true);
+        // Non-speech tokens are how "[Music]" and "♪" get in; the guard catches the rest.
+        params.set_suppress_nst(true);
         if let Some(prompt) = options.prompt.as_deref().filter(|p| !p.trim().is_empty()) {
             params.set_initial_prompt(prompt);
         }
@@ -288,42 +300,55 @@ impl Engine {
             None => "en".to_owned(),
         };
         let duration = pcm.len() as f64 / f64::from(SAMPLE_RATE);
-        let segments = self.collect_segments(&state, duration);
+        let envelope = energy::Envelope::new(pcm);
+        let raw = self.collect_segments(&state, duration, &envelope);
+        let (segments, flags) = guard::apply(raw, &envelope);
         Ok(Transcript {
             language: detected,
             duration,
             model: self.name.clone(),
             segments,
+            flags,
         })
     }
 
-    fn collect_segments(&self, state: &whisper_rs::WhisperState, duration: f64) -> Vec<Segment> {
+    fn collect_segments(
+        &self,
+        state: &whisper_rs::WhisperState,
+        duration: f64,
+        envelope: &energy::Envelope,
+    ) -> Vec<guard::RawSegment> {
         let eot = self.context.token_eot();
-        let clamp = |centiseconds: i64| (centiseconds as f64 / 100.0).clamp(0.0, duration);
+        let seconds = |centiseconds: i64| (centiseconds as f64 / 100.0).clamp(0.0, duration);
         let mut segments = Vec::new();
+        let mut previous_end = 0.0;
         for segment in state.as_iter() {
             let mut words: Vec<WordBuilder> = Vec::new();
             for index in 0..segment.n_tokens() {
-                let Some(token) = segment.get_token(index) else {
-                    continue;
-                };
+                let Some(token) = segment.get_token(index) else { continue };
                 if token.token_id() >= eot {
                     continue;
                 }
                 let data = token.token_data();
                 let bytes = token.to_bytes().unwrap_or_default();
-                let starts_word = bytes.first() == Some(&b' ') || words.is_empty();
-                let is_punctuation = !bytes.is_empty()
-                    && bytes.iter().all(|b| b.is_ascii_punctuation())
-                    && !words.is_empty();
-                if starts_word && !is_punctuation {
+                let is_punctuation = !bytes.is_empty() && bytes.iter().all(|b| b.is_ascii_punctuation());
+                let starts_word = (bytes.first() == Some(&b' ') || words.is_empty()) && !(is_punctuation && !words.is_empty());
+                if starts_word {
                     words.push(WordBuilder::default());
                 }
                 if let Some(word) = words.last_mut() {
-                    word.push(bytes, clamp(data.t0), clamp(data.t1), data.p);
+                    let dtw = (data.t_dtw >= 0).then(|| seconds(data.t_dtw));
+                    word.push(bytes, is_punctuation, seconds(data.t0), seconds(data.t1), dtw, data.p);
                 }
             }
-            let words: Vec<Word> = words.into_iter().filter_map(WordBuilder::finish).collect();
+            let words: Vec<Word> = words
+                .into_iter()
+                .filter_map(|word| {
+                    let word = word.finish(previous_end, envelope, duration)?;
+                    previous_end = word.end_bound;
+                    Some(word.word)
+                })
+                .collect();
             let text = segment
                 .to_str_lossy()
                 .map(|text| text.trim().to_owned())
@@ -331,54 +356,79 @@ impl Engine {
             if text.is_empty() && words.is_empty() {
                 continue;
             }
-            segments.push(Segment {
-                start: clamp(segment.start_timestamp()),
-                end: clamp(segment.end_timestamp()),
-                text,
-                words,
+            // Whisper's segment bounds are 10 ms guesses; widen them to cover their words.
+            let start = words.first().map_or(seconds(segment.start_timestamp()), |w| w.start.min(seconds(segment.start_timestamp())));
+            let end = words.last().map_or(seconds(segment.end_timestamp()), |w| w.end.max(seconds(segment.end_timestamp())));
+            segments.push(guard::RawSegment {
+                segment: Segment { start, end, text, words },
+                no_speech_probability: segment.no_speech_probability(),
             });
         }
         segments
     }
 }
 
+/// Shortest silence that counts as a pause between words.
+const MIN_PAUSE: f64 = 0.15;
+
 #[derive(Default)]
 struct WordBuilder {
     bytes: Vec<u8>,
-    start: Option<f64>,
-    end: f64,
+    first_t0: Option<f64>,
+    last_t1: f64,
+    /// DTW time of the last non-punctuation token: where the spoken word ends.
+    dtw_end: Option<f64>,
     probabilities: Vec<f32>,
 }
 
+struct FinishedWord {
+    word: Word,
+    /// The lower bound for the next word's start (the aligned end, before trimming).
+    end_bound: f64,
+}
+
 impl WordBuilder {
-    fn push(&mut self, bytes: &[u8], start: f64, end: f64, probability: f32) {
+    fn push(&mut self, bytes: &[u8], punctuation: bool, t0: f64, t1: f64, dtw: Option<f64>, probability: f32) {
         self.bytes.extend_from_slice(bytes);
-        self.start.get_or_insert(start);
-        self.end = self.end.max(end);
+        self.first_t0.get_or_insert(t0);
+        self.last_t1 = self.last_t1.max(t1);
+        if !punctuation {
+            if let Some(dtw) = dtw {
+                self.dtw_end = Some(dtw);
+            }
+        }
         self.probabilities.push(probability);
     }
 
-    fn finish(self) -> Option<Word> {
+    /// Places the word on the timeline: DTW (or token) timing for its end, the previous
+    /// word's end for its start, both snapped to real onsets and silences in the audio.
+    fn finish(self, previous_end: f64, envelope: &energy::Envelope, duration: f64) -> Option<FinishedWord> {
         // Tokens can split a multi-byte character, so decode the whole word at once.
         let text = String::from_utf8_lossy(&self.bytes).trim().to_owned();
         if text.is_empty() {
             return None;
         }
-        let start = self.start.unwrap_or(self.end);
-        let probability = self
-            .probabilities
-            .iter()
-            .copied()
-            .fold(f32::INFINITY, f32::min);
-        Some(Word {
-            text,
-            start,
-            end: self.end.max(start),
-            probability: if probability.is_finite() {
-                probability
-            } else {
-                0.0
+        let raw_end = self.dtw_end.unwrap_or(self.last_t1).clamp(previous_end, duration);
+        let lower = if self.dtw_end.is_some() {
+            previous_end
+        } else {
+            self.first_t0.unwrap_or(previous_end).clamp(previous_end, raw_end)
+        };
+        let start = envelope.onset_after_pause(previous_end, raw_end, MIN_PAUSE).unwrap_or(lower).max(lower.min(raw_end));
+        let start = start.min(raw_end);
+        let end = envelope
+            .speech_end_before(start, raw_end, MIN_PAUSE)
+            .filter(|&end| end > start)
+            .unwrap_or(raw_end);
+        let probability = self.probabilities.iter().copied().fold(f32::INFINITY, f32::min);
+        Some(FinishedWord {
+            word: Word {
+                text,
+                start,
+                end,
+                probability: if probability.is_finite() { probability } else { 0.0 },
             },
+            end_bound: raw_end,
         })
     }
 }

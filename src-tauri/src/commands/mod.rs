@@ -1,0 +1,9 @@
+//! The `#[tauri::command]`s the UI calls through `ui/ipc.js`.
+//!
+//! Commands stay thin: take the arguments, call `vsl-core` (off the main thread
+//! when it touches the disk), and map errors into [`crate::error::CommandError`].
+//! Names are `snake_case` verb + noun (`list_models`). Every command must also be listed in
+//! `build.rs` (`APP_COMMANDS`) and granted in `capabilities/main.json`.
+
+pub mod app;
+pub mod models;

@@ -1,0 +1,46 @@
+//! VSL Studio's desktop shell: the Tauri layer between the web UI in `ui/` and
+//! the pipeline in `vsl-core`.
+//!
+//! - [`run`] starts the app; `main.rs` only calls it.
+//! - [`builder`] registers the commands and the shared [`state::AppState`] on any
+//!   Tauri runtime, so tests drive the same setup with `tauri::test::mock_builder()`.
+//! - [`commands`] holds the `#[tauri::command]`s, one module per area.
+//! - [`error::CommandError`] is the single error type the UI receives, as
+//!   `{ kind, message }`.
+//!
+//! This crate holds no pipeline logic: anything that could run without a window
+//! belongs in `vsl-core`, where the CLI can use it too.
+
+pub mod commands;
+pub mod error;
+pub mod state;
+
+use tauri::{Builder, Context, Runtime};
+
+use crate::state::AppState;
+
+/// Registers the app's state and commands on `builder`.
+#[must_use]
+pub fn builder<R: Runtime>(builder: Builder<R>) -> Builder<R> {
+    builder
+        .manage(AppState::default())
+        .invoke_handler(tauri::generate_handler![
+            commands::app::app_info,
+            commands::models::list_models,
+        ])
+}
+
+/// The app's context: `tauri.conf.json`, the embedded `ui-dist/`, the icons and
+/// the resolved capabilities.
+#[must_use]
+pub fn context<R: Runtime>() -> Context<R> {
+    tauri::generate_context!()
+}
+
+/// Starts the desktop app and blocks until it exits.
+pub fn run() {
+    if let Err(error) = builder(tauri::Builder::default()).run(context()) {
+        eprintln!("error: VSL Studio could not start: {error}");
+        std::process::exit(1);
+    }
+}

@@ -1,0 +1,103 @@
+//! Drives the commands through Tauri's IPC layer on the mock runtime.
+//!
+//! The app is built with its real context (`tauri.conf.json` and the resolved
+//! capabilities), so these tests also prove that the main window is allowed to
+//! call each command and that other windows are not.
+
+use serde_json::{json, Value};
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
+use tauri::webview::InvokeRequest;
+use tauri::{App, WebviewUrl, WebviewWindow, WebviewWindowBuilder};
+
+/// Builds the app as `run()` does, plus one window with the given label.
+fn app_with_window(label: &str) -> (App<MockRuntime>, WebviewWindow<MockRuntime>) {
+    let app = vsl_studio_lib::builder(mock_builder())
+        .build(vsl_studio_lib::context())
+        .expect("the app builds on the mock runtime");
+    let window = WebviewWindowBuilder::new(&app, label, WebviewUrl::default())
+        .build()
+        .expect("the window opens on the mock runtime");
+    (app, window)
+}
+
+/// Invokes `command` without arguments, as `ui/ipc.js` does.
+fn invoke(window: &WebviewWindow<MockRuntime>, command: &str) -> Result<Value, Value> {
+    let request = InvokeRequest {
+        cmd: command.into(),
+        callback: CallbackFn(0),
+        error: CallbackFn(1),
+        url: "tauri://localhost".parse().expect("a valid URL"),
+        body: InvokeBody::default(),
+        headers: Default::default(),
+        invoke_key: INVOKE_KEY.to_string(),
+    };
+    get_ipc_response(window, request).map(|body| {
+        body.deserialize::<Value>()
+            .expect("the response body is JSON")
+    })
+}
+
+#[test]
+fn app_info_returns_product_name_and_crate_version() {
+    let (_app, window) = app_with_window("main");
+
+    let info = invoke(&window, "app_info").expect("app_info succeeds");
+
+    assert_eq!(
+        info,
+        json!({ "name": "VSL Studio", "version": env!("CARGO_PKG_VERSION") })
+    );
+}
+
+#[test]
+fn list_models_with_an_empty_models_dir_offers_only_the_catalog() {
+    let models_dir = tempfile::tempdir().expect("a temporary directory");
+    // No other test in this binary reads VSL_MODELS_DIR, so setting it here
+    // cannot race with them.
+    std::env::set_var("VSL_MODELS_DIR", models_dir.path());
+    let (_app, window) = app_with_window("main");
+
+    let models = invoke(&window, "list_models").expect("list_models succeeds");
+
+    let entries = models.as_array().expect("list_models returns an array");
+    assert!(
+        !entries.is_empty(),
+        "the catalog should be listed even with nothing installed"
+    );
+    for entry in entries {
+        // The UI reads these camelCase keys (ui/views/models.js).
+        for key in [
+            "name",
+            "installed",
+            "path",
+            "sizeBytes",
+            "multilingual",
+            "isDefault",
+            "inCatalog",
+            "quantization",
+        ] {
+            assert!(entry.get(key).is_some(), "{entry} lacks {key}");
+        }
+        assert_eq!(entry["installed"], json!(false), "{entry}");
+        assert_eq!(entry["inCatalog"], json!(true), "{entry}");
+        assert_eq!(entry["path"], Value::Null, "{entry}");
+    }
+    let defaults = entries
+        .iter()
+        .filter(|entry| entry["isDefault"] == json!(true))
+        .count();
+    assert_eq!(defaults, 1, "exactly one catalog model is the default");
+}
+
+#[test]
+fn commands_are_refused_to_windows_without_a_capability() {
+    let (_app, window) = app_with_window("untrusted");
+
+    let error = invoke(&window, "app_info").expect_err("app_info is refused");
+
+    assert!(
+        error.to_string().contains("not allowed"),
+        "unexpected error: {error}"
+    );
+}

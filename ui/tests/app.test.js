@@ -1,0 +1,242 @@
+import assert from 'node:assert/strict';
+import { afterEach, test } from 'node:test';
+
+import { startApp } from '../app.js';
+import { createI18n } from '../i18n.js';
+import { createIpc } from '../ipc.js';
+import { mockTauri, resetTauri, text } from './dom.js';
+
+const MIB = 1024 * 1024;
+
+const APP_INFO = { name: 'VSL Studio', version: '0.1.0' };
+
+// The shape `list_models` returns (vsl_core::models::ModelEntry, camelCase).
+const MODELS = [
+  {
+    name: 'base',
+    installed: true,
+    path: '/models/ggml-base.bin',
+    sizeBytes: 142 * MIB,
+    multilingual: true,
+    isDefault: true,
+    inCatalog: true,
+    quantization: 'f16',
+    source: 'download',
+  },
+  {
+    name: 'tiny.en',
+    installed: false,
+    path: null,
+    sizeBytes: 75 * MIB,
+    multilingual: false,
+    isDefault: false,
+    inCatalog: true,
+    quantization: 'f16',
+    source: null,
+  },
+  {
+    name: 'large-v3-turbo-q5_0',
+    installed: false,
+    path: null,
+    sizeBytes: 547 * MIB,
+    multilingual: true,
+    isDefault: false,
+    inCatalog: true,
+    quantization: 'q5_0',
+    source: null,
+  },
+  {
+    name: 'my-finetune',
+    installed: true,
+    path: '/models/ggml-my-finetune.bin',
+    sizeBytes: 1.5 * 1024 * MIB,
+    multilingual: true,
+    isDefault: false,
+    inCatalog: false,
+    quantization: 'q8_0',
+    source: 'import',
+  },
+];
+
+/** Starts the app on jsdom with `handler` answering the IPC. */
+async function start(handler, language = 'en-US') {
+  const calls = [];
+  const { doc, tauri } = mockTauri((command, args) => {
+    calls.push(command);
+    return handler(command, args);
+  });
+  const errors = [];
+  const app = await startApp({
+    doc,
+    ipc: createIpc(tauri),
+    i18n: createI18n(language),
+    log: { error: (...args) => errors.push(args) },
+  });
+  return { doc, app, calls, errors };
+}
+
+function answer(overrides = {}) {
+  const responses = { app_info: APP_INFO, list_models: MODELS, ...overrides };
+  return (command) => {
+    if (!(command in responses)) throw new Error(`unexpected command ${command}`);
+    const response = responses[command];
+    return typeof response === 'function' ? response() : response;
+  };
+}
+
+function rows(doc, group) {
+  return [...doc.querySelectorAll(`[data-group="${group}"] .model`)];
+}
+
+afterEach(resetTauri);
+
+test('the header shows the name and version from app_info', async () => {
+  const { doc } = await start(answer());
+
+  assert.equal(text(doc.getElementById('app-name')), 'VSL Studio');
+  const version = doc.getElementById('app-version');
+  assert.equal(version.hidden, false);
+  assert.equal(text(version), 'v0.1.0');
+  assert.equal(doc.title, 'VSL Studio');
+});
+
+test('list_models is rendered as installed and downloadable models', async () => {
+  const { doc, calls } = await start(answer());
+
+  assert.deepEqual(calls.toSorted(), ['app_info', 'list_models']);
+
+  const installed = rows(doc, 'installed');
+  assert.deepEqual(
+    installed.map((row) => row.dataset.model),
+    ['base', 'my-finetune'],
+  );
+  const [base, custom] = installed;
+  assert.equal(text(base.querySelector('.model-name')), 'base');
+  assert.equal(text(base.querySelector('.model-size')), '142 MiB');
+  assert.equal(text(base.querySelector('.badge-accent')), 'Default');
+  assert.equal(base.title, '/models/ggml-base.bin');
+  assert.match(text(custom), /Custom/);
+  assert.match(text(custom), /q8_0/);
+  assert.equal(text(custom.querySelector('.model-size')), '1.5 GiB');
+  assert.equal(custom.querySelector('.badge-accent'), null, 'only the default model has the badge');
+
+  const available = rows(doc, 'available');
+  assert.deepEqual(
+    available.map((row) => row.dataset.model),
+    ['tiny.en', 'large-v3-turbo-q5_0'],
+  );
+  assert.match(text(available[0]), /English only/);
+  assert.equal(text(available[1].querySelector('.model-size')), '547 MiB');
+
+  assert.equal(text(doc.querySelector('[data-group="installed"] .group-count')), '2');
+  assert.equal(doc.querySelector('.error'), null);
+  assert.equal(doc.getElementById('models-view').getAttribute('aria-busy'), 'false');
+});
+
+test('with nothing installed the panel says so and still lists the catalog', async () => {
+  const catalogOnly = MODELS.filter((model) => model.inCatalog).map((model) => ({
+    ...model,
+    installed: false,
+    path: null,
+  }));
+  const { doc } = await start(answer({ list_models: catalogOnly }));
+
+  assert.equal(rows(doc, 'installed').length, 0);
+  assert.equal(
+    text(doc.querySelector('[data-group="installed"] .empty')),
+    'No models installed yet. Transcription needs at least one.',
+  );
+  assert.equal(rows(doc, 'available').length, 3);
+});
+
+test('model names are shown as text, never parsed as markup', async () => {
+  const hostile = { ...MODELS[1], name: '<img src=x onerror=alert(1)>' };
+  const { doc } = await start(answer({ list_models: [hostile] }));
+
+  assert.equal(doc.querySelector('.models img'), null);
+  assert.equal(text(doc.querySelector('.model-name')), hostile.name);
+});
+
+test('a {kind, message} error is shown with its message and code', async () => {
+  const { doc } = await start(
+    answer({
+      list_models: () => {
+        throw { kind: 'io', message: 'cannot read /models: permission denied' };
+      },
+    }),
+  );
+
+  const error = doc.querySelector('.models .error');
+  assert.ok(error, 'an error box is shown');
+  assert.equal(error.getAttribute('role'), 'alert');
+  assert.equal(error.dataset.kind, 'io');
+  assert.equal(text(error.querySelector('.error-title')), 'Could not list the models');
+  assert.equal(
+    text(error.querySelector('.error-message')),
+    'cannot read /models: permission denied',
+  );
+  assert.equal(text(error.querySelector('.error-kind')), 'Error code: io');
+  assert.equal(doc.querySelectorAll('.model').length, 0);
+});
+
+test('"Try again" after an error calls list_models again and shows the result', async () => {
+  let attempts = 0;
+  const { doc, app } = await start(
+    answer({
+      list_models: () => {
+        attempts += 1;
+        if (attempts === 1) throw { kind: 'io', message: 'temporarily unavailable' };
+        return MODELS;
+      },
+    }),
+  );
+  assert.ok(doc.querySelector('.error'));
+
+  doc.querySelector('.error .button').click();
+  // The click starts a reload; wait for it the same way the app does.
+  await app.reloadModels();
+
+  assert.equal(attempts, 3);
+  assert.equal(doc.querySelector('.error'), null);
+  assert.equal(rows(doc, 'installed').length, 2);
+});
+
+test('a plain-string rejection from Tauri is shown as an unknown error', async () => {
+  const { doc } = await start(
+    answer({
+      list_models: () => {
+        throw 'Command list_models not allowed by ACL';
+      },
+    }),
+  );
+
+  const error = doc.querySelector('.error');
+  assert.equal(error.dataset.kind, 'unknown');
+  assert.equal(text(error.querySelector('.error-message')), 'Command list_models not allowed by ACL');
+});
+
+test('a failing app_info keeps the static name and hides the version', async () => {
+  const { doc, errors } = await start(
+    answer({
+      app_info: () => {
+        throw { kind: 'task', message: 'boom' };
+      },
+    }),
+  );
+
+  assert.equal(text(doc.getElementById('app-name')), 'VSL Studio');
+  assert.equal(doc.getElementById('app-version').hidden, true);
+  assert.equal(errors.length, 1);
+  assert.equal(rows(doc, 'installed').length, 2, 'the models still load');
+});
+
+test('Brazilian Portuguese is used for pt-BR, with localized numbers', async () => {
+  const { doc } = await start(answer(), 'pt-BR');
+
+  assert.equal(doc.documentElement.lang, 'pt-BR');
+  assert.equal(text(doc.querySelector('.drop-title')), 'Solte uma locução aqui');
+  assert.equal(text(doc.querySelector('.panel-title')), 'Modelos');
+  const custom = rows(doc, 'installed')[1];
+  assert.equal(text(custom.querySelector('.model-size')), '1,5 GiB');
+  assert.equal(text(rows(doc, 'installed')[0].querySelector('.badge-accent')), 'Padrão');
+});

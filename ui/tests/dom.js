@@ -1,0 +1,36 @@
+// Test helpers: a jsdom window with the app's real index.html, and the Tauri
+// API (`{ core }` from @tauri-apps/api) answering through `mockIPC`.
+
+import { readFile } from 'node:fs/promises';
+import { JSDOM } from 'jsdom';
+import * as core from '@tauri-apps/api/core';
+import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
+
+const INDEX_HTML = await readFile(new URL('../index.html', import.meta.url), 'utf8');
+
+/**
+ * Loads index.html into a fresh jsdom window (its scripts are not run) and
+ * makes it the global `window`, which the IPC mocks write to.
+ * `handler(command, args)` answers every `invoke`; throwing rejects it.
+ * Returns the document and the Tauri API object to give `createIpc`.
+ */
+export function mockTauri(handler) {
+  const dom = new JSDOM(INDEX_HTML);
+  globalThis.window = dom.window;
+  mockIPC(handler);
+  return { doc: dom.window.document, tauri: { core } };
+}
+
+/** Undoes `mockTauri`. */
+export function resetTauri() {
+  if (globalThis.window) {
+    clearMocks();
+    globalThis.window.close();
+    delete globalThis.window;
+  }
+}
+
+/** Visible text of an element, whitespace collapsed. */
+export function text(element) {
+  return element.textContent.replace(/\s+/g, ' ').trim();
+}

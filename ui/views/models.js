@@ -1,0 +1,137 @@
+// The Models panel: installed Whisper models and the catalog's downloadable
+// ones, with loading and error states.
+
+import { h, icon } from '../dom.js';
+import { formatBytes } from '../format.js';
+
+// Two arrows chasing each other.
+const REFRESH_ICON = 'M20 11a8 8 0 0 0-14.9-3M4 4v4h4M4 13a8 8 0 0 0 14.9 3M20 20v-4h-4';
+
+/**
+ * Builds the panel inside `container` and returns its three states.
+ * `onRefresh` runs when the user asks to reload (refresh or retry buttons).
+ */
+export function createModelsView(container, { t, locale, onRefresh }) {
+  const doc = container.ownerDocument;
+  const make = (...args) => h(doc, ...args);
+
+  const refresh = make(
+    'button',
+    {
+      class: 'icon-button',
+      type: 'button',
+      title: t('models.refresh'),
+      'aria-label': t('models.refresh'),
+      onClick: () => onRefresh(),
+    },
+    icon(doc, REFRESH_ICON),
+  );
+  const body = make('div', { class: 'panel-body' });
+
+  container.replaceChildren(
+    make(
+      'header',
+      { class: 'panel-header' },
+      make(
+        'div',
+        {},
+        make('h2', { class: 'panel-title', text: t('models.title') }),
+        make('p', { class: 'panel-subtitle', text: t('models.subtitle') }),
+      ),
+      refresh,
+    ),
+    body,
+  );
+
+  function setBusy(busy) {
+    refresh.disabled = busy;
+    container.setAttribute('aria-busy', String(busy));
+  }
+
+  function tags(model) {
+    return [
+      model.isDefault && make('span', { class: 'badge badge-accent', text: t('models.default') }),
+      make('span', {
+        class: 'badge',
+        text: t(model.multilingual ? 'models.multilingual' : 'models.englishOnly'),
+      }),
+      model.quantization && make('span', { class: 'badge badge-mono', text: model.quantization }),
+      !model.inCatalog && make('span', { class: 'badge', text: t('models.custom') }),
+    ];
+  }
+
+  function row(model) {
+    return make(
+      'li',
+      { class: 'model', 'data-model': model.name, title: model.path ?? undefined },
+      make(
+        'div',
+        { class: 'model-main' },
+        make('span', { class: 'model-name', text: model.name }),
+        make('span', { class: 'model-tags' }, tags(model)),
+      ),
+      make('span', { class: 'model-size', text: formatBytes(model.sizeBytes, locale) }),
+    );
+  }
+
+  function group(id, title, models, emptyText) {
+    return make(
+      'section',
+      { class: 'model-group', 'data-group': id },
+      make(
+        'h3',
+        { class: 'group-title' },
+        title,
+        make('span', { class: 'group-count', text: String(models.length) }),
+      ),
+      models.length > 0
+        ? make('ul', { class: 'model-list' }, models.map(row))
+        : make('p', { class: 'empty', text: emptyText }),
+    );
+  }
+
+  return Object.freeze({
+    showLoading() {
+      setBusy(true);
+      body.replaceChildren(
+        make(
+          'p',
+          { class: 'loading' },
+          make('span', { class: 'spinner', 'aria-hidden': 'true' }),
+          t('models.loading'),
+        ),
+      );
+    },
+
+    /** @param {import('../ipc.js').ModelEntry[]} models */
+    showModels(models) {
+      setBusy(false);
+      const installed = models.filter((model) => model.installed);
+      const available = models.filter((model) => !model.installed && model.inCatalog);
+      body.replaceChildren(
+        group('installed', t('models.installed'), installed, t('models.noneInstalled')),
+        group('available', t('models.available'), available, t('models.noneAvailable')),
+      );
+    },
+
+    /** @param {import('../ipc.js').CommandError} error */
+    showError(error) {
+      setBusy(false);
+      body.replaceChildren(
+        make(
+          'div',
+          { class: 'error', role: 'alert', 'data-kind': error.kind },
+          make('p', { class: 'error-title', text: t('models.error') }),
+          make('p', { class: 'error-message', text: error.message }),
+          make('p', { class: 'error-kind', text: t('error.code', { kind: error.kind }) }),
+          make('button', {
+            class: 'button',
+            type: 'button',
+            text: t('models.retry'),
+            onClick: () => onRefresh(),
+          }),
+        ),
+      );
+    },
+  });
+}
