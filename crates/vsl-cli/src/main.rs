@@ -1,6 +1,7 @@
 //! `vsl`: the headless VSL Studio. Glue only: every command parses its arguments,
 //! calls `vsl-core`, and prints the outcome.
 
+mod bench;
 mod models;
 mod transcribe;
 
@@ -28,6 +29,11 @@ enum Command {
     },
     /// Transcribe media files to `<stem>.json` transcripts.
     Transcribe(transcribe::TranscribeArgs),
+    /// Measure the pipeline's stages (results go to docs/BENCHMARKS.md).
+    Bench {
+        #[command(subcommand)]
+        command: bench::BenchCommand,
+    },
 }
 
 /// Exit codes: 0 ok, 1 failure, 2 usage (clap), 130 cancelled.
@@ -39,6 +45,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Models { command } => models::run(command),
         Command::Transcribe(args) => transcribe::run(args),
+        Command::Bench { command } => bench::run(command),
     };
     match result {
         Ok(code) => code,

@@ -60,7 +60,11 @@ impl Envelope {
         if to <= from {
             return 0.0;
         }
-        self.speech[from..to].iter().filter(|&&speech| speech).count() as f64 / (to - from) as f64
+        self.speech[from..to]
+            .iter()
+            .filter(|&&speech| speech)
+            .count() as f64
+            / (to - from) as f64
     }
 
     /// The first speech onset in `[start, end)` that follows a pause of at least
@@ -88,7 +92,8 @@ impl Envelope {
         let (from, to) = (self.frame(start), self.frame(end));
         let last = (from..to).rev().find(|&index| self.speech[index])?;
         let trailing = to - last - 1;
-        (trailing as f64 / FRAME_RATE as f64 >= min_pause).then(|| (last + 1) as f64 / FRAME_RATE as f64)
+        (trailing as f64 / FRAME_RATE as f64 >= min_pause)
+            .then(|| (last + 1) as f64 / FRAME_RATE as f64)
     }
 }
 

@@ -76,7 +76,8 @@ fn is_stock_phrase(text: &str) -> bool {
     !normalised.is_empty()
         && STOCK_PHRASES.iter().any(|phrase| {
             normalised == *phrase
-                || (normalised.starts_with(phrase) && normalised.split(' ').count() <= phrase.split(' ').count() + 2)
+                || (normalised.starts_with(phrase)
+                    && normalised.split(' ').count() <= phrase.split(' ').count() + 2)
         })
 }
 
@@ -88,7 +89,9 @@ fn is_non_speech_tag(text: &str) -> bool {
         && (bracketed('[', ']')
             || bracketed('(', ')')
             || bracketed('*', '*')
-            || trimmed.chars().all(|c| matches!(c, '♪' | '♫' | '♬' | '-' | ' ' | '.')))
+            || trimmed
+                .chars()
+                .all(|c| matches!(c, '♪' | '♫' | '♬' | '-' | ' ' | '.')))
 }
 
 /// Collapses a run of the same n-gram (n = 1..=6) repeated 3 or more times in a row.
@@ -114,7 +117,9 @@ fn collapse_loops(words: &[Word]) -> Option<Vec<Word>> {
             if repeats >= 3 {
                 let mut kept = words[index..index + n].to_vec();
                 // The kept occurrence spans the whole loop so the timeline has no hole.
-                if let (Some(last), Some(loop_end)) = (kept.last_mut(), words.get(index + repeats * n - 1)) {
+                if let (Some(last), Some(loop_end)) =
+                    (kept.last_mut(), words.get(index + repeats * n - 1))
+                {
                     last.end = loop_end.end;
                 }
                 out.extend(kept);
@@ -135,7 +140,11 @@ fn collapse_loops(words: &[Word]) -> Option<Vec<Word>> {
 pub(crate) fn apply(raw: Vec<RawSegment>, envelope: &Envelope) -> (Vec<Segment>, Vec<Flag>) {
     let mut kept = Vec::with_capacity(raw.len());
     let mut flags = Vec::new();
-    for RawSegment { mut segment, no_speech_probability } in raw {
+    for RawSegment {
+        mut segment,
+        no_speech_probability,
+    } in raw
+    {
         let flag = |segment: &Segment, reason: &str, action: &str| Flag {
             start: segment.start,
             end: segment.end,
@@ -161,7 +170,11 @@ pub(crate) fn apply(raw: Vec<RawSegment>, envelope: &Envelope) -> (Vec<Segment>,
         }
         if let Some(words) = collapse_loops(&segment.words) {
             flags.push(flag(&segment, "repetition", "collapsed"));
-            segment.text = words.iter().map(|word| word.text.as_str()).collect::<Vec<_>>().join(" ");
+            segment.text = words
+                .iter()
+                .map(|word| word.text.as_str())
+                .collect::<Vec<_>>()
+                .join(" ");
             segment.words = words;
         }
         kept.push(segment);
@@ -187,7 +200,9 @@ mod tests {
         assert!(is_stock_phrase("Thanks for watching!"));
         assert!(is_stock_phrase(" Obrigado por assistir."));
         assert!(is_stock_phrase("Legendas pela comunidade Amara.org"));
-        assert!(!is_stock_phrase("Thanks for watching the market with us every week, friends"));
+        assert!(!is_stock_phrase(
+            "Thanks for watching the market with us every week, friends"
+        ));
         assert!(!is_stock_phrase("Ask what you can do for your country."));
         assert!(is_non_speech_tag("[Music]"));
         assert!(is_non_speech_tag(" (applause) "));
@@ -197,17 +212,22 @@ mod tests {
 
     #[test]
     fn collapses_repetition_loops() {
-        let words: Vec<Word> = ["buy", "now", "buy", "now", "buy", "now", "buy", "now", "today"]
-            .iter()
-            .enumerate()
-            .map(|(i, text)| word(text, i as f64 * 0.3))
-            .collect();
+        let words: Vec<Word> = [
+            "buy", "now", "buy", "now", "buy", "now", "buy", "now", "today",
+        ]
+        .iter()
+        .enumerate()
+        .map(|(i, text)| word(text, i as f64 * 0.3))
+        .collect();
         let collapsed = collapse_loops(&words).expect("loop found");
         let texts: Vec<_> = collapsed.iter().map(|w| w.text.as_str()).collect();
         assert_eq!(texts, ["buy", "now", "today"]);
         assert!((collapsed[1].end - words[7].end).abs() < 1e-9);
         let normal: Vec<Word> = ["so", "so", "good"].iter().map(|t| word(t, 0.0)).collect();
-        assert!(collapse_loops(&normal).is_none(), "a doubled word is speech, not a loop");
+        assert!(
+            collapse_loops(&normal).is_none(),
+            "a doubled word is speech, not a loop"
+        );
     }
 
     #[test]
@@ -216,7 +236,12 @@ mod tests {
         pcm.extend((0..16000 * 2).map(|i| 0.3 * (i as f32 * 0.2).sin()));
         let envelope = Envelope::new(&pcm);
         let segment = |text: &str, start: f64, end: f64| RawSegment {
-            segment: Segment { start, end, text: text.to_owned(), words: vec![word(text, start)] },
+            segment: Segment {
+                start,
+                end,
+                text: text.to_owned(),
+                words: vec![word(text, start)],
+            },
             no_speech_probability: 0.1,
         };
         let (kept, flags) = apply(
@@ -229,6 +254,9 @@ mod tests {
         );
         assert_eq!(kept.len(), 2, "spoken segments stay");
         assert_eq!(flags.len(), 1);
-        assert_eq!((flags[0].reason.as_str(), flags[0].action.as_str()), ("silence", "dropped"));
+        assert_eq!(
+            (flags[0].reason.as_str(), flags[0].action.as_str()),
+            ("silence", "dropped")
+        );
     }
 }

@@ -24,7 +24,9 @@ pub struct ModelHost {
 
 impl std::fmt::Debug for ModelHost {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ModelHost").field("idle", &self.idle).finish_non_exhaustive()
+        f.debug_struct("ModelHost")
+            .field("idle", &self.idle)
+            .finish_non_exhaustive()
     }
 }
 
@@ -55,7 +57,9 @@ impl ModelHost {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Option<Loaded>> {
         // A panic while holding the lock cannot leave the slot inconsistent: recover it.
-        self.slot.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.slot
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// The engine for `path`, loading it only if another model (or none) is loaded.
@@ -68,7 +72,8 @@ impl ModelHost {
         // Drop the old model before loading the new one, so two never share memory.
         *slot = None;
         let engine = Arc::new(Engine::load(path)?);
-        self.loads.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.loads
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         *slot = Some(Loaded {
             path: path.to_path_buf(),
             engine: Arc::clone(&engine),
@@ -91,7 +96,9 @@ impl ModelHost {
     /// running job counts as used.
     pub fn release_if_idle(&self) -> bool {
         let mut slot = self.lock();
-        let Some(loaded) = slot.as_mut() else { return false };
+        let Some(loaded) = slot.as_mut() else {
+            return false;
+        };
         if Arc::strong_count(&loaded.engine) > 1 {
             loaded.last_used = Instant::now();
             return false;

@@ -325,20 +325,32 @@ impl Engine {
         for segment in state.as_iter() {
             let mut words: Vec<WordBuilder> = Vec::new();
             for index in 0..segment.n_tokens() {
-                let Some(token) = segment.get_token(index) else { continue };
+                let Some(token) = segment.get_token(index) else {
+                    continue;
+                };
                 if token.token_id() >= eot {
                     continue;
                 }
                 let data = token.token_data();
                 let bytes = token.to_bytes().unwrap_or_default();
-                let is_punctuation = !bytes.is_empty() && bytes.iter().all(|b| b.is_ascii_punctuation());
-                let starts_word = (bytes.first() == Some(&b' ') || words.is_empty()) && !(is_punctuation && !words.is_empty());
+                let is_punctuation =
+                    !bytes.is_empty() && bytes.iter().all(|b| b.is_ascii_punctuation());
+                // A word starts at a token with a leading space; punctuation joins the word before.
+                let starts_word =
+                    words.is_empty() || (!is_punctuation && bytes.first() == Some(&b' '));
                 if starts_word {
                     words.push(WordBuilder::default());
                 }
                 if let Some(word) = words.last_mut() {
                     let dtw = (data.t_dtw >= 0).then(|| seconds(data.t_dtw));
-                    word.push(bytes, is_punctuation, seconds(data.t0), seconds(data.t1), dtw, data.p);
+                    word.push(
+                        bytes,
+                        is_punctuation,
+                        seconds(data.t0),
+                        seconds(data.t1),
+                        dtw,
+                        data.p,
+                    );
                 }
             }
             let words: Vec<Word> = words
@@ -357,10 +369,21 @@ impl Engine {
                 continue;
             }
             // Whisper's segment bounds are 10 ms guesses; widen them to cover their words.
-            let start = words.first().map_or(seconds(segment.start_timestamp()), |w| w.start.min(seconds(segment.start_timestamp())));
-            let end = words.last().map_or(seconds(segment.end_timestamp()), |w| w.end.max(seconds(segment.end_timestamp())));
+            let start = words
+                .first()
+                .map_or(seconds(segment.start_timestamp()), |w| {
+                    w.start.min(seconds(segment.start_timestamp()))
+                });
+            let end = words.last().map_or(seconds(segment.end_timestamp()), |w| {
+                w.end.max(seconds(segment.end_timestamp()))
+            });
             segments.push(guard::RawSegment {
-                segment: Segment { start, end, text, words },
+                segment: Segment {
+                    start,
+                    end,
+                    text,
+                    words,
+                },
                 no_speech_probability: segment.no_speech_probability(),
             });
         }
@@ -388,7 +411,15 @@ struct FinishedWord {
 }
 
 impl WordBuilder {
-    fn push(&mut self, bytes: &[u8], punctuation: bool, t0: f64, t1: f64, dtw: Option<f64>, probability: f32) {
+    fn push(
+        &mut self,
+        bytes: &[u8],
+        punctuation: bool,
+        t0: f64,
+        t1: f64,
+        dtw: Option<f64>,
+        probability: f32,
+    ) {
         self.bytes.extend_from_slice(bytes);
         self.first_t0.get_or_insert(t0);
         self.last_t1 = self.last_t1.max(t1);
@@ -402,31 +433,52 @@ impl WordBuilder {
 
     /// Places the word on the timeline: DTW (or token) timing for its end, the previous
     /// word's end for its start, both snapped to real onsets and silences in the audio.
-    fn finish(self, previous_end: f64, envelope: &energy::Envelope, duration: f64) -> Option<FinishedWord> {
+    fn finish(
+        self,
+        previous_end: f64,
+        envelope: &energy::Envelope,
+        duration: f64,
+    ) -> Option<FinishedWord> {
         // Tokens can split a multi-byte character, so decode the whole word at once.
         let text = String::from_utf8_lossy(&self.bytes).trim().to_owned();
         if text.is_empty() {
             return None;
         }
-        let raw_end = self.dtw_end.unwrap_or(self.last_t1).clamp(previous_end, duration);
+        let raw_end = self
+            .dtw_end
+            .unwrap_or(self.last_t1)
+            .clamp(previous_end, duration);
         let lower = if self.dtw_end.is_some() {
             previous_end
         } else {
-            self.first_t0.unwrap_or(previous_end).clamp(previous_end, raw_end)
+            self.first_t0
+                .unwrap_or(previous_end)
+                .clamp(previous_end, raw_end)
         };
-        let start = envelope.onset_after_pause(previous_end, raw_end, MIN_PAUSE).unwrap_or(lower).max(lower.min(raw_end));
+        let start = envelope
+            .onset_after_pause(previous_end, raw_end, MIN_PAUSE)
+            .unwrap_or(lower)
+            .max(lower.min(raw_end));
         let start = start.min(raw_end);
         let end = envelope
             .speech_end_before(start, raw_end, MIN_PAUSE)
             .filter(|&end| end > start)
             .unwrap_or(raw_end);
-        let probability = self.probabilities.iter().copied().fold(f32::INFINITY, f32::min);
+        let probability = self
+            .probabilities
+            .iter()
+            .copied()
+            .fold(f32::INFINITY, f32::min);
         Some(FinishedWord {
             word: Word {
                 text,
                 start,
                 end,
-                probability: if probability.is_finite() { probability } else { 0.0 },
+                probability: if probability.is_finite() {
+                    probability
+                } else {
+                    0.0
+                },
             },
             end_bound: raw_end,
         })

@@ -90,12 +90,17 @@ pub fn copy_prefix(source: &Path, dest: &Path, bytes: usize) {
 /// `$VSL_TEST_DATA/generated` so later runs reuse it. `make` writes the file it is given.
 pub fn generated(name: &str, make: impl FnOnce(&Path)) -> PathBuf {
     static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    let _guard = LOCK.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let _guard = LOCK
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let dir = test_data().join("generated");
     std::fs::create_dir_all(&dir).expect("create generated dir");
     let path = dir.join(name);
     if !path.is_file() {
-        let temp = dir.join(format!("{name}.tmp.{}", path.extension().and_then(|e| e.to_str()).unwrap_or("bin")));
+        let temp = dir.join(format!(
+            "{name}.tmp.{}",
+            path.extension().and_then(|e| e.to_str()).unwrap_or("bin")
+        ));
         make(&temp);
         assert!(temp.is_file(), "fixture {name} was not produced");
         std::fs::rename(&temp, &path).expect("store fixture");
@@ -110,9 +115,9 @@ pub fn run_tool(program: &str, args: &[&str], stdin: Option<&Path>) {
     if let Some(input) = stdin {
         command.stdin(std::fs::File::open(input).expect("open stdin file"));
     }
-    let output = command
-        .output()
-        .unwrap_or_else(|error| panic!("{program} is needed for this test (run `make setup`): {error}"));
+    let output = command.output().unwrap_or_else(|error| {
+        panic!("{program} is needed for this test (run `make setup`): {error}")
+    });
     assert!(
         output.status.success(),
         "{program} {args:?} failed: {}",
@@ -121,7 +126,9 @@ pub fn run_tool(program: &str, args: &[&str], stdin: Option<&Path>) {
 }
 
 pub fn fixture_text(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
 }
 
 /// Word error rate of `hypothesis` against `reference` (both normalised).
@@ -143,12 +150,29 @@ pub fn long_english() -> PathBuf {
     generated("long_en_v1.wav", |out| {
         let text = fixture_text("long_en.txt");
         let text = text.to_str().expect("utf-8 path");
-        run_tool("espeak-ng", &["-v", "en-us", "-s", "145", "-f", text, "-w", out.to_str().expect("path")], None);
+        run_tool(
+            "espeak-ng",
+            &[
+                "-v",
+                "en-us",
+                "-s",
+                "145",
+                "-f",
+                text,
+                "-w",
+                out.to_str().expect("path"),
+            ],
+            None,
+        );
     })
 }
 
 pub fn portuguese() -> PathBuf {
     generated("pt_br_v1.wav", |out| {
-        run_tool("RHVoice-test", &["-p", "Leticia-F123", "-o", out.to_str().expect("path")], Some(&fixture_text("pt_br.txt")));
+        run_tool(
+            "RHVoice-test",
+            &["-p", "Leticia-F123", "-o", out.to_str().expect("path")],
+            Some(&fixture_text("pt_br.txt")),
+        );
     })
 }

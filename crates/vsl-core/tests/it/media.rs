@@ -51,7 +51,10 @@ fn convert(name: &str, args: &[&str]) -> std::path::PathBuf {
 
 #[test]
 fn every_container_decodes_to_the_same_length() {
-    let reference = media::decode(&jfk_wav(), &|| false).expect("wav").samples.len() as i64;
+    let reference = media::decode(&jfk_wav(), &|| false)
+        .expect("wav")
+        .samples
+        .len() as i64;
     let variants = [
         ("jfk_v1.mp3", vec!["-c:a", "libmp3lame", "-b:a", "128k"]),
         ("jfk_v1.m4a", vec!["-c:a", "aac", "-b:a", "128k"]),
@@ -76,10 +79,16 @@ fn every_container_decodes_to_the_same_length() {
             .output()
             .expect("ffmpeg CLI");
         let cli = (cli.stdout.len() / 4) as i64;
-        assert!((ours - cli).abs() <= 16, "{name}: {ours} samples, the ffmpeg CLI {cli}");
+        assert!(
+            (ours - cli).abs() <= 16,
+            "{name}: {ours} samples, the ffmpeg CLI {cli}"
+        );
         // Within one codec frame of the source: Matroska cannot signal AAC's 1024 priming
         // samples, so an AAC .mkv is one frame longer, exactly as other players decode it.
-        assert!((ours - reference).abs() <= 1152, "{name}: {ours} samples vs {reference}");
+        assert!(
+            (ours - reference).abs() <= 1152,
+            "{name}: {ours} samples vs {reference}"
+        );
     }
 }
 
@@ -89,8 +98,25 @@ fn video_with_audio_decodes_its_audio() {
         let source = jfk_wav();
         run_tool(
             "ffmpeg",
-            &["-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=320x240:rate=25", "-i", source.to_str().expect("path"),
-              "-shortest", "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", out.to_str().expect("path")],
+            &[
+                "-v",
+                "error",
+                "-y",
+                "-f",
+                "lavfi",
+                "-i",
+                "testsrc=size=320x240:rate=25",
+                "-i",
+                source.to_str().expect("path"),
+                "-shortest",
+                "-c:v",
+                "libx264",
+                "-preset",
+                "ultrafast",
+                "-c:a",
+                "aac",
+                out.to_str().expect("path"),
+            ],
             None,
         );
     });
@@ -103,8 +129,20 @@ fn video_without_audio_is_a_specific_error() {
     let path = generated("silent_video_v1.mp4", |out| {
         run_tool(
             "ffmpeg",
-            &["-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=10:duration=2", "-c:v", "libx264",
-              "-preset", "ultrafast", out.to_str().expect("path")],
+            &[
+                "-v",
+                "error",
+                "-y",
+                "-f",
+                "lavfi",
+                "-i",
+                "testsrc=size=160x120:rate=10:duration=2",
+                "-c:v",
+                "libx264",
+                "-preset",
+                "ultrafast",
+                out.to_str().expect("path"),
+            ],
             None,
         );
     });
@@ -116,7 +154,10 @@ fn video_without_audio_is_a_specific_error() {
 #[test]
 fn a_file_still_being_copied_is_reported_as_incomplete() {
     let dir = tempfile::tempdir().expect("tempdir");
-    for (name, args) in [("jfk_v1.m4a", vec!["-c:a", "aac", "-b:a", "128k"]), ("jfk_v1.flac", vec!["-c:a", "flac"])] {
+    for (name, args) in [
+        ("jfk_v1.m4a", vec!["-c:a", "aac", "-b:a", "128k"]),
+        ("jfk_v1.flac", vec!["-c:a", "flac"]),
+    ] {
         let full = convert(name, &args);
         let partial = dir.path().join(name);
         let bytes = fs::read(&full).expect("read");
@@ -124,7 +165,12 @@ fn a_file_still_being_copied_is_reported_as_incomplete() {
         fs::write(&partial, &bytes[..bytes.len() * 2 / 5]).expect("write");
         let error = media::decode(&partial, &|| false).expect_err("partial file");
         assert!(
-            matches!(error, MediaError::Truncated { .. } | MediaError::Corrupt { .. } | MediaError::Unreadable { .. }),
+            matches!(
+                error,
+                MediaError::Truncated { .. }
+                    | MediaError::Corrupt { .. }
+                    | MediaError::Unreadable { .. }
+            ),
             "{name}: {error}"
         );
         assert!(error.to_string().contains(name), "{error}");

@@ -170,25 +170,43 @@ fn progress_reaches_one_hundred() {
 /// onsets after pauses from the audio's energy, elsewhere the mean of the word boundaries
 /// faster-whisper (tiny.en and base, int8, word_timestamps) reports.
 const JFK_WORD_STARTS: [f64; 22] = [
-    0.33, 0.63, 0.95, 1.31, 1.67, 3.29, 4.01, 5.41, 5.61, 5.90, 6.30, 6.69, 6.92, 7.17, 8.19, 8.56, 8.85, 9.16, 9.41,
-    9.64, 9.85, 10.08,
+    0.33, 0.63, 0.95, 1.31, 1.67, 3.29, 4.01, 5.41, 5.61, 5.90, 6.30, 6.69, 6.92, 7.17, 8.19, 8.56,
+    8.85, 9.16, 9.41, 9.64, 9.85, 10.08,
 ];
 
 fn start_errors(model: &str) -> Vec<f64> {
     let transcript = transcribe(model, Some("en"));
     let starts: Vec<f64> = transcript.words().map(|w| w.start).collect();
-    assert_eq!(starts.len(), JFK_WORD_STARTS.len(), "{model}: {:?}", transcript.text());
-    starts.iter().zip(JFK_WORD_STARTS).map(|(a, b)| (a - b).abs()).collect()
+    assert_eq!(
+        starts.len(),
+        JFK_WORD_STARTS.len(),
+        "{model}: {:?}",
+        transcript.text()
+    );
+    starts
+        .iter()
+        .zip(JFK_WORD_STARTS)
+        .map(|(a, b)| (a - b).abs())
+        .collect()
 }
 
 #[test]
 fn jfk_word_starts_match_reference_timings() {
     let tiny = start_errors("tiny.en");
-    assert!(tiny.iter().all(|&e| e <= 0.3), "tiny.en start errors {tiny:?}");
+    assert!(
+        tiny.iter().all(|&e| e <= 0.3),
+        "tiny.en start errors {tiny:?}"
+    );
     let base = start_errors("base");
     // base's DTW places one word ("can") 0.32 s late; every other word is within 0.3 s.
-    assert!(base.iter().filter(|&&e| e > 0.3).count() <= 1, "base start errors {base:?}");
-    assert!(base.iter().all(|&e| e <= 0.35), "base start errors {base:?}");
+    assert!(
+        base.iter().filter(|&&e| e > 0.3).count() <= 1,
+        "base start errors {base:?}"
+    );
+    assert!(
+        base.iter().all(|&e| e <= 0.35),
+        "base start errors {base:?}"
+    );
     for errors in [&tiny, &base] {
         let mean = errors.iter().sum::<f64>() / errors.len() as f64;
         assert!(mean <= 0.12, "mean start error {mean}");
@@ -201,12 +219,23 @@ fn long_english_speech_with_base_has_low_wer() {
     let pcm = media::decode(&audio, &|| false).expect("decode");
     assert!(pcm.duration() >= 120.0, "fixture is {} s", pcm.duration());
     let transcript = engine("base")
-        .transcribe(&pcm.samples, &TranscribeOptions::default(), &mut |_| {}, &AtomicBool::new(false))
+        .transcribe(
+            &pcm.samples,
+            &TranscribeOptions::default(),
+            &mut |_| {},
+            &AtomicBool::new(false),
+        )
         .expect("transcribe");
     assert_eq!(transcript.language, "en");
-    let reference = normalize(&std::fs::read_to_string(crate::common::fixture_text("long_en.txt")).expect("text"));
+    let reference = normalize(
+        &std::fs::read_to_string(crate::common::fixture_text("long_en.txt")).expect("text"),
+    );
     let error_rate = crate::common::wer(&reference, &normalize(&transcript.text()));
-    assert!(error_rate <= 0.10, "WER {error_rate:.3}: {}", transcript.text());
+    assert!(
+        error_rate <= 0.10,
+        "WER {error_rate:.3}: {}",
+        transcript.text()
+    );
     let words: Vec<_> = transcript.words().collect();
     assert!(words.windows(2).all(|pair| pair[0].start <= pair[1].start));
     assert!(words.last().is_some_and(|w| w.end <= transcript.duration));
@@ -215,23 +244,41 @@ fn long_english_speech_with_base_has_low_wer() {
 #[test]
 fn portuguese_forced_and_detected() {
     let pcm = media::decode(&crate::common::portuguese(), &|| false).expect("decode");
-    let reference = normalize(&std::fs::read_to_string(crate::common::fixture_text("pt_br.txt")).expect("text"));
+    let reference = normalize(
+        &std::fs::read_to_string(crate::common::fixture_text("pt_br.txt")).expect("text"),
+    );
     for language in [Some("pt"), None] {
-        let options = TranscribeOptions { language: language.map(str::to_owned), ..Default::default() };
+        let options = TranscribeOptions {
+            language: language.map(str::to_owned),
+            ..Default::default()
+        };
         let transcript = engine("base")
             .transcribe(&pcm.samples, &options, &mut |_| {}, &AtomicBool::new(false))
             .expect("transcribe");
         assert_eq!(transcript.language, "pt", "language {language:?}");
         let error_rate = crate::common::wer(&reference, &normalize(&transcript.text()));
-        assert!(error_rate <= 0.15, "WER {error_rate:.3}: {}", transcript.text());
-        assert!(transcript.text().contains("vídeo"), "accents survive: {}", transcript.text());
+        assert!(
+            error_rate <= 0.15,
+            "WER {error_rate:.3}: {}",
+            transcript.text()
+        );
+        assert!(
+            transcript.text().contains("vídeo"),
+            "accents survive: {}",
+            transcript.text()
+        );
     }
 }
 
 fn transcribe_file(path: &std::path::Path) -> vsl_core::transcribe::Transcript {
     let pcm = media::decode(path, &|| false).expect("decode");
     engine("base")
-        .transcribe(&pcm.samples, &TranscribeOptions::default(), &mut |_| {}, &AtomicBool::new(false))
+        .transcribe(
+            &pcm.samples,
+            &TranscribeOptions::default(),
+            &mut |_| {},
+            &AtomicBool::new(false),
+        )
         .expect("transcribe")
 }
 
@@ -239,23 +286,78 @@ fn transcribe_file(path: &std::path::Path) -> vsl_core::transcribe::Transcript {
 fn silence_and_noise_yield_no_unflagged_words() {
     use crate::common::{generated, run_tool};
     let silence = generated("silence_10s.wav", |out| {
-        run_tool("sox", &["-n", "-r", "16000", "-c", "1", out.to_str().expect("path"), "trim", "0", "10"], None)
+        run_tool(
+            "sox",
+            &[
+                "-n",
+                "-r",
+                "16000",
+                "-c",
+                "1",
+                out.to_str().expect("path"),
+                "trim",
+                "0",
+                "10",
+            ],
+            None,
+        )
     });
     let noise = generated("pink_noise_10s.wav", |out| {
-        run_tool("sox", &["-n", "-r", "16000", "-c", "1", out.to_str().expect("path"), "synth", "10", "pinknoise", "vol", "0.2"], None)
+        run_tool(
+            "sox",
+            &[
+                "-n",
+                "-r",
+                "16000",
+                "-c",
+                "1",
+                out.to_str().expect("path"),
+                "synth",
+                "10",
+                "pinknoise",
+                "vol",
+                "0.2",
+            ],
+            None,
+        )
     });
     let hum = generated("hum_chords_10s.wav", |out| {
         // A slow chord pad: music-like, no speech.
         run_tool(
             "sox",
-            &["-n", "-r", "16000", "-c", "1", out.to_str().expect("path"), "synth", "10", "sine", "220", "sine", "277", "sine", "330", "tremolo", "2", "60", "vol", "0.3"],
+            &[
+                "-n",
+                "-r",
+                "16000",
+                "-c",
+                "1",
+                out.to_str().expect("path"),
+                "synth",
+                "10",
+                "sine",
+                "220",
+                "sine",
+                "277",
+                "sine",
+                "330",
+                "tremolo",
+                "2",
+                "60",
+                "vol",
+                "0.3",
+            ],
             None,
         )
     });
     for clip in [silence, noise, hum] {
         let transcript = transcribe_file(&clip);
         let words: Vec<_> = transcript.words().map(|w| w.text.clone()).collect();
-        assert!(words.is_empty(), "{}: invented {words:?} (flags {:?})", clip.display(), transcript.flags);
+        assert!(
+            words.is_empty(),
+            "{}: invented {words:?} (flags {:?})",
+            clip.display(),
+            transcript.flags
+        );
     }
 }
 
@@ -266,7 +368,10 @@ fn model_host_loads_once_and_releases_when_idle() {
     let path = crate::common::converted_store().path_for("tiny.en");
     let first = host.engine(&path).expect("load");
     let second = host.engine(&path).expect("reuse");
-    assert!(Arc::ptr_eq(&first, &second), "the same loaded model is shared");
+    assert!(
+        Arc::ptr_eq(&first, &second),
+        "the same loaded model is shared"
+    );
     assert_eq!(host.load_count(), 1);
     // While a job holds the engine it is never released.
     std::thread::sleep(Duration::from_millis(700));

@@ -1,0 +1,130 @@
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::atomic::AtomicBool;
+use std::time::Instant;
+
+use clap::{Args, Subcommand};
+use serde_json::json;
+use vsl_core::models::ModelStore;
+use vsl_core::transcribe::{default_threads, Engine, TranscribeOptions};
+
+#[derive(Subcommand)]
+pub enum BenchCommand {
+    /// Time model load and transcription; prints one JSON line per run.
+    Transcribe(TranscribeBench),
+}
+
+#[derive(Args)]
+pub struct TranscribeBench {
+    /// Catalog name of an installed model, or a ggml file.
+    #[arg(long, default_value = vsl_core::models::DEFAULT_MODEL)]
+    model: String,
+    /// Audio or video file to transcribe.
+    #[arg(long)]
+    audio: PathBuf,
+    /// Reference transcript (plain text) to compute the word error rate against.
+    #[arg(long)]
+    reference: Option<PathBuf>,
+    #[arg(long, default_value = "auto")]
+    language: String,
+    #[arg(long, default_value_t = 3)]
+    runs: usize,
+    #[arg(long, default_value_t = default_threads())]
+    threads: usize,
+}
+
+/// Lowercase words without punctuation.
+pub fn normalize(text: &str) -> Vec<String> {
+    text.split_whitespace()
+        .map(|word| {
+            word.chars()
+                .filter(|c| c.is_alphanumeric() || *c == '\'')
+                .flat_map(char::to_lowercase)
+                .collect::<String>()
+        })
+        .filter(|word| !word.is_empty())
+        .collect()
+}
+
+/// Word error rate: word-level edit distance over the reference length.
+pub fn wer(reference: &[String], hypothesis: &[String]) -> f64 {
+    let mut row: Vec<usize> = (0..=hypothesis.len()).collect();
+    for (i, r) in reference.iter().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, h) in hypothesis.iter().enumerate() {
+            let substitution = diagonal + usize::from(r != h);
+            diagonal = row[j + 1];
+            row[j + 1] = substitution.min(row[j] + 1).min(row[j + 1] + 1);
+        }
+    }
+    row[hypothesis.len()] as f64 / reference.len().max(1) as f64
+}
+
+pub fn run(command: BenchCommand) -> anyhow::Result<ExitCode> {
+    let BenchCommand::Transcribe(args) = command;
+    let store = ModelStore::open_default()?;
+    let path = store.resolve(&args.model)?;
+    let reference = match &args.reference {
+        Some(file) => Some(normalize(&std::fs::read_to_string(file)?)),
+        None => None,
+    };
+    let started = Instant::now();
+    let engine = Engine::load(&path)?;
+    let load_seconds = started.elapsed().as_secs_f64();
+    let pcm = vsl_core::media::decode(&args.audio, &|| false)?;
+    let options = TranscribeOptions {
+        language: Some(args.language.clone()),
+        prompt: None,
+        threads: args.threads,
+    };
+    for run in 0..args.runs.max(1) {
+        let started = Instant::now();
+        let transcript =
+            engine.transcribe(&pcm.samples, &options, &mut |_| {}, &AtomicBool::new(false))?;
+        let seconds = started.elapsed().as_secs_f64();
+        let error_rate = reference
+            .as_ref()
+            .map(|reference| wer(reference, &normalize(&transcript.text())));
+        println!(
+            "{}",
+            json!({
+                "engine": "vsl",
+                "model": args.model,
+                "file": path.file_name().and_then(|n| n.to_str()),
+                "threads": args.threads,
+                "run": run,
+                "load_s": load_seconds,
+                "audio_s": pcm.duration(),
+                "transcribe_s": seconds,
+                "rtf": seconds / pcm.duration(),
+                "wer": error_rate,
+                "words": transcript.words().count(),
+            })
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn word_error_rate() {
+        let reference = normalize("Ask not what your country can do for you.");
+        assert_eq!(
+            wer(
+                &reference,
+                &normalize("ask not what your country can do for you")
+            ),
+            0.0
+        );
+        let one_wrong = wer(
+            &reference,
+            &normalize("ask not what our country can do for you"),
+        );
+        assert!((one_wrong - 1.0 / 9.0).abs() < 1e-9);
+        assert!((wer(&reference, &[]) - 1.0).abs() < 1e-9);
+    }
+}
