@@ -4,7 +4,11 @@ CACHE ?= $(HOME)/.cache/vsl-studio
 # Build outputs live outside the clone so fresh clones (and CI) reuse them.
 export CARGO_TARGET_DIR ?= $(CACHE)/target
 export VSL_TEST_DATA ?= $(CACHE)/test-data
+# rustup's cargo, for machines where it is not on PATH yet (added only if missing, since
+# build scripts rebuild when PATH changes).
+ifeq (,$(findstring $(HOME)/.cargo/bin,$(PATH)))
 export PATH := $(HOME)/.cargo/bin:$(PATH)
+endif
 
 .PHONY: setup ui run app test test-rust test-ui test-app lint demo clean-cache
 

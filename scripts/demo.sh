@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out="${VSL_DEMO_OUT:-$(mktemp -d -t vsl-demo-XXXX)}"
-cargo build --quiet -p vsl-cli
+cargo build --quiet --workspace --bin vsl
 "$CARGO_TARGET_DIR/debug/vsl" transcribe "$VSL_TEST_DATA/jfk.wav" --out "$out"
 echo
 echo "transcript: $out/jfk.json"

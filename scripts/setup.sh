@@ -104,7 +104,8 @@ fi
 # --- install the default models through the same import path users take -------
 vsl="$CARGO_TARGET_DIR/debug/vsl"
 log "building the vsl CLI"
-cargo build --quiet -p vsl-cli
+# --workspace resolves features as `make test` does, so the two share every dependency build.
+cargo build --quiet --workspace --bin vsl
 for name in tiny.en base; do
   if ! "$vsl" models path "$name" >/dev/null 2>&1; then
     log "converting Whisper $name (CTranslate2 -> ggml)"

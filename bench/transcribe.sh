@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Side-by-side transcription benchmark: vsl (whisper.cpp via whisper-rs) against faster-whisper,
+# on the same CTranslate2 weights (converted by `vsl models import-ct2`), the same audio, the same
+# thread count, greedy decoding, runs interleaved so machine load hits both alike.
+#   ROUNDS=3 THREADS=2 bench/transcribe.sh        (after `make setup`)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+CACHE="${CACHE:-$HOME/.cache/vsl-studio}"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$CACHE/target}"
+TEST_DATA="${VSL_TEST_DATA:-$CACHE/test-data}"
+ROUNDS="${ROUNDS:-3}"
+THREADS="${THREADS:-2}"
+MODELS="${MODELS:-tiny.en base}"
+out="${BENCH_OUT:-$CACHE/bench/transcribe-$(date +%Y%m%d-%H%M%S)}"
+mkdir -p "$out"
+
+venv="$CACHE/bench-venv"
+if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import faster_whisper" 2>/dev/null; then
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet faster-whisper==1.2.1
+fi
+cargo build --quiet --release --workspace --bin vsl
+vsl="$CARGO_TARGET_DIR/release/vsl"
+
+export VSL_MODELS_DIR="$CACHE/bench-models"
+for model in $MODELS; do
+  [ -f "$VSL_MODELS_DIR/ggml-$model.bin" ] || "$vsl" models import-ct2 "$TEST_DATA/ct2/$model" --name "$model"
+  [ -f "$VSL_MODELS_DIR/ggml-$model-q8_0.bin" ] || "$vsl" models import-ct2 "$TEST_DATA/ct2/$model" --name "$model-q8_0" --quantize q8_0
+done
+
+long="$TEST_DATA/generated/long_en_v1.wav"
+[ -f "$long" ] || espeak-ng -v en-us -s 145 -f crates/vsl-core/tests/fixtures/long_en.txt -w "$long"
+reference=crates/vsl-core/tests/fixtures/long_en.txt
+
+results="$out/results.jsonl"
+: > "$results"
+for round in $(seq 1 "$ROUNDS"); do
+  for model in $MODELS; do
+    echo "round $round/$ROUNDS: $model" >&2
+    for variant in "$model" "$model-q8_0"; do
+      "$vsl" bench transcribe --model "$variant" --audio "$long" --reference "$reference" \
+        --language en --runs 1 --threads "$THREADS" >> "$results"
+    done
+    "$venv/bin/python" bench/peers/faster_whisper_bench.py --model-dir "$TEST_DATA/ct2/$model" --name "$model" \
+      --audio "$long" --reference "$reference" --threads "$THREADS" >> "$results"
+    "$venv/bin/python" bench/peers/faster_whisper_bench.py --model-dir "$TEST_DATA/ct2/$model" --name "$model" \
+      --audio "$long" --reference "$reference" --threads "$THREADS" --word-timestamps >> "$results"
+  done
+done
+python3 bench/summarise.py "$results" | tee "$out/table.md"
+echo "raw results: $results" >&2
