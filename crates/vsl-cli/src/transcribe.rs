@@ -56,6 +56,7 @@ pub fn run(args: TranscribeArgs) -> anyhow::Result<ExitCode> {
         threads: args.threads,
     };
     let mut failures = 0;
+    let mut seen_stems = std::collections::HashSet::new();
     for input in &args.inputs {
         let started = Instant::now();
         let pcm = match vsl_core::media::decode(input, &|| cancel.load(Ordering::Relaxed)) {
@@ -102,7 +103,15 @@ pub fn run(args: TranscribeArgs) -> anyhow::Result<ExitCode> {
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_else(|| "transcript".into());
-        let out = args.out.join(format!("{stem}.json"));
+        // talk.wav and talk.mp4 in one run must not overwrite each other's transcript.
+        let name = if seen_stems.insert(stem.clone()) {
+            stem
+        } else {
+            input
+                .file_name()
+                .map_or(stem, |n| n.to_string_lossy().into_owned())
+        };
+        let out = args.out.join(format!("{name}.json"));
         let json = serde_json::to_string_pretty(&transcript)?;
         let temp = out.with_extension("json.part");
         std::fs::write(&temp, json).with_context(|| format!("cannot write {}", temp.display()))?;
