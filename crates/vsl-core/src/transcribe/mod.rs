@@ -120,11 +120,27 @@ impl Default for TranscribeOptions {
     }
 }
 
-/// Threads for whisper.cpp: all physical cores, at most 8 (more stops paying off on CPU).
+/// Threads for whisper.cpp, chosen by measurement (docs/BENCHMARKS.md, "Threads"):
+/// whisper.cpp's thread pool spin-waits at every barrier, so when another process holds
+/// a core, a thread per core collapses (3–8× slower runs were measured on 2 cores) while
+/// one thread fewer keeps its pace. So: one thread per core that is not already busy
+/// (by the 1-minute load average), at least 1, at most 8.
 pub fn default_threads() -> usize {
-    std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .clamp(1, 8)
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    threads_for(cores, busy_cores())
+}
+
+fn threads_for(cores: usize, busy: f64) -> usize {
+    let busy = busy.max(0.0).round() as usize;
+    cores.saturating_sub(busy).clamp(1, 8)
+}
+
+/// Cores kept busy by other processes, from `/proc/loadavg` (0 where unavailable).
+fn busy_cores() -> f64 {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|text| text.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0.0)
 }
 
 /// A loaded model. Create it once and share it (`&Engine` is `Sync`); each call to
@@ -393,6 +409,20 @@ impl Engine {
 
 /// Shortest silence that counts as a pause between words.
 const MIN_PAUSE: f64 = 0.15;
+
+#[cfg(test)]
+mod tests {
+    use super::threads_for;
+
+    #[test]
+    fn thread_policy_leaves_busy_cores_alone() {
+        assert_eq!(threads_for(2, 0.1), 2);
+        assert_eq!(threads_for(2, 0.8), 1);
+        assert_eq!(threads_for(2, 3.0), 1);
+        assert_eq!(threads_for(16, 0.0), 8);
+        assert_eq!(threads_for(8, 2.2), 6);
+    }
+}
 
 #[derive(Default)]
 struct WordBuilder {
