@@ -12,6 +12,11 @@ use vsl_core::transcribe::{default_threads, Engine, TranscribeOptions};
 pub enum BenchCommand {
     /// Time model load and transcription; prints one JSON line per run.
     Transcribe(TranscribeBench),
+    /// Time rendering 100 slides: cold, fully cached, and after editing one.
+    Slides(crate::slides::SlidesBench),
+    /// Model load, transcription, rendering and export of a sample, with a cached second
+    /// run: a table of per-stage seconds, real-time factors and peak RSS.
+    Pipeline(crate::monitor::PipelineBench),
 }
 
 #[derive(Args)]
@@ -62,7 +67,11 @@ pub fn wer(reference: &[String], hypothesis: &[String]) -> f64 {
 }
 
 pub fn run(command: BenchCommand) -> anyhow::Result<ExitCode> {
-    let BenchCommand::Transcribe(args) = command;
+    let args = match command {
+        BenchCommand::Transcribe(args) => args,
+        BenchCommand::Slides(args) => return crate::slides::bench(args),
+        BenchCommand::Pipeline(args) => return crate::monitor::bench(args),
+    };
     let store = ModelStore::open_default()?;
     let path = store.resolve(&args.model)?;
     let reference = match &args.reference {

@@ -2,8 +2,15 @@
 //! calls `vsl-core`, and prints the outcome.
 
 mod bench;
+mod cache;
+mod export;
+mod health;
 mod models;
+mod monitor;
+mod run;
+mod slides;
 mod transcribe;
+mod watch;
 
 use std::process::ExitCode;
 
@@ -29,6 +36,23 @@ enum Command {
     },
     /// Transcribe media files to `<stem>.json` transcripts.
     Transcribe(transcribe::TranscribeArgs),
+    /// Correct a transcript with the glossary, cut it into timed slides and render them to PNG.
+    Slides(slides::SlidesArgs),
+    /// Export slides.json + the original audio to MP4 (and SRT/VTT/TXT) without transcribing.
+    Export(export::ExportArgs),
+    /// The whole pipeline: media → transcript → slides → MP4, SRT, VTT, TXT and JSON.
+    Run(run::RunArgs),
+    /// Watch folders: each new, complete media file goes through the pipeline once.
+    Watch(watch::WatchArgs),
+    /// CPU, memory, model, cache, free disk and the whisper backend.
+    Health(health::HealthArgs),
+    /// Report the caches' sizes, or clean them up by age and size.
+    Cache {
+        #[command(subcommand)]
+        command: cache::CacheCommand,
+    },
+    /// Print a health line every interval until stopped.
+    Monitor(monitor::MonitorArgs),
     /// Measure the pipeline's stages (results go to docs/BENCHMARKS.md).
     Bench {
         #[command(subcommand)]
@@ -45,7 +69,14 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Models { command } => models::run(command),
         Command::Transcribe(args) => transcribe::run(args),
+        Command::Slides(args) => slides::run(args),
+        Command::Export(args) => export::run(args),
+        Command::Run(args) => run::run(args),
         Command::Bench { command } => bench::run(command),
+        Command::Watch(args) => watch::run(args),
+        Command::Health(args) => health::run(args),
+        Command::Cache { command } => cache::run(command),
+        Command::Monitor(args) => monitor::monitor(args),
     };
     match result {
         Ok(code) => code,

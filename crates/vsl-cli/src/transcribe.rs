@@ -27,6 +27,10 @@ pub struct TranscribeArgs {
     /// Custom vocabulary to bias the transcription (brand names, jargon).
     #[arg(long)]
     prompt: Option<String>,
+    /// A job glossary (TOML) whose terms, with the global glossary's, bias the model
+    /// toward the right spellings.
+    #[arg(long)]
+    glossary: Option<std::path::PathBuf>,
     #[arg(long, default_value_t = default_threads())]
     threads: usize,
 }
@@ -50,9 +54,13 @@ pub fn run(args: TranscribeArgs) -> anyhow::Result<ExitCode> {
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create {}", args.out.display()))?;
 
+    let glossary = vsl_core::correct::Glossary::load_layers(
+        Some(&vsl_core::correct::Glossary::global_path()),
+        args.glossary.as_deref(),
+    )?;
     let options = TranscribeOptions {
         language: Some(args.language.clone()),
-        prompt: args.prompt.clone(),
+        prompt: glossary.prompt(args.prompt.as_deref()),
         threads: args.threads,
     };
     let mut failures = 0;

@@ -1,0 +1,445 @@
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::Context;
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+use vsl_core::correct::{self, Glossary};
+use vsl_core::render::{self, RenderError, RenderSize, Renderer, SlideCache, SlideStyle};
+use vsl_core::slides::{self, Aspect, SlideDeck, SlideWarning, SlidesConfig};
+use vsl_core::transcribe::Transcript;
+
+#[derive(Args)]
+pub struct SlidesArgs {
+    /// A transcript written by `vsl transcribe`.
+    transcript: PathBuf,
+    /// Folder for the PNGs, `slides.json` and `corrections.json`.
+    #[arg(long)]
+    out: PathBuf,
+    /// Slide shape: 16:9, 1:1 or 9:16.
+    #[arg(long, default_value = "16:9")]
+    preset: String,
+    /// classic, dark, or a custom theme from slides.toml.
+    #[arg(long, default_value = "classic")]
+    theme: String,
+    /// The job's glossary (TOML); applied over the global one in the config folder.
+    #[arg(long)]
+    glossary: Option<PathBuf>,
+    /// Ignore the global glossary.
+    #[arg(long)]
+    no_global_glossary: bool,
+    /// Image size, e.g. 1280x720 (default: full HD in the preset's shape).
+    #[arg(long)]
+    size: Option<String>,
+    /// Presets and custom themes (default: slides.toml in the config folder, if present).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Cache folder for rendered slides (default: the platform cache folder).
+    #[arg(long)]
+    cache_dir: Option<PathBuf>,
+}
+
+pub fn run(args: SlidesArgs) -> anyhow::Result<ExitCode> {
+    let started = Instant::now();
+    let cancel = Arc::new(AtomicBool::new(false));
+    {
+        let cancel = Arc::clone(&cancel);
+        // If a handler is already installed the default Ctrl-C behaviour stays, which
+        // still stops the run; nothing partial is left under a final name either way.
+        let _ = ctrlc::set_handler(move || cancel.store(true, Ordering::Relaxed));
+    }
+    let mut transcript = read_transcript(&args.transcript)?;
+    let config = match &args.config {
+        Some(path) => SlidesConfig::load(path)?,
+        None => SlidesConfig::load_default()?,
+    };
+    let aspect = Aspect::parse(&args.preset)?;
+    let preset = config.preset(aspect);
+    let theme = config.theme(&args.theme)?;
+    let size = match &args.size {
+        Some(size) => RenderSize::parse(size)?,
+        None => aspect.default_size(),
+    };
+    let global = (!args.no_global_glossary).then(Glossary::global_path);
+    let glossary = Glossary::load_layers(global.as_deref(), args.glossary.as_deref())?;
+
+    let report = correct::apply(&mut transcript, &glossary);
+    let slides = slides::segment(&transcript, &preset, &glossary.highlight_terms());
+    let duration = slides.last().map_or(transcript.duration, |slide| {
+        slide.end.max(transcript.duration)
+    });
+    let mut deck = SlideDeck {
+        preset: aspect.name().to_owned(),
+        theme: theme.name.clone(),
+        width: size.width,
+        height: size.height,
+        duration,
+        slides,
+    };
+    let style = SlideStyle {
+        theme,
+        size,
+        max_lines: preset.max_lines,
+    };
+    let cache = args
+        .cache_dir
+        .clone()
+        .map_or_else(SlideCache::open_default, SlideCache::at);
+
+    let bar = ProgressBar::new(deck.slides.len() as u64);
+    if let Ok(style) = ProgressStyle::with_template("rendering [{bar:30}] {pos}/{len}") {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    let result = render::render_deck(
+        &Renderer::new(),
+        &mut deck,
+        &style,
+        &args.out,
+        &cache,
+        &|done, _| bar.set_position(done as u64),
+        &cancel,
+    );
+    bar.finish_and_clear();
+    let stats = match result {
+        Ok(stats) => stats,
+        Err(RenderError::Cancelled) => {
+            eprintln!("cancelled");
+            return Ok(ExitCode::from(crate::EXIT_CANCELLED));
+        }
+        Err(error) => return Err(error.into()),
+    };
+
+    write_json(
+        &args.out.join(slides::DECK_FILE),
+        serde_json::to_string_pretty(&deck)?,
+    )?;
+    write_json(
+        &args.out.join("corrections.json"),
+        serde_json::to_string_pretty(&report)?,
+    )?;
+
+    for warning in slides::check(&deck.slides, &preset) {
+        match warning {
+            SlideWarning::ReadingSpeed {
+                index,
+                chars_per_second,
+            } => eprintln!(
+                "warning: slide {index} reads at {chars_per_second:.1} characters/s (over {})",
+                preset.max_chars_per_second
+            ),
+            SlideWarning::TooShort { index, seconds } => {
+                eprintln!("warning: slide {index} shows for only {seconds:.2} s")
+            }
+            SlideWarning::TooLong { index, seconds } => {
+                eprintln!("warning: slide {index} shows for {seconds:.1} s")
+            }
+        }
+    }
+    println!(
+        "{} slides {} {} ({} rendered, {} cached), {} glossary replacements, {} words to review, {:.2} s -> {}",
+        deck.slides.len(),
+        deck.preset,
+        size,
+        stats.rendered,
+        stats.cached,
+        report.replacements.len(),
+        report.review.len(),
+        started.elapsed().as_secs_f64(),
+        args.out.join(slides::DECK_FILE).display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn read_transcript(path: &Path) -> anyhow::Result<Transcript> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    serde_json::from_str(&text).with_context(|| {
+        format!(
+            "{} is not a transcript written by `vsl transcribe`",
+            path.display()
+        )
+    })
+}
+
+fn write_json(path: &Path, json: String) -> anyhow::Result<()> {
+    let temp = path.with_extension("json.part");
+    std::fs::write(&temp, json).with_context(|| format!("cannot write {}", temp.display()))?;
+    std::fs::rename(&temp, path).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
+
+#[derive(Args)]
+pub struct SlidesBench {
+    /// Slides in the deck.
+    #[arg(long, default_value_t = 100)]
+    slides: usize,
+    #[arg(long, default_value = "1920x1080")]
+    size: String,
+    /// Rendering threads (the target machine has 2 cores).
+    #[arg(long, default_value_t = 2)]
+    threads: usize,
+    #[arg(long, default_value = "classic")]
+    theme: String,
+    #[arg(long, default_value_t = 3)]
+    runs: usize,
+}
+
+/// Times rendering a synthetic deck: cold (empty cache, fonts not yet loaded), fully
+/// cached (same folder again), from the cache into a new folder, and after editing one
+/// slide. Prints one JSON line per run.
+pub fn bench(args: SlidesBench) -> anyhow::Result<ExitCode> {
+    let size = RenderSize::parse(&args.size)?;
+    let theme = vsl_core::render::Theme::builtin(&args.theme)
+        .with_context(|| format!("unknown built-in theme '{}'", args.theme))?;
+    let aspect = if size.width > size.height * 6 / 5 {
+        Aspect::Landscape
+    } else if size.height > size.width * 6 / 5 {
+        Aspect::Portrait
+    } else {
+        Aspect::Square
+    };
+    let preset = vsl_core::slides::SlidePreset::for_aspect(aspect);
+    let style = SlideStyle {
+        theme,
+        size,
+        max_lines: preset.max_lines,
+    };
+    let template = sample_deck(args.slides, &preset, size);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(args.threads.max(1))
+        .build()?;
+    let never = AtomicBool::new(false);
+    for run in 0..args.runs.max(1) {
+        let dir =
+            std::env::temp_dir().join(format!("vsl-bench-slides-{}-{run}", std::process::id()));
+        let cache = SlideCache::at(dir.join("cache"));
+        let render = |renderer: &Renderer, deck: &mut SlideDeck, out: &Path| {
+            let started = Instant::now();
+            let stats = pool.install(|| {
+                render::render_deck(renderer, deck, &style, out, &cache, &|_, _| {}, &never)
+            })?;
+            anyhow::Ok((started.elapsed().as_secs_f64(), stats))
+        };
+        let started = Instant::now();
+        let renderer = Renderer::new();
+        let mut deck = template.clone();
+        let (_, cold) = render(&renderer, &mut deck, &dir.join("out"))?;
+        let cold_s = started.elapsed().as_secs_f64();
+        let (cached_s, cached) = render(&renderer, &mut deck, &dir.join("out"))?;
+        let mut copy = template.clone();
+        let (from_cache_s, _) = render(&renderer, &mut copy, &dir.join("out2"))?;
+        let middle = deck.slides.len() / 2;
+        if let Some(slide) = deck.slides.get_mut(middle) {
+            slide.text.push_str(" now");
+        }
+        let (edit_one_s, edited) = render(&renderer, &mut deck, &dir.join("out"))?;
+        let bytes: u64 = deck
+            .slides
+            .iter()
+            .filter_map(|slide| std::fs::metadata(dir.join("out").join(&slide.image)).ok())
+            .map(|meta| meta.len())
+            .sum();
+        std::fs::remove_dir_all(&dir)
+            .with_context(|| format!("cannot remove {}", dir.display()))?;
+        println!(
+            "{}",
+            serde_json::json!({
+                "bench": "slides",
+                "run": run,
+                "slides": deck.slides.len(),
+                "size": size.to_string(),
+                "threads": args.threads,
+                "cold_s": cold_s,
+                "cold_rendered": cold.rendered,
+                "cached_s": cached_s,
+                "cached_rendered": cached.rendered,
+                "from_cache_s": from_cache_s,
+                "edit_one_s": edit_one_s,
+                "edit_one_rendered": edited.rendered,
+                "png_kib_mean": bytes as f64 / 1024.0 / deck.slides.len().max(1) as f64,
+            })
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A deck of `count` distinct slides cut from pseudo-random sales-letter sentences by the
+/// real segmenter, so lengths and punctuation vary like a real deck's. Same every run.
+fn sample_deck(
+    count: usize,
+    preset: &vsl_core::slides::SlidePreset,
+    size: RenderSize,
+) -> SlideDeck {
+    const WORDS: &[&str] = &[
+        "you",
+        "can",
+        "finally",
+        "stop",
+        "guessing",
+        "what",
+        "works",
+        "this",
+        "simple",
+        "method",
+        "helped",
+        "thousands",
+        "of",
+        "people",
+        "double",
+        "their",
+        "sales",
+        "in",
+        "weeks",
+        "and",
+        "it",
+        "takes",
+        "only",
+        "minutes",
+        "a",
+        "day",
+        "the",
+        "secret",
+        "is",
+        "not",
+        "more",
+        "traffic",
+        "or",
+        "ads",
+        "but",
+        "a",
+        "message",
+        "that",
+        "speaks",
+        "to",
+        "your",
+        "buyer",
+        "right",
+        "now",
+        "imagine",
+        "waking",
+        "up",
+        "to",
+        "new",
+        "orders",
+        "every",
+        "morning",
+        "without",
+        "chasing",
+        "anyone",
+        "here",
+        "is",
+        "exactly",
+        "how",
+        "we",
+        "did",
+        "it",
+        "step",
+        "by",
+        "step",
+        "even",
+        "if",
+        "you",
+        "have",
+        "never",
+        "sold",
+        "anything",
+        "online",
+        "before",
+        "watch",
+        "until",
+        "the",
+        "end",
+        "because",
+        "I",
+        "will",
+        "show",
+        "proof",
+        "real",
+        "customers",
+        "results",
+        "guaranteed",
+        "today",
+        "bonus",
+        "offer",
+        "price",
+        "course",
+        "video",
+        "letter",
+        "story",
+        "trust",
+        "money",
+        "back",
+        "risk",
+        "free",
+        "limited",
+        "spots",
+        "join",
+        "click",
+        "button",
+        "below",
+    ];
+    let mut state: u64 = 0x5EED_2024;
+    let mut next = |bound: usize| {
+        // A fixed linear congruential generator: no dependency, same deck on every machine.
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        ((state >> 33) as usize) % bound.max(1)
+    };
+    let mut words = Vec::new();
+    let mut time = 0.0;
+    while words.len() < count * 14 {
+        let length = 4 + next(14);
+        for k in 0..length {
+            let mut text = WORDS[next(WORDS.len())].to_owned();
+            if next(12) == 0 {
+                text = format!("${}", 7 + next(990));
+            }
+            if k + 1 == length {
+                text.push(['.', '!', '?', '.'][next(4)]);
+            } else if next(7) == 0 {
+                text.push(',');
+            }
+            if k == 0 {
+                let mut chars = text.chars();
+                text = chars
+                    .next()
+                    .map(|c| c.to_uppercase().chain(chars).collect())
+                    .unwrap_or_default();
+            }
+            let length_s = 0.18 + 0.03 * text.len() as f64;
+            words.push(vsl_core::transcribe::Word {
+                text,
+                start: time,
+                end: time + length_s,
+                probability: 0.9,
+            });
+            time += length_s + if k + 1 == length { 0.45 } else { 0.05 };
+        }
+    }
+    let transcript = Transcript {
+        language: "en".into(),
+        duration: time,
+        model: "bench".into(),
+        segments: vec![vsl_core::transcribe::Segment {
+            start: 0.0,
+            end: time,
+            text: String::new(),
+            words,
+        }],
+        flags: Vec::new(),
+    };
+    let mut slides = slides::segment(&transcript, preset, &[]);
+    slides.truncate(count);
+    SlideDeck {
+        preset: preset.aspect.name().to_owned(),
+        theme: String::new(),
+        width: size.width,
+        height: size.height,
+        duration: slides.last().map_or(0.0, |slide| slide.end),
+        slides,
+    }
+}

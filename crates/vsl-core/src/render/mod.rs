@@ -1,0 +1,630 @@
+//! Slide images: text laid out and drawn with cosmic-text in the bundled Inter font.
+//!
+//! A [`Renderer`] owns the fonts (compiled into the binary; no system font is ever
+//! looked up, so a slide is the same on every machine) and a pool of workers, each with
+//! its own `FontSystem` and glyph cache, so slides render in parallel without sharing
+//! shaping state. [`Renderer::render`] draws one slide for a [`SlideStyle`] (a [`Theme`],
+//! a [`RenderSize`] and the line limit): the largest font size that fits the safe area,
+//! lines balanced to even length, centred, highlighted runs in the accent colour.
+//! [`render_deck`] renders a whole deck through the content-addressed PNG cache
+//! ([`SlideCache`]).
+
+mod cache;
+
+pub use cache::{render_deck, slide_key, RenderStats, SlideCache};
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use cosmic_text::{
+    fontdb, Align, Attrs, Buffer, Color, Family, FontSystem, Metrics, Shaping, SwashCache,
+    SwashContent, Weight, Wrap,
+};
+use image::RgbImage;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::slides::StyledSpan;
+
+/// Inter Display SemiBold: the slide text.
+pub const FONT_TEXT: &[u8] = include_bytes!("../../assets/fonts/InterDisplay-SemiBold.otf");
+/// Inter Display Bold: highlighted words.
+pub const FONT_HIGHLIGHT: &[u8] = include_bytes!("../../assets/fonts/InterDisplay-Bold.otf");
+/// The bundled font's family name and release (Debian `fonts-inter` 4.0~beta7).
+pub const FONT_FAMILY: &str = "Inter Display";
+pub const FONT_VERSION: &str = "Inter Display 4.0 beta7";
+
+/// Changes whenever layout or drawing changes what a slide looks like, so cached images
+/// from an older build are not reused.
+pub(crate) const LAYOUT_VERSION: u32 = 1;
+
+/// Glyph images kept per worker: a few decks' worth at one size (tens of megabytes at most).
+const GLYPH_CACHE_LIMIT: usize = 4096;
+/// Line height as a multiple of the font size: tight, as display text wants.
+const LINE_HEIGHT: f32 = 1.16;
+/// Below this the text would be unreadable anyway; a slide that does not fit even at
+/// this size overflows its safe area rather than vanish.
+const MIN_FONT_SIZE: f32 = 8.0;
+
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}: cannot encode the PNG: {reason}", path.display())]
+    Encode { path: PathBuf, reason: String },
+    #[error("invalid slide size '{0}' (use WIDTHxHEIGHT, e.g. 1920x1080)")]
+    InvalidSize(String),
+    #[error("cancelled")]
+    Cancelled,
+}
+
+impl RenderError {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            RenderError::Io { source, .. } if source.raw_os_error() == Some(28) => "disk_full",
+            RenderError::Io { .. } => "io",
+            RenderError::Encode { .. } => "encode",
+            RenderError::InvalidSize(_) => "invalid_size",
+            RenderError::Cancelled => "cancelled",
+        }
+    }
+}
+
+/// An sRGB colour, written `#RRGGBB` in files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Rgb(pub [u8; 3]);
+
+impl Rgb {
+    /// `#RRGGBB` or `RRGGBB`, any case.
+    pub fn parse(text: &str) -> Option<Rgb> {
+        let hex = text.trim();
+        let hex = hex.strip_prefix('#').unwrap_or(hex);
+        if hex.len() != 6 || !hex.is_ascii() {
+            return None;
+        }
+        let channel = |i: usize| u8::from_str_radix(&hex[i..i + 2], 16).ok();
+        Some(Rgb([channel(0)?, channel(2)?, channel(4)?]))
+    }
+
+    pub fn hex(self) -> String {
+        let [r, g, b] = self.0;
+        format!("#{r:02X}{g:02X}{b:02X}")
+    }
+}
+
+impl Serialize for Rgb {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.hex())
+    }
+}
+
+impl<'de> Deserialize<'de> for Rgb {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Rgb, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Rgb::parse(&text)
+            .ok_or_else(|| serde::de::Error::custom(format!("'{text}' is not a #RRGGBB colour")))
+    }
+}
+
+/// Background, text and highlight colours.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Theme {
+    pub name: String,
+    pub background: Rgb,
+    pub text: Rgb,
+    pub highlight: Rgb,
+}
+
+impl Theme {
+    /// White background, near-black text, red highlights: the classic sales-letter look.
+    pub fn classic() -> Theme {
+        Theme {
+            name: "classic".into(),
+            background: Rgb([0xFF, 0xFF, 0xFF]),
+            text: Rgb([0x14, 0x14, 0x17]),
+            highlight: Rgb([0xD9, 0x1A, 0x20]),
+        }
+    }
+
+    /// Near-black background, off-white text, amber highlights.
+    pub fn dark() -> Theme {
+        Theme {
+            name: "dark".into(),
+            background: Rgb([0x12, 0x13, 0x17]),
+            text: Rgb([0xF4, 0xF4, 0xF5]),
+            highlight: Rgb([0xFF, 0xC2, 0x33]),
+        }
+    }
+
+    pub fn builtin(name: &str) -> Option<Theme> {
+        match name {
+            "classic" => Some(Theme::classic()),
+            "dark" => Some(Theme::dark()),
+            _ => None,
+        }
+    }
+}
+
+/// Output size in pixels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct RenderSize {
+    pub width: u32,
+    pub height: u32,
+}
+
+impl RenderSize {
+    pub const FULL_HD: RenderSize = RenderSize::new(1920, 1080);
+    pub const HD: RenderSize = RenderSize::new(1280, 720);
+    pub const PORTRAIT: RenderSize = RenderSize::new(1080, 1920);
+    pub const SQUARE: RenderSize = RenderSize::new(1080, 1080);
+
+    pub const fn new(width: u32, height: u32) -> RenderSize {
+        RenderSize { width, height }
+    }
+
+    /// `1920x1080`; each side 16 to 8192 pixels.
+    pub fn parse(text: &str) -> Result<RenderSize, RenderError> {
+        let invalid = || RenderError::InvalidSize(text.to_owned());
+        let (width, height) = text.trim().split_once(['x', 'X']).ok_or_else(invalid)?;
+        let width: u32 = width.trim().parse().map_err(|_| invalid())?;
+        let height: u32 = height.trim().parse().map_err(|_| invalid())?;
+        if !(16..=8192).contains(&width) || !(16..=8192).contains(&height) {
+            return Err(invalid());
+        }
+        Ok(RenderSize { width, height })
+    }
+}
+
+impl std::fmt::Display for RenderSize {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}x{}", self.width, self.height)
+    }
+}
+
+/// Everything besides the text that decides what a slide looks like.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SlideStyle {
+    pub theme: Theme,
+    pub size: RenderSize,
+    /// Lines the text may wrap into (the preset's `max_lines`).
+    pub max_lines: usize,
+}
+
+/// Where text may go, and how big it may get, for a canvas of this shape.
+struct Frame {
+    left: f32,
+    top: f32,
+    width: f32,
+    height: f32,
+    max_font_size: f32,
+}
+
+impl Frame {
+    fn for_size(size: RenderSize) -> Frame {
+        let (w, h) = (size.width as f32, size.height as f32);
+        // Margins as fractions of the canvas. Portrait video is watched in apps that lay
+        // captions and buttons over the top and bottom fifths, so text stays in the middle.
+        // The font size caps keep a one-word slide bold rather than absurd.
+        let (margin_x, margin_y, max_font) = if w > h * 1.2 {
+            (0.09 * w, 0.14 * h, 0.125 * h)
+        } else if h > w * 1.2 {
+            (0.08 * w, 0.2 * h, 0.15 * w)
+        } else {
+            (0.1 * w, 0.12 * h, 0.11 * w)
+        };
+        Frame {
+            left: margin_x,
+            top: margin_y,
+            width: w - 2.0 * margin_x,
+            height: h - 2.0 * margin_y,
+            max_font_size: max_font.max(MIN_FONT_SIZE),
+        }
+    }
+}
+
+/// One thread's text machinery. Creating a `FontSystem` parses the fonts, so it is made
+/// once per worker and reused for every slide that worker draws.
+struct Worker {
+    fonts: FontSystem,
+    glyphs: SwashCache,
+    buffer: Buffer,
+}
+
+/// How a slide's text was laid out (exposed for tests and the editor's preview).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TextLayout {
+    pub font_size: f32,
+    pub lines: usize,
+    /// The wrap width the lines were balanced to.
+    pub width: f32,
+    pub height: f32,
+    /// True when the text fits the safe area (false only for a word too long for it even
+    /// at the smallest size).
+    pub fits: bool,
+}
+
+impl Worker {
+    fn new() -> Worker {
+        let mut database = fontdb::Database::new();
+        for font in [FONT_TEXT, FONT_HIGHLIGHT] {
+            database.load_font_source(fontdb::Source::Binary(Arc::new(font)));
+        }
+        // A fixed locale: the system's would change fallback choices between machines.
+        let mut fonts = FontSystem::new_with_locale_and_db("en-US".into(), database);
+        let buffer = Buffer::new(&mut fonts, Metrics::new(32.0, 32.0 * LINE_HEIGHT));
+        Worker {
+            fonts,
+            glyphs: SwashCache::new(),
+            buffer,
+        }
+    }
+
+    /// Lines, widest line and height of the text at this size and wrap width.
+    fn measure(&mut self, font_size: f32, width: f32) -> (usize, f32, f32) {
+        self.buffer
+            .set_metrics(Metrics::new(font_size, (font_size * LINE_HEIGHT).round()));
+        self.buffer.set_size(Some(width), None);
+        self.buffer.shape_until_scroll(&mut self.fonts, false);
+        let mut lines = 0;
+        let mut widest: f32 = 0.0;
+        let mut bottom: f32 = 0.0;
+        for run in self.buffer.layout_runs() {
+            lines += 1;
+            widest = widest.max(run.line_w);
+            bottom = bottom.max(run.line_top + run.line_height);
+        }
+        (lines, widest, bottom)
+    }
+
+    /// Sets the text and finds the largest font size that fits, then the narrowest wrap
+    /// width that keeps the same number of lines (so the lines come out even).
+    fn layout(&mut self, spans: &[StyledSpan], style: &SlideStyle, frame: &Frame) -> TextLayout {
+        let attrs = |highlight: bool| {
+            let (weight, color) = if highlight {
+                (Weight::BOLD, style.theme.highlight)
+            } else {
+                (Weight::SEMIBOLD, style.theme.text)
+            };
+            let [r, g, b] = color.0;
+            Attrs::new()
+                .family(Family::Name(FONT_FAMILY))
+                .weight(weight)
+                .color(Color::rgb(r, g, b))
+        };
+        let default = attrs(false);
+        self.buffer.set_wrap(Wrap::Word);
+        self.buffer.set_rich_text(
+            spans
+                .iter()
+                .map(|span| (span.text.as_str(), attrs(span.highlight))),
+            &default,
+            Shaping::Advanced,
+            Some(Align::Center),
+        );
+        let max_lines = style.max_lines.max(1);
+        let fits = |worker: &mut Worker, size: f32| {
+            let (lines, widest, height) = worker.measure(size, frame.width);
+            lines <= max_lines && widest <= frame.width + 0.5 && height <= frame.height
+        };
+        // Whole pixel sizes: the search is exact and glyphs at one size are cached.
+        let (mut low, mut high) = (MIN_FONT_SIZE as u32, frame.max_font_size.floor() as u32);
+        while low < high {
+            let middle = (low + high).div_ceil(2);
+            if fits(self, middle as f32) {
+                low = middle;
+            } else {
+                high = middle - 1;
+            }
+        }
+        let font_size = low as f32;
+        let fits_at_all = fits(self, font_size);
+        let (lines, widest, _) = self.measure(font_size, frame.width);
+        let mut width = frame.width;
+        if lines > 1 {
+            // Balance: the narrowest width that still gives `lines` lines.
+            let (mut narrow, mut wide) = (widest / lines as f32, frame.width);
+            for _ in 0..12 {
+                let middle = (narrow + wide) / 2.0;
+                // Fewer lines is not enough: a word wider than the wrap width overflows
+                // without adding a line, and would then be centred on the wrong axis.
+                let (count, widest_now, _) = self.measure(font_size, middle);
+                if count <= lines && widest_now <= middle + 0.5 {
+                    wide = middle;
+                } else {
+                    narrow = middle;
+                }
+            }
+            width = wide.ceil();
+        }
+        let (lines, _, height) = self.measure(font_size, width);
+        TextLayout {
+            font_size,
+            lines,
+            width,
+            height,
+            fits: fits_at_all,
+        }
+    }
+
+    fn draw(&mut self, spans: &[StyledSpan], style: &SlideStyle) -> (RgbImage, TextLayout) {
+        let frame = Frame::for_size(style.size);
+        let layout = self.layout(spans, style, &frame);
+        let (width, height) = (style.size.width as usize, style.size.height as usize);
+        let mut pixels = style.theme.background.0.repeat(width * height);
+        let left = frame.left + (frame.width - layout.width) / 2.0;
+        let top = (frame.top + (frame.height - layout.height) / 2.0).round();
+        let default_color = {
+            let [r, g, b] = style.theme.text.0;
+            Color::rgb(r, g, b)
+        };
+        let Worker {
+            fonts,
+            glyphs,
+            buffer,
+        } = self;
+        for run in buffer.layout_runs() {
+            for glyph in run.glyphs {
+                let physical = glyph.physical((left, top + run.line_y), 1.0);
+                let color = glyph.color_opt.unwrap_or(default_color);
+                let Some(image) = glyphs.get_image(fonts, physical.cache_key) else {
+                    continue;
+                };
+                if image.content != SwashContent::Mask {
+                    // Inter has no colour glyphs; anything else would come from a font we
+                    // do not ship.
+                    continue;
+                }
+                let x0 = physical.x + image.placement.left;
+                let y0 = physical.y - image.placement.top;
+                let glyph_width = image.placement.width as usize;
+                for (row, coverage) in image.data.chunks_exact(glyph_width.max(1)).enumerate() {
+                    let y = y0 + row as i32;
+                    if y < 0 || y as usize >= height {
+                        continue;
+                    }
+                    let line = &mut pixels[y as usize * width * 3..(y as usize + 1) * width * 3];
+                    for (column, &alpha) in coverage.iter().enumerate() {
+                        let x = x0 + column as i32;
+                        if alpha == 0 || x < 0 || x as usize >= width {
+                            continue;
+                        }
+                        let pixel = &mut line[x as usize * 3..x as usize * 3 + 3];
+                        blend(pixel, [color.r(), color.g(), color.b()], alpha);
+                    }
+                }
+            }
+        }
+        // The glyph cache only ever grows; a long-lived app renders many sizes over time.
+        if glyphs.image_cache.len() > GLYPH_CACHE_LIMIT {
+            glyphs.image_cache.clear();
+        }
+        let image = RgbImage::from_raw(style.size.width, style.size.height, pixels)
+            .unwrap_or_else(|| RgbImage::new(style.size.width, style.size.height));
+        (image, layout)
+    }
+}
+
+/// `pixel = pixel * (1 - a) + color * a`, in 8-bit sRGB like every other text renderer.
+fn blend(pixel: &mut [u8], color: [u8; 3], alpha: u8) {
+    let a = u32::from(alpha);
+    for (channel, value) in pixel.iter_mut().zip(color) {
+        *channel = ((u32::from(value) * a + u32::from(*channel) * (255 - a) + 127) / 255) as u8;
+    }
+}
+
+/// Draws slides. Cheap to share (`&Renderer` is `Sync`); keep one for the process.
+pub struct Renderer {
+    workers: Mutex<Vec<Worker>>,
+    font_digest: String,
+}
+
+impl std::fmt::Debug for Renderer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Renderer")
+            .field("font_digest", &self.font_digest)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for Renderer {
+    fn default() -> Self {
+        Renderer::new()
+    }
+}
+
+impl Renderer {
+    pub fn new() -> Renderer {
+        let mut hasher = Sha256::new();
+        hasher.update(FONT_TEXT);
+        hasher.update(FONT_HIGHLIGHT);
+        Renderer {
+            workers: Mutex::new(Vec::new()),
+            font_digest: hex::encode(&hasher.finalize()[..8]),
+        }
+    }
+
+    /// A short digest of the bundled fonts: part of every cache key, so a font update
+    /// re-renders every slide.
+    pub fn font_digest(&self) -> &str {
+        &self.font_digest
+    }
+
+    fn with_worker<T>(&self, work: impl FnOnce(&mut Worker) -> T) -> T {
+        let pooled = self
+            .workers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop();
+        let mut worker = pooled.unwrap_or_else(Worker::new);
+        let result = work(&mut worker);
+        self.workers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(worker);
+        result
+    }
+
+    /// Draws one slide: `text` may hold `*marked*` words; `highlights` are phrases drawn in
+    /// the accent colour wherever they occur as whole words.
+    pub fn render(&self, text: &str, highlights: &[String], style: &SlideStyle) -> RgbImage {
+        self.render_with_layout(text, highlights, style).0
+    }
+
+    /// [`Renderer::render`], also returning how the text was laid out.
+    pub fn render_with_layout(
+        &self,
+        text: &str,
+        highlights: &[String],
+        style: &SlideStyle,
+    ) -> (RgbImage, TextLayout) {
+        let mut spans = crate::slides::styled_spans(text, highlights);
+        glue_prices(&mut spans);
+        self.with_worker(|worker| worker.draw(&spans, style))
+    }
+}
+
+/// Puts a no-break space between a currency sign and its amount ("R$ 49,90") so the
+/// line breaker never splits a price, even across highlighted and plain runs.
+fn glue_prices(spans: &mut [StyledSpan]) {
+    let mut chars: Vec<(usize, char)> = spans
+        .iter()
+        .enumerate()
+        .flat_map(|(index, span)| span.text.chars().map(move |c| (index, c)))
+        .collect();
+    let mut changed = false;
+    for k in 1..chars.len().saturating_sub(1) {
+        if chars[k].1 != ' ' || !chars[k + 1].1.is_ascii_digit() {
+            continue;
+        }
+        let token: String = chars[..k]
+            .iter()
+            .rev()
+            .map(|(_, c)| *c)
+            .take_while(|c| !c.is_whitespace())
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        if crate::text::is_currency(&token) {
+            chars[k].1 = '\u{a0}';
+            changed = true;
+        }
+    }
+    if changed {
+        for span in spans.iter_mut() {
+            span.text.clear();
+        }
+        for (index, c) in chars {
+            spans[index].text.push(c);
+        }
+    }
+}
+
+/// PNG bytes for a slide. Fast compression: slides are flat colour, which every level
+/// squeezes to a few tens of kilobytes, and the slower levels cost more time than they save.
+pub fn encode_png(image: &RgbImage) -> Result<Vec<u8>, String> {
+    use image::ImageEncoder;
+    let mut bytes = Vec::with_capacity(64 * 1024);
+    image::codecs::png::PngEncoder::new_with_quality(
+        &mut bytes,
+        image::codecs::png::CompressionType::Fast,
+        image::codecs::png::FilterType::Up,
+    )
+    .write_image(
+        image.as_raw(),
+        image.width(),
+        image.height(),
+        image::ExtendedColorType::Rgb8,
+    )
+    .map_err(|error| error.to_string())?;
+    Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn style(size: RenderSize) -> SlideStyle {
+        SlideStyle {
+            theme: Theme::classic(),
+            size,
+            max_lines: 3,
+        }
+    }
+
+    #[test]
+    fn colours_parse_and_print() {
+        assert_eq!(Rgb::parse("#d91a20"), Some(Rgb([0xD9, 0x1A, 0x20])));
+        assert_eq!(Rgb::parse("FFFFFF"), Some(Rgb([255, 255, 255])));
+        assert_eq!(Rgb::parse("#FFF"), None);
+        assert_eq!(Rgb::parse("#GGGGGG"), None);
+        assert_eq!(Rgb([1, 2, 255]).hex(), "#0102FF");
+    }
+
+    #[test]
+    fn sizes_parse() {
+        assert_eq!(
+            RenderSize::parse("1920x1080").ok(),
+            Some(RenderSize::FULL_HD)
+        );
+        assert_eq!(
+            RenderSize::parse("1080X1920").ok(),
+            Some(RenderSize::PORTRAIT)
+        );
+        assert!(RenderSize::parse("1920").is_err());
+        assert!(RenderSize::parse("0x10").is_err());
+    }
+
+    #[test]
+    fn the_bundled_font_is_the_only_font() {
+        let worker = Worker::new();
+        let families: Vec<String> = worker
+            .fonts
+            .db()
+            .faces()
+            .flat_map(|face| face.families.iter().map(|(name, _)| name.clone()))
+            .collect();
+        assert_eq!(families, [FONT_FAMILY, FONT_FAMILY]);
+    }
+
+    #[test]
+    fn short_text_is_big_and_long_text_wraps_evenly() {
+        let renderer = Renderer::new();
+        let (_, short) = renderer.render_with_layout("Yes.", &[], &style(RenderSize::FULL_HD));
+        assert_eq!(short.lines, 1);
+        assert_eq!(short.font_size, (0.125f32 * 1080.0).floor());
+        let (_, long) = renderer.render_with_layout(
+            "And so my fellow Americans, ask not what your country can do for you",
+            &[],
+            &style(RenderSize::FULL_HD),
+        );
+        assert!(long.fits);
+        assert!((2..=3).contains(&long.lines), "{long:?}");
+        assert!(long.font_size < short.font_size);
+    }
+
+    #[test]
+    fn prices_do_not_break() {
+        let mut spans = crate::slides::styled_spans("Pay R$ 49,90 or $ 5 now", &[]);
+        glue_prices(&mut spans);
+        assert_eq!(spans[0].text, "Pay R$\u{a0}49,90 or $\u{a0}5 now");
+        let mut split = crate::slides::styled_spans("só R$ *49,90*", &[]);
+        glue_prices(&mut split);
+        assert_eq!(split[0].text, "só R$\u{a0}");
+        assert_eq!(split[1].text, "49,90");
+    }
+
+    #[test]
+    fn text_is_drawn_in_the_theme_colours() {
+        let renderer = Renderer::new();
+        let image = renderer.render("*Hi* there", &[], &style(RenderSize::new(320, 180)));
+        let theme = Theme::classic();
+        let count = |color: Rgb| image.pixels().filter(|p| p.0 == color.0).count();
+        assert!(count(theme.background) > 320 * 180 / 2);
+        assert!(count(theme.text) > 50, "text pixels");
+        assert!(count(theme.highlight) > 20, "highlight pixels");
+    }
+}
