@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Side-by-side MP4 export benchmark: `vsl export` against the ffmpeg CLI concat-demuxer slideshow
+# and MoviePy's ImageClip slideshow (bench/peers/), on the same 100 slides (1920x1080, rendered by
+# `vsl slides`) and the same 10-minute voice-over, once as AAC (m4a) and once as WAV. Runs are
+# interleaved so machine load hits every tool alike; each line of results.jsonl is one run.
+#   ROUNDS=1 bench/export.sh                     (after `make setup`; MoviePy takes ~6 min a run)
+#   TOOLS="vsl vsl-repeat0 vsl-repeat5 vsl-fps30" SOURCES=m4a ROUNDS=3 bench/export.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+CACHE="${CACHE:-$HOME/.cache/vsl-studio}"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$CACHE/target}"
+ROUNDS="${ROUNDS:-1}"
+TOOLS="${TOOLS:-vsl ffmpeg moviepy}"
+SOURCES="${SOURCES:-m4a wav}"
+out="${BENCH_OUT:-$CACHE/bench/export-$(date +%Y%m%d-%H%M%S)}"
+data="$CACHE/bench/export-data"
+mkdir -p "$out" "$data"
+
+if [[ " $TOOLS " == *" moviepy "* ]]; then
+  venv="$CACHE/bench-moviepy-venv"
+  if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import moviepy" 2>/dev/null; then
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check moviepy==2.2.1
+  fi
+  # MoviePy drives the system ffmpeg, so all three use the same libx264 and AAC encoder.
+  IMAGEIO_FFMPEG_EXE="$(command -v ffmpeg)"
+  export IMAGEIO_FFMPEG_EXE
+fi
+cargo build --quiet --release --workspace --bin vsl
+vsl="$CARGO_TARGET_DIR/release/vsl"
+
+# The voice-over: espeak-ng reading tests/fixtures/long_en.txt, looped to 10 minutes, at
+# 48 kHz stereo 16-bit (a typical export from an audio editor); the AAC copy at 160 kb/s.
+if [ ! -f "$data/voiceover.wav" ]; then
+  espeak-ng -v en-us -s 145 -f crates/vsl-core/tests/fixtures/long_en.txt -w "$data/speech.wav"
+  sox "$data/speech.wav" -r 48000 -c 2 -b 16 "$data/voiceover.tmp.wav" repeat 5 trim 0 600
+  mv "$data/voiceover.tmp.wav" "$data/voiceover.wav"
+fi
+if [ ! -f "$data/voiceover.m4a" ]; then
+  ffmpeg -v error -y -i "$data/voiceover.wav" -c:a aac -b:a 160k -f mp4 "$data/voiceover.tmp.m4a"
+  mv "$data/voiceover.tmp.m4a" "$data/voiceover.m4a"
+fi
+# 100 slides, one per sentence of a synthetic transcript, rendered like any job's.
+deck="$data/slides/slides.json"
+if [ ! -f "$deck" ]; then
+  python3 bench/export_fixture.py crates/vsl-core/tests/fixtures/long_en.txt 100 600 > "$data/transcript.json"
+  VSL_CONFIG_DIR="$data/config" "$vsl" slides "$data/transcript.json" --out "$data/slides" \
+    --size 1920x1080 --no-global-glossary --cache-dir "$data/render-cache"
+fi
+slides=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["slides"]))' "$deck")
+echo "fixtures: $slides slides at 1920x1080, $(soxi -D "$data/voiceover.wav") s of audio; results in $out"
+
+for round in $(seq "$ROUNDS"); do
+  for source in $SOURCES; do
+    audio="$data/voiceover.$source"
+    for tool in $TOOLS; do
+      file="$out/$tool-$source-$round.mp4"
+      load=$(cut -d' ' -f1 /proc/loadavg)
+      start=$(date +%s.%N)
+      case $tool in
+        vsl) "$vsl" export "$deck" --audio "$audio" --out "$file" --overwrite >/dev/null ;;
+        vsl-repeat*) "$vsl" export "$deck" --audio "$audio" --out "$file" --overwrite \
+                       --repeat-every "${tool#vsl-repeat}" >/dev/null ;;
+        vsl-fps*) "$vsl" export "$deck" --audio "$audio" --out "$file" --overwrite \
+                    --fps "${tool#vsl-fps}" >/dev/null ;;
+        ffmpeg) bench/peers/ffmpeg_slideshow.sh "$deck" "$audio" "$file" ;;
+        moviepy) "$venv/bin/python" bench/peers/moviepy_slideshow.py "$deck" "$audio" "$file" ;;
+        *) echo "unknown tool $tool" >&2; exit 2 ;;
+      esac
+      end=$(date +%s.%N)
+      python3 - "$tool" "$source" "$start" "$end" "$file" "$load" "$slides" >> "$out/results.jsonl" <<'PY'
+import json, os, subprocess, sys
+tool, source, start, end, path, load, slides = sys.argv[1:]
+probe = json.loads(subprocess.run(
+    ["ffprobe", "-v", "error", "-of", "json", "-count_packets", "-show_entries",
+     "format=duration:stream=codec_type,codec_name,nb_read_packets", path],
+    capture_output=True, check=True, text=True).stdout)
+video = next(s for s in probe["streams"] if s["codec_type"] == "video")
+print(json.dumps({"tool": tool, "source": source, "wall_s": round(float(end) - float(start), 3),
+                  "duration_s": float(probe["format"]["duration"]), "mb": os.path.getsize(path) / 1e6,
+                  "frames": int(video["nb_read_packets"]), "load1": float(load), "slides": int(slides)}))
+PY
+      tail -n1 "$out/results.jsonl"
+    done
+  done
+done
+python3 bench/summarise_export.py "$out/results.jsonl" | tee "$out/table.md"

@@ -1,0 +1,332 @@
+//! `vsl run` and `vsl export` end to end: a real model, real audio, the real binary; a disk
+//! that fills up mid-export; re-exporting after the slides were edited.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+fn test_data() -> PathBuf {
+    let dir = std::env::var_os("VSL_TEST_DATA")
+        .map(PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME")
+                .map(|home| PathBuf::from(home).join(".cache/vsl-studio/test-data"))
+        })
+        .expect("HOME or VSL_TEST_DATA");
+    assert!(
+        dir.join("jfk.wav").is_file(),
+        "run `make setup` first ({})",
+        dir.display()
+    );
+    dir
+}
+
+/// The binary with its folders pointed into `home` so no user settings, glossary or cache
+/// leak into the test.
+fn vsl(home: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_vsl"));
+    command
+        .env("VSL_MODELS_DIR", models())
+        .env("VSL_CONFIG_DIR", home.join("config"))
+        .env("VSL_CACHE_DIR", home.join("cache"));
+    command
+}
+
+fn text(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+/// tiny.en, installed once per test binary through the CLI's own import-ct2.
+fn models() -> &'static Path {
+    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let output = Command::new(env!("CARGO_BIN_EXE_vsl"))
+            .env("VSL_MODELS_DIR", dir.path())
+            .args(["models", "import-ct2"])
+            .arg(test_data().join("ct2/tiny.en"))
+            .args(["--name", "tiny.en", "--quantize", "q8_0"])
+            .output()
+            .expect("run vsl");
+        assert!(output.status.success(), "{}", text(&output));
+        dir
+    })
+    .path()
+}
+
+/// ffprobe's JSON for the first video stream.
+fn probe(path: &Path, entries: &str) -> serde_json::Value {
+    let output = Command::new("ffprobe")
+        .args(["-v", "error", "-of", "json", "-select_streams", "v:0"])
+        .args(["-show_entries", entries])
+        .arg(path)
+        .output()
+        .expect("ffprobe is needed (run `make setup`)");
+    assert!(output.status.success(), "{}", text(&output));
+    serde_json::from_slice(&output.stdout).expect("json")
+}
+
+fn keyframe_times(path: &Path) -> Vec<f64> {
+    let packets = probe(path, "packet=pts_time,flags");
+    packets["packets"]
+        .as_array()
+        .expect("packets")
+        .iter()
+        .filter(|p| p["flags"].as_str().is_some_and(|f| f.starts_with('K')))
+        .filter_map(|p| p["pts_time"].as_str().and_then(|t| t.parse().ok()))
+        .collect()
+}
+
+/// Two flat 320x180 slides and their slides.json, made with the ffmpeg CLI.
+fn small_deck(dir: &Path) -> PathBuf {
+    for (index, colour) in ["red", "navy"].iter().enumerate() {
+        let status = Command::new("ffmpeg")
+            .args(["-v", "error", "-y", "-f", "lavfi", "-i"])
+            .arg(format!("color=c={colour}:s=320x180"))
+            .args(["-frames:v", "1"])
+            .arg(dir.join(format!("slide-{index}.png")))
+            .status()
+            .expect("ffmpeg");
+        assert!(status.success());
+    }
+    let deck = serde_json::json!({
+        "preset": "16:9", "theme": "test", "width": 320, "height": 180, "duration": 11.0,
+        "slides": [
+            {"index": 0, "start": 0.0, "end": 4.0, "text": "Ask not", "highlights": [], "image": "slide-0.png"},
+            {"index": 1, "start": 4.0, "end": 11.0, "text": "what your country", "highlights": [], "image": "slide-1.png"}
+        ]
+    });
+    let path = dir.join("slides.json");
+    std::fs::write(&path, serde_json::to_vec_pretty(&deck).expect("json")).expect("write");
+    path
+}
+
+#[test]
+fn run_writes_every_output_and_export_reexports_after_an_edit() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let out = home.path().join("out");
+    let input = test_data().join("jfk.wav");
+    let output = vsl(home.path())
+        .arg("run")
+        .arg(&input)
+        .args([
+            "--model",
+            "tiny.en",
+            "--language",
+            "en",
+            "--size",
+            "640x360",
+            "--out",
+        ])
+        .arg(&out)
+        .output()
+        .expect("run");
+    assert!(output.status.success(), "{}", text(&output));
+    let summary = text(&output);
+    for stage in [
+        "decode",
+        "transcribe",
+        "render",
+        "export",
+        "real-time factor",
+    ] {
+        assert!(summary.contains(stage), "no {stage} in: {summary}");
+    }
+    for name in [
+        "jfk.mp4",
+        "jfk.srt",
+        "jfk.vtt",
+        "jfk.txt",
+        "jfk.json",
+        "jfk_slides/slides.json",
+    ] {
+        assert!(out.join(name).is_file(), "{name} missing: {summary}");
+    }
+    let txt = std::fs::read_to_string(out.join("jfk.txt")).expect("txt");
+    assert!(
+        txt.to_lowercase().contains("ask not what your country"),
+        "{txt}"
+    );
+    let bundle: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("jfk.json")).expect("json")).expect("json");
+    assert_eq!(bundle["transcript"]["language"], "en");
+    let deck_path = out.join("jfk_slides/slides.json");
+    let mut deck: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&deck_path).expect("deck")).expect("deck");
+    assert_eq!(bundle["slides"], deck);
+    let slides = deck["slides"].as_array().expect("slides").len();
+    assert!(slides >= 2, "{deck}");
+    let starts: Vec<f64> = deck["slides"]
+        .as_array()
+        .expect("slides")
+        .iter()
+        .filter_map(|s| s["start"].as_f64())
+        .collect();
+    let keyframes = keyframe_times(&out.join("jfk.mp4"));
+    assert_eq!(keyframes.len(), starts.len());
+    for (keyframe, start) in keyframes.iter().zip(&starts) {
+        assert!(
+            (keyframe - start).abs() <= 0.001,
+            "{keyframes:?} vs {starts:?}"
+        );
+    }
+    let srt = std::fs::read_to_string(out.join("jfk.srt")).expect("srt");
+    assert_eq!(srt.matches(" --> ").count(), slides);
+
+    // A second run without --overwrite refuses before transcribing and keeps everything.
+    let before = std::fs::read(out.join("jfk.mp4")).expect("mp4");
+    let again = vsl(home.path())
+        .arg("run")
+        .arg(&input)
+        .args([
+            "--model",
+            "tiny.en",
+            "--language",
+            "en",
+            "--size",
+            "640x360",
+            "--out",
+        ])
+        .arg(&out)
+        .output()
+        .expect("run");
+    assert!(!again.status.success());
+    assert!(text(&again).contains("--overwrite"), "{}", text(&again));
+    assert_eq!(std::fs::read(out.join("jfk.mp4")).expect("mp4"), before);
+
+    // Edit the timing of the second slide and export again without transcribing.
+    let moved = starts[1] + 0.5;
+    deck["slides"][1]["start"] = moved.into();
+    deck["slides"][0]["end"] = moved.into();
+    std::fs::write(&deck_path, serde_json::to_vec_pretty(&deck).expect("json")).expect("edit");
+    let edited = out.join("edited.mp4");
+    let output = vsl(home.path())
+        .arg("export")
+        .arg(&deck_path)
+        .arg("--audio")
+        .arg(&input)
+        .arg("--out")
+        .arg(&edited)
+        .args(["--formats", "mp4,srt"])
+        .output()
+        .expect("export");
+    assert!(output.status.success(), "{}", text(&output));
+    let keyframes = keyframe_times(&edited);
+    assert!(
+        (keyframes[1] - moved).abs() <= 0.001,
+        "{keyframes:?}, moved to {moved}"
+    );
+    let srt = std::fs::read_to_string(out.join("edited.srt")).expect("srt");
+    assert_eq!(srt.matches(" --> ").count(), slides);
+}
+
+#[test]
+fn export_with_constant_frame_rate_and_subtitles() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let deck = small_deck(dir.path());
+    let out = dir.path().join("video.mp4");
+    let output = vsl(dir.path())
+        .arg("export")
+        .arg(&deck)
+        .arg("--audio")
+        .arg(test_data().join("jfk.wav"))
+        .arg("--out")
+        .arg(&out)
+        .args(["--fps", "30", "--formats", "mp4,srt,vtt,txt"])
+        .output()
+        .expect("export");
+    assert!(output.status.success(), "{}", text(&output));
+    assert!(text(&output).contains("real time"), "{}", text(&output));
+    let streams = probe(
+        &out,
+        "stream=codec_name,r_frame_rate,avg_frame_rate,nb_frames",
+    );
+    let video = &streams["streams"][0];
+    assert_eq!(video["codec_name"], "h264");
+    assert_eq!(video["avg_frame_rate"], "30/1");
+    assert_eq!(video["nb_frames"], "330");
+    assert_eq!(keyframe_times(&out)[..2], [0.0, 4.0]);
+    let vtt = std::fs::read_to_string(dir.path().join("video.vtt")).expect("vtt");
+    assert!(vtt.starts_with("WEBVTT") && vtt.contains("00:00:04.000 --> 00:00:11.000"));
+    let txt = std::fs::read_to_string(dir.path().join("video.txt")).expect("txt");
+    assert_eq!(txt, "Ask not\n\nwhat your country\n");
+}
+
+#[test]
+fn a_full_disk_is_a_clear_error_and_leaves_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let deck = small_deck(dir.path());
+    let out_dir = dir.path().join("out");
+    std::fs::create_dir(&out_dir).expect("mkdir");
+    // A 50 KiB file size limit stands in for a full disk: writes past it fail with EFBIG
+    // (SIGXFSZ is ignored so the write fails instead of the process dying).
+    let script = format!(
+        "trap '' XFSZ; ulimit -f 50; exec \"$0\" export {} --audio {} --out {} --fps 30",
+        deck.display(),
+        test_data().join("jfk.wav").display(),
+        out_dir.join("video.mp4").display()
+    );
+    let output = Command::new("sh")
+        .arg("-c")
+        .arg(script)
+        .arg(env!("CARGO_BIN_EXE_vsl"))
+        .env("VSL_MODELS_DIR", models())
+        .output()
+        .expect("sh");
+    assert!(!output.status.success(), "{}", text(&output));
+    assert!(text(&output).contains("disk is full"), "{}", text(&output));
+    assert!(text(&output).contains("video.mp4"), "{}", text(&output));
+    let left: Vec<_> = std::fs::read_dir(&out_dir)
+        .expect("list")
+        .map(|entry| entry.expect("entry").file_name())
+        .collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+}
+
+#[test]
+fn export_refuses_to_replace_without_overwrite() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let deck = small_deck(dir.path());
+    let out = dir.path().join("video.mp4");
+    std::fs::write(dir.path().join("video.srt"), "keep me").expect("write");
+    let output = vsl(dir.path())
+        .arg("export")
+        .arg(&deck)
+        .arg("--audio")
+        .arg(test_data().join("jfk.wav"))
+        .arg("--out")
+        .arg(&out)
+        .args(["--formats", "mp4,srt"])
+        .output()
+        .expect("export");
+    assert!(!output.status.success());
+    assert!(
+        text(&output).contains("already exists"),
+        "{}",
+        text(&output)
+    );
+    // Refused before exporting: no MP4 either, and the subtitle file is untouched.
+    assert!(!out.exists());
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("video.srt")).expect("srt"),
+        "keep me"
+    );
+    let output = vsl(dir.path())
+        .arg("export")
+        .arg(&deck)
+        .arg("--audio")
+        .arg(test_data().join("jfk.wav"))
+        .arg("--out")
+        .arg(&out)
+        .args(["--formats", "mp4,srt", "--overwrite"])
+        .output()
+        .expect("export");
+    assert!(output.status.success(), "{}", text(&output));
+    assert!(std::fs::read_to_string(dir.path().join("video.srt"))
+        .expect("srt")
+        .contains("Ask not"));
+}

@@ -1,0 +1,211 @@
+//! Export: the MP4 and the transcript files a job produces.
+//!
+//! - [`export_mp4`] turns a [`SlideDeck`](crate::slides::SlideDeck) (its PNGs) plus the original
+//!   audio into an H.264 + AAC MP4 whose slides change exactly at their start times. A still
+//!   slide is one encoded picture (plus cheap repeats for seeking), so the cost follows the
+//!   number of slides, not the length of the video. AAC audio is stream-copied; anything else
+//!   is encoded to AAC on its own thread while the video is encoded.
+//! - [`subtitles`]: SRT, WebVTT, plain text and the JSON bundle (gzipped when large).
+//! - [`atomic`]: every file is written to a hidden temporary sibling and renamed only when
+//!   complete, so a cancelled or failed export never leaves a broken file behind and never
+//!   replaces an existing file unless asked to.
+
+pub mod atomic;
+mod audio;
+mod mp4;
+pub mod subtitles;
+pub mod timeline;
+mod yuv;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+pub use mp4::export_mp4;
+pub use subtitles::{write_json, write_subtitles, CueSource, SubtitleFormat};
+
+use crate::media::MediaError;
+
+/// Seconds between repeated pictures of a still slide in variable-frame-rate output.
+///
+/// A slide is encoded once at its start (a keyframe); the repeats are near-empty P-frames
+/// (about 100-200 bytes and 5 ms of x264 time each at 1080p). Without them Chromium reads
+/// ahead to the next picture after every seek: into a 580 s slide a seek took 630 ms (median)
+/// with no repeats, 270 ms with one every 2 s, 160 ms every 1 s (docs/BENCHMARKS.md).
+pub const DEFAULT_REPEAT_EVERY: f64 = 2.0;
+
+/// The x264 constant rate factor: visually lossless for text on flat backgrounds.
+pub const DEFAULT_CRF: u8 = 20;
+
+/// What to export and where. Build it with [`ExportRequest::new`] and adjust the fields.
+#[derive(Debug, Clone)]
+pub struct ExportRequest<'a> {
+    pub deck: &'a crate::slides::SlideDeck,
+    /// The folder the deck's `image` paths are relative to (where `slides.json` lives).
+    pub deck_dir: &'a Path,
+    /// The original media file; its audio track goes into the MP4 unchanged when it is AAC.
+    pub audio: &'a Path,
+    pub out: &'a Path,
+    /// `None`: variable frame rate (one picture per slide plus repeats). `Some(n)`: constant
+    /// `n` frames per second, for platforms that demand it (costs one encode per frame).
+    pub fps: Option<u32>,
+    /// Variable frame rate only: the longest gap between pictures, in seconds (0 = none).
+    pub repeat_every: f64,
+    /// Replace `out` when it exists; otherwise an existing file is an error and is kept.
+    pub overwrite: bool,
+    pub crf: u8,
+}
+
+impl<'a> ExportRequest<'a> {
+    pub fn new(
+        deck: &'a crate::slides::SlideDeck,
+        deck_dir: &'a Path,
+        audio: &'a Path,
+        out: &'a Path,
+    ) -> Self {
+        Self {
+            deck,
+            deck_dir,
+            audio,
+            out,
+            fps: None,
+            repeat_every: DEFAULT_REPEAT_EVERY,
+            overwrite: false,
+            crf: DEFAULT_CRF,
+        }
+    }
+}
+
+/// Progress of an export, reported after every video frame and while audio is finishing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExportProgress {
+    pub frames_written: u64,
+    pub frames_total: u64,
+    /// Seconds of audio muxed so far, of `audio_total`.
+    pub audio_done: f64,
+    pub audio_total: f64,
+    pub elapsed: Duration,
+}
+
+impl ExportProgress {
+    /// Overall completion in `0..=1`: video and audio run in parallel, so the slower one counts.
+    pub fn fraction(&self) -> f64 {
+        let video = if self.frames_total == 0 {
+            1.0
+        } else {
+            self.frames_written as f64 / self.frames_total as f64
+        };
+        let audio = if self.audio_total <= 0.0 {
+            1.0
+        } else {
+            self.audio_done / self.audio_total
+        };
+        video.min(audio).clamp(0.0, 1.0)
+    }
+
+    /// Time left, extrapolated from the rate so far (none until there is progress to go on).
+    pub fn eta(&self) -> Option<Duration> {
+        let fraction = self.fraction();
+        (fraction > 0.01 && self.elapsed > Duration::from_millis(100)).then(|| {
+            Duration::from_secs_f64(self.elapsed.as_secs_f64() * (1.0 - fraction) / fraction)
+        })
+    }
+}
+
+/// How the audio got into the MP4.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AudioMode {
+    /// The source's AAC packets, unchanged.
+    Copied,
+    /// Decoded and encoded to AAC-LC at this bit rate.
+    Encoded { from_codec: String, bit_rate: usize },
+}
+
+/// A finished export.
+#[derive(Debug, Clone)]
+pub struct ExportOutcome {
+    pub path: PathBuf,
+    /// Seconds, as the muxed file reports it (equal to the audio's).
+    pub duration: f64,
+    pub video_frames: u64,
+    pub keyframes: u64,
+    pub audio: AudioMode,
+    pub bytes: u64,
+    /// Deck indices of slides that were not shown: starting after the audio ends, or at the
+    /// same instant as the next slide.
+    pub dropped_slides: Vec<usize>,
+    pub elapsed: Duration,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error(transparent)]
+    Media(#[from] MediaError),
+    #[error("{}: slide image cannot be read ({reason})", path.display())]
+    SlideImage { path: PathBuf, reason: String },
+    #[error("{}: slide image is {}x{}, the deck says {}x{}; render the slides again", path.display(), found.0, found.1, expected.0, expected.1)]
+    SlideSize {
+        path: PathBuf,
+        expected: (u32, u32),
+        found: (u32, u32),
+    },
+    #[error("the slide deck cannot be exported: {reason}")]
+    InvalidDeck { reason: String },
+    #[error("{}: already exists; choose another name or allow overwriting (--overwrite)", path.display())]
+    Exists { path: PathBuf },
+    #[error("{}: cannot write to this folder ({reason})", path.display())]
+    OutputFolder { path: PathBuf, reason: String },
+    #[error("{}: the disk is full (or the file size limit was reached); free some space and export again", path.display())]
+    DiskFull { path: PathBuf },
+    #[error("{}: write failed ({reason})", path.display())]
+    Write { path: PathBuf, reason: String },
+    #[error("encoder error: {reason}")]
+    Encoder { reason: String },
+    #[error("cancelled")]
+    Cancelled,
+}
+
+impl ExportError {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ExportError::Media(error) => error.kind(),
+            ExportError::SlideImage { .. } => "slide_image",
+            ExportError::SlideSize { .. } => "slide_size",
+            ExportError::InvalidDeck { .. } => "invalid_deck",
+            ExportError::Exists { .. } => "exists",
+            ExportError::OutputFolder { .. } => "output_folder",
+            ExportError::DiskFull { .. } => "disk_full",
+            ExportError::Write { .. } => "write",
+            ExportError::Encoder { .. } => "encoder",
+            ExportError::Cancelled => "cancelled",
+        }
+    }
+
+    /// Classifies an I/O error on `path`: a full disk gets its own message.
+    pub(crate) fn io(path: &Path, error: &std::io::Error) -> ExportError {
+        use std::io::ErrorKind;
+        match error.kind() {
+            ErrorKind::StorageFull | ErrorKind::FileTooLarge | ErrorKind::QuotaExceeded => {
+                ExportError::DiskFull {
+                    path: path.to_path_buf(),
+                }
+            }
+            _ => ExportError::Write {
+                path: path.to_path_buf(),
+                reason: error.to_string(),
+            },
+        }
+    }
+
+    /// Classifies an FFmpeg error raised while writing `path`.
+    pub(crate) fn ffmpeg_write(path: &Path, error: ffmpeg_next::Error) -> ExportError {
+        match error {
+            ffmpeg_next::Error::Other { errno } => {
+                ExportError::io(path, &std::io::Error::from_raw_os_error(errno))
+            }
+            other => ExportError::Write {
+                path: path.to_path_buf(),
+                reason: other.to_string(),
+            },
+        }
+    }
+}
