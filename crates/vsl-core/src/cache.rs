@@ -1,0 +1,565 @@
+//! The disposable caches: transcripts and slide images, with a report and a cleanup.
+//!
+//! - [`TranscriptCache`] keeps a transcript per (media content, model, settings): running the
+//!   same file again with the same model and settings skips decoding and transcription.
+//!   [`transcript_key`] hashes the media's bytes (streamed), the model's identity (file name,
+//!   size, and the SHA-1 from its manifest when there is one) and every setting that changes
+//!   the transcription's output.
+//! - Slide images are cached by [`crate::render::SlideCache`]; this module only measures and
+//!   trims its folder.
+//! - [`report`] sums each kind's entries and bytes and adds the hits and misses counted since the
+//!   process started; [`cleanup`] removes entries older than a maximum age, then the least
+//!   recently used ones until the total fits a maximum size.
+//!
+//! Layout under the cache root (`paths::cache_dir()`): `transcripts/<k0k1>/<key>.json` and
+//! `slides/<k0k1>/<key>.png`. A transcript hit refreshes its file's modification time, which is
+//! what "least recently used" goes by.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime};
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::render::SlideCache;
+use crate::transcribe::{TranscribeOptions, Transcript};
+
+/// Bumped when the transcription code changes what it produces for the same input, so
+/// transcripts cached by an older build are not served.
+const TRANSCRIPT_VERSION: u32 = 1;
+
+/// The kinds of cached data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CacheKind {
+    Transcripts,
+    Slides,
+}
+
+impl CacheKind {
+    pub const ALL: [CacheKind; 2] = [CacheKind::Transcripts, CacheKind::Slides];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            CacheKind::Transcripts => "transcripts",
+            CacheKind::Slides => "slides",
+        }
+    }
+
+    /// The kind's folder under the cache root.
+    pub fn dir(self, root: &Path) -> PathBuf {
+        root.join(self.name())
+    }
+
+    fn counters(self) -> &'static (AtomicU64, AtomicU64) {
+        static TRANSCRIPTS: (AtomicU64, AtomicU64) = (AtomicU64::new(0), AtomicU64::new(0));
+        static SLIDES: (AtomicU64, AtomicU64) = (AtomicU64::new(0), AtomicU64::new(0));
+        match self {
+            CacheKind::Transcripts => &TRANSCRIPTS,
+            CacheKind::Slides => &SLIDES,
+        }
+    }
+}
+
+/// Counts lookups since the process started (for the hit rate in [`report`]).
+pub fn record(kind: CacheKind, hits: u64, misses: u64) {
+    let (hit, miss) = kind.counters();
+    hit.fetch_add(hits, Ordering::Relaxed);
+    miss.fetch_add(misses, Ordering::Relaxed);
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CacheError {
+    #[error("cannot read {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot write {}: {source}", path.display())]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot remove {}: {source}", path.display())]
+    Remove {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("'{0}' is not a duration: use a number with ms, s, m, h, d or w (e.g. 24h)")]
+    Duration(String),
+    #[error("'{0}' is not a size: use a number with B, KB, MB, GB or TB (e.g. 2GB)")]
+    Size(String),
+}
+
+impl CacheError {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            CacheError::Read { .. } | CacheError::Write { .. } | CacheError::Remove { .. } => {
+                "cache_io"
+            }
+            CacheError::Duration(_) | CacheError::Size(_) => "invalid_limit",
+        }
+    }
+}
+
+/// SHA-256 of a file's content, read in 1 MiB blocks (media can be gigabytes).
+pub fn hash_file(path: &Path) -> Result<String, CacheError> {
+    let read_error = |source| CacheError::Read {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut file = std::fs::File::open(path).map_err(read_error)?;
+    let mut hasher = Sha256::new();
+    let mut buffer = vec![0u8; 1 << 20];
+    loop {
+        let read = file.read(&mut buffer).map_err(read_error)?;
+        if read == 0 {
+            break;
+        }
+        hasher.update(&buffer[..read]);
+    }
+    Ok(hex::encode(hasher.finalize()))
+}
+
+/// The transcript cache key of `media` transcribed by the model file `model` with `options`.
+///
+/// The thread count is left out: it changes the speed, not the words.
+pub fn transcript_key(
+    media: &Path,
+    model: &Path,
+    options: &TranscribeOptions,
+) -> Result<String, CacheError> {
+    let mut hasher = Sha256::new();
+    // Each field is length-prefixed so no two different inputs hash the same bytes.
+    let mut field = |bytes: &[u8]| {
+        hasher.update((bytes.len() as u64).to_le_bytes());
+        hasher.update(bytes);
+    };
+    field(b"vsl-transcript");
+    field(&TRANSCRIPT_VERSION.to_le_bytes());
+    field(hash_file(media)?.as_bytes());
+    field(
+        model
+            .file_name()
+            .map(|name| name.to_string_lossy().into_owned())
+            .unwrap_or_default()
+            .as_bytes(),
+    );
+    let size = std::fs::metadata(model)
+        .map_err(|source| CacheError::Read {
+            path: model.to_path_buf(),
+            source,
+        })?
+        .len();
+    field(&size.to_le_bytes());
+    field(model_manifest_sha1(model).unwrap_or_default().as_bytes());
+    let language = options
+        .language
+        .as_deref()
+        .filter(|language| *language != "auto")
+        .unwrap_or("auto");
+    field(language.as_bytes());
+    field(options.prompt.as_deref().unwrap_or("").as_bytes());
+    Ok(hex::encode(hasher.finalize()))
+}
+
+/// The SHA-1 recorded in the model's `<file>.json` manifest (see `models`), if any: it tells
+/// apart two different models that happen to share a name and a size.
+fn model_manifest_sha1(model: &Path) -> Option<String> {
+    let mut manifest = model.as_os_str().to_owned();
+    manifest.push(".json");
+    let text = std::fs::read_to_string(PathBuf::from(manifest)).ok()?;
+    let value: serde_json::Value = serde_json::from_str(&text).ok()?;
+    value.get("sha1")?.as_str().map(str::to_owned)
+}
+
+/// Transcripts by [`transcript_key`].
+#[derive(Debug, Clone)]
+pub struct TranscriptCache {
+    dir: PathBuf,
+}
+
+impl TranscriptCache {
+    /// `<cache dir>/transcripts`.
+    pub fn open_default() -> TranscriptCache {
+        TranscriptCache::at(CacheKind::Transcripts.dir(&crate::paths::cache_dir()))
+    }
+
+    pub fn at(dir: impl Into<PathBuf>) -> TranscriptCache {
+        TranscriptCache { dir: dir.into() }
+    }
+
+    /// The `transcripts` folder beside a slide cache's folder, so a run that was given a
+    /// cache location (a test, `--cache-dir`) keeps both kinds there.
+    pub fn beside(slides: &SlideCache) -> TranscriptCache {
+        let dir = slides.dir();
+        TranscriptCache::at(
+            dir.parent()
+                .unwrap_or(dir)
+                .join(CacheKind::Transcripts.name()),
+        )
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn path(&self, key: &str) -> PathBuf {
+        let prefix = key.get(..2).unwrap_or("00");
+        self.dir.join(prefix).join(format!("{key}.json"))
+    }
+
+    /// The cached transcript, counting a hit or a miss. An unreadable or corrupt entry is a
+    /// miss: the cache is disposable and the transcription will simply run.
+    pub fn get(&self, key: &str) -> Option<Transcript> {
+        let path = self.path(key);
+        let transcript = std::fs::read(&path)
+            .ok()
+            .and_then(|bytes| serde_json::from_slice::<Transcript>(&bytes).ok());
+        match &transcript {
+            Some(_) => {
+                record(CacheKind::Transcripts, 1, 0);
+                // Refreshing the time is what makes cleanup least-recently-used; failing to
+                // is harmless.
+                if let Ok(file) = std::fs::File::options().append(true).open(&path) {
+                    let _ = file.set_modified(SystemTime::now());
+                }
+            }
+            None => record(CacheKind::Transcripts, 0, 1),
+        }
+        transcript
+    }
+
+    /// Stores `transcript` under `key` (written to a temporary sibling, then renamed).
+    pub fn put(&self, key: &str, transcript: &Transcript) -> Result<PathBuf, CacheError> {
+        let path = self.path(key);
+        let write_error = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| CacheError::Write { path, source }
+        };
+        let parent = path.parent().unwrap_or(&self.dir);
+        std::fs::create_dir_all(parent).map_err(write_error(parent))?;
+        let bytes = serde_json::to_vec(transcript)
+            .map_err(|error| write_error(&path)(std::io::Error::other(error)))?;
+        let temp = parent.join(format!(".{key}.{}.tmp", std::process::id()));
+        std::fs::write(&temp, bytes).map_err(write_error(&temp))?;
+        std::fs::rename(&temp, &path).map_err(|source| {
+            let _ = std::fs::remove_file(&temp);
+            CacheError::Write {
+                path: path.clone(),
+                source,
+            }
+        })?;
+        Ok(path)
+    }
+}
+
+/// One kind's share of the cache.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KindReport {
+    pub kind: CacheKind,
+    pub dir: PathBuf,
+    pub entries: u64,
+    pub bytes: u64,
+    /// Lookups since this process started.
+    pub hits: u64,
+    pub misses: u64,
+}
+
+impl KindReport {
+    /// Hits over lookups since start, `None` before the first lookup.
+    pub fn hit_rate(&self) -> Option<f64> {
+        let lookups = self.hits + self.misses;
+        (lookups > 0).then(|| self.hits as f64 / lookups as f64)
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CacheReport {
+    pub root: PathBuf,
+    pub kinds: Vec<KindReport>,
+}
+
+impl CacheReport {
+    pub fn bytes(&self) -> u64 {
+        self.kinds.iter().map(|kind| kind.bytes).sum()
+    }
+
+    pub fn entries(&self) -> u64 {
+        self.kinds.iter().map(|kind| kind.entries).sum()
+    }
+}
+
+struct Entry {
+    path: PathBuf,
+    bytes: u64,
+    modified: SystemTime,
+}
+
+/// Every file under `dir` (recursively); a missing folder is an empty cache.
+fn entries(dir: &Path, out: &mut Vec<Entry>) -> Result<(), CacheError> {
+    let listing = match std::fs::read_dir(dir) {
+        Ok(listing) => listing,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(source) => {
+            return Err(CacheError::Read {
+                path: dir.to_path_buf(),
+                source,
+            })
+        }
+    };
+    for entry in listing.flatten() {
+        let path = entry.path();
+        // Another process may remove an entry while we list: skip what vanished.
+        let Ok(metadata) = entry.metadata() else {
+            continue;
+        };
+        if metadata.is_dir() {
+            entries(&path, out)?;
+        } else if metadata.is_file() {
+            out.push(Entry {
+                path,
+                bytes: metadata.len(),
+                modified: metadata.modified().unwrap_or(SystemTime::UNIX_EPOCH),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Sizes of each kind under `root`, with the hit counters since start.
+pub fn report(root: &Path) -> Result<CacheReport, CacheError> {
+    let mut kinds = Vec::new();
+    for kind in CacheKind::ALL {
+        let dir = kind.dir(root);
+        let mut files = Vec::new();
+        entries(&dir, &mut files)?;
+        let (hits, misses) = kind.counters();
+        kinds.push(KindReport {
+            kind,
+            dir,
+            entries: files.len() as u64,
+            bytes: files.iter().map(|file| file.bytes).sum(),
+            hits: hits.load(Ordering::Relaxed),
+            misses: misses.load(Ordering::Relaxed),
+        });
+    }
+    Ok(CacheReport {
+        root: root.to_path_buf(),
+        kinds,
+    })
+}
+
+/// Limits for [`cleanup`]; `None` is no limit.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CacheLimits {
+    pub max_age: Option<Duration>,
+    pub max_size: Option<u64>,
+}
+
+impl CacheLimits {
+    /// What start-up cleanup enforces: 30 days and 5 GB, unless `VSL_CACHE_MAX_AGE` /
+    /// `VSL_CACHE_MAX_SIZE` say otherwise (`0` or `none` turns a limit off).
+    pub fn configured() -> Result<CacheLimits, CacheError> {
+        let limit = |var: &str| {
+            std::env::var(var)
+                .ok()
+                .filter(|value| !value.trim().is_empty())
+        };
+        let off = |value: &str| matches!(value.trim(), "0" | "none" | "off");
+        let max_age = match limit("VSL_CACHE_MAX_AGE") {
+            Some(value) if off(&value) => None,
+            Some(value) => Some(parse_duration(&value)?),
+            None => Some(Duration::from_secs(30 * 24 * 3600)),
+        };
+        let max_size = match limit("VSL_CACHE_MAX_SIZE") {
+            Some(value) if off(&value) => None,
+            Some(value) => Some(parse_size(&value)?),
+            None => Some(5_000_000_000),
+        };
+        Ok(CacheLimits { max_age, max_size })
+    }
+}
+
+/// What [`cleanup`] removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CleanupReport {
+    pub removed_by_age: u64,
+    pub removed_by_size: u64,
+    pub freed_bytes: u64,
+    pub kept: u64,
+    pub kept_bytes: u64,
+}
+
+/// Removes cache entries under `root`: first everything last used more than `max_age` before
+/// `now`, then the least recently used until the rest fits in `max_size`.
+pub fn cleanup(
+    root: &Path,
+    limits: CacheLimits,
+    now: SystemTime,
+) -> Result<CleanupReport, CacheError> {
+    let mut files = Vec::new();
+    for kind in CacheKind::ALL {
+        entries(&kind.dir(root), &mut files)?;
+    }
+    let mut report = CleanupReport::default();
+    let remove = |entry: &Entry| match std::fs::remove_file(&entry.path) {
+        Ok(()) => Ok(true),
+        // Someone else removed it first: the space is free either way.
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(false),
+        Err(source) => Err(CacheError::Remove {
+            path: entry.path.clone(),
+            source,
+        }),
+    };
+    let mut kept = Vec::new();
+    for entry in files {
+        let age = now.duration_since(entry.modified).unwrap_or_default();
+        if limits.max_age.is_some_and(|max_age| age > max_age) {
+            if remove(&entry)? {
+                report.removed_by_age += 1;
+                report.freed_bytes += entry.bytes;
+            }
+        } else {
+            kept.push(entry);
+        }
+    }
+    let mut total: u64 = kept.iter().map(|entry| entry.bytes).sum();
+    if let Some(max_size) = limits.max_size {
+        // Oldest first; the path breaks ties so the order does not depend on listing order.
+        kept.sort_by(|a, b| a.modified.cmp(&b.modified).then(a.path.cmp(&b.path)));
+        let mut survivors = Vec::new();
+        for entry in kept {
+            if total > max_size {
+                if remove(&entry)? {
+                    report.removed_by_size += 1;
+                    report.freed_bytes += entry.bytes;
+                }
+                total -= entry.bytes;
+            } else {
+                survivors.push(entry);
+            }
+        }
+        kept = survivors;
+    }
+    report.kept = kept.len() as u64;
+    report.kept_bytes = total;
+    Ok(report)
+}
+
+/// [`cleanup`] of the default cache folder within [`CacheLimits::configured`], as the front
+/// ends run it at start-up.
+pub fn cleanup_at_startup() -> Result<CleanupReport, CacheError> {
+    cleanup(
+        &crate::paths::cache_dir(),
+        CacheLimits::configured()?,
+        SystemTime::now(),
+    )
+}
+
+/// Parses `500ms`, `90s`, `30m`, `24h`, `7d`, `2w` (a bare number is seconds).
+pub fn parse_duration(text: &str) -> Result<Duration, CacheError> {
+    let invalid = || CacheError::Duration(text.to_owned());
+    let trimmed = text.trim();
+    let split = trimmed
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(trimmed.len());
+    let (number, unit) = trimmed.split_at(split);
+    let number: f64 = number.parse().map_err(|_| invalid())?;
+    let seconds = match unit.trim().to_ascii_lowercase().as_str() {
+        "ms" => 0.001,
+        "" | "s" | "sec" | "secs" => 1.0,
+        "m" | "min" | "mins" => 60.0,
+        "h" | "hour" | "hours" => 3600.0,
+        "d" | "day" | "days" => 86_400.0,
+        "w" | "week" | "weeks" => 604_800.0,
+        _ => return Err(invalid()),
+    };
+    let total = number * seconds;
+    if !total.is_finite() || total < 0.0 {
+        return Err(invalid());
+    }
+    Ok(Duration::from_secs_f64(total))
+}
+
+/// Parses `500MB`, `2GB`, `1.5 GiB`, `4096` (bytes). KB/MB/GB are powers of 1000,
+/// KiB/MiB/GiB powers of 1024.
+pub fn parse_size(text: &str) -> Result<u64, CacheError> {
+    let invalid = || CacheError::Size(text.to_owned());
+    let trimmed = text.trim();
+    let split = trimmed
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(trimmed.len());
+    let (number, unit) = trimmed.split_at(split);
+    let number: f64 = number.parse().map_err(|_| invalid())?;
+    let scale: f64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1.0,
+        "k" | "kb" => 1e3,
+        "m" | "mb" => 1e6,
+        "g" | "gb" => 1e9,
+        "t" | "tb" => 1e12,
+        "kib" => 1024.0,
+        "mib" => 1024.0 * 1024.0,
+        "gib" => 1024.0 * 1024.0 * 1024.0,
+        "tib" => 1024.0 * 1024.0 * 1024.0 * 1024.0,
+        _ => return Err(invalid()),
+    };
+    let bytes = number * scale;
+    if !bytes.is_finite() || bytes < 0.0 {
+        return Err(invalid());
+    }
+    Ok(bytes.round() as u64)
+}
+
+/// `1.23 GB`, `456 KB`, `12 B`: for reports.
+pub fn format_size(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1000.0 && unit < UNITS.len() - 1 {
+        value /= 1000.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{value:.2} {}", UNITS[unit])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_and_sizes_parse() {
+        assert_eq!(
+            parse_duration("24h").ok(),
+            Some(Duration::from_secs(86_400))
+        );
+        assert_eq!(parse_duration("90").ok(), Some(Duration::from_secs(90)));
+        assert_eq!(
+            parse_duration("500ms").ok(),
+            Some(Duration::from_millis(500))
+        );
+        assert_eq!(parse_duration("1.5m").ok(), Some(Duration::from_secs(90)));
+        assert_eq!(
+            parse_duration("7d").ok(),
+            Some(Duration::from_secs(604_800))
+        );
+        assert!(parse_duration("soon").is_err());
+        assert!(parse_duration("3 fortnights").is_err());
+        assert_eq!(parse_size("2GB").ok(), Some(2_000_000_000));
+        assert_eq!(parse_size("1 KiB").ok(), Some(1024));
+        assert_eq!(parse_size("1.5mb").ok(), Some(1_500_000));
+        assert_eq!(parse_size("4096").ok(), Some(4096));
+        assert!(parse_size("lots").is_err());
+        assert_eq!(format_size(999), "999 B");
+        assert_eq!(format_size(2_500_000), "2.50 MB");
+    }
+}
