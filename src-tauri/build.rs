@@ -6,7 +6,30 @@ use std::path::Path;
 /// The app's own commands. Each gets an `allow-<command>` permission that a
 /// capability in `capabilities/` must grant before the UI can call it, so a
 /// command that is registered but not granted stays unreachable.
-const APP_COMMANDS: &[&str] = &["app_info", "list_models"];
+const APP_COMMANDS: &[&str] = &[
+    "app_info",
+    "list_models",
+    "start_job",
+    "retry_job",
+    "cancel_job",
+    "remove_job",
+    "list_jobs",
+    "open_job",
+    "edit_slide",
+    "step_history",
+    "export_deck",
+    "show_in_folder",
+    "pick_media_files",
+    "pick_export_folder",
+    "get_health",
+    "add_glossary_rule",
+    "get_settings",
+    "save_settings",
+    "download_model",
+    "import_model",
+    "import_ct2_model",
+    "remove_model",
+];
 
 /// The bundled UI that `generate_context!` embeds (`build.frontendDist`).
 const FRONTEND_DIST: &str = "../ui-dist";

@@ -1,26 +1,174 @@
 // Wires the views to the IPC. `startApp` receives its IPC and translator, so the
 // tests run it on jsdom with a mocked Tauri API.
 
+import { h } from './dom.js';
+import { baseName } from './format.js';
 import { toCommandError } from './ipc.js';
 import { renderHeader } from './views/header.js';
+import { renderHealth } from './views/health.js';
 import { renderImport } from './views/import.js';
+import { createSettings } from './views/settings.js';
 import { createModelsView } from './views/models.js';
+import { createQueueView } from './views/queue.js';
+import { createResultView } from './views/result.js';
+
+/** Extensions the pipeline decodes (`vsl_core::media::SUPPORTED_EXTENSIONS`). */
+export const MEDIA_EXTENSIONS = ['mp4', 'mov', 'mkv', 'webm', 'mp3', 'm4a', 'aac', 'wav', 'flac', 'ogg', 'opus'];
+
+/** Whether `path` names a file the importer accepts (the Rust side checks again). */
+export function isMedia(path) {
+  const match = /\.([^./\\]+)$/.exec(String(path));
+  return Boolean(match && MEDIA_EXTENSIONS.includes(match[1].toLowerCase()));
+}
 
 /**
  * Renders the shell into `doc` and loads its data.
  * Resolves once the first load has finished (successfully or not).
+ * `onLocale(locale)` is called when the person picks another language.
  */
-export async function startApp({ doc, ipc, i18n, log = console }) {
+export async function startApp({ doc, ipc, i18n, log = console, onLocale = () => {}, healthEveryMs = 5000 }) {
+  const { t } = i18n;
   doc.documentElement.lang = i18n.locale;
 
-  renderImport(doc.getElementById('import-view'), i18n);
+  const toast = h(doc, 'div', { class: 'toast', id: 'toast', role: 'alert', hidden: true });
+  doc.body.append(toast);
+  let toastTimer = null;
+  function showError(error) {
+    const { kind, message } = toCommandError(error);
+    toast.textContent = `${t('error.title')}: ${message || kind}`;
+    toast.hidden = false;
+    clearTimeout(toastTimer);
+    toastTimer = setTimeout(() => {
+      toast.hidden = true;
+    }, 8000);
+  }
+
+  const localeSelect = doc.getElementById('locale-select');
+  if (localeSelect) {
+    localeSelect.value = i18n.locale;
+    localeSelect.addEventListener('change', () => onLocale(localeSelect.value));
+    const label = doc.getElementById('locale-label');
+    if (label) label.textContent = t('header.language');
+  }
+
+  const localeSlot = doc.querySelector('.locale-picker');
+  if (localeSlot) createSettings(doc, localeSlot, { t, ipc, onError: showError });
+
+  const result = createResultView(doc.getElementById('result-view'), { t, ipc, onError: showError });
+
+  async function open(id) {
+    try {
+      result.show(await ipc.openJob(id));
+      queue.select(id);
+    } catch (error) {
+      showError(error);
+    }
+  }
+
+  /** A channel handler that buffers events until the job's id is known. */
+  function follow() {
+    let id = null;
+    const early = [];
+    const handle = (event) => {
+      queue.apply(id, event);
+      if (event.event === 'done' && result.jobId === null) {
+        result.show(event.result);
+        queue.select(id);
+      }
+    };
+    return {
+      onEvent: (event) => (id === null ? early.push(event) : handle(event)),
+      started(record) {
+        id = record.id;
+        queue.upsert(record);
+        early.splice(0).forEach(handle);
+      },
+    };
+  }
+
+  const queue = createQueueView(doc.getElementById('queue-view'), {
+    t,
+    onOpen: open,
+    onCancel: (id) => ipc.cancelJob(id).catch(showError),
+    async onRetry(id) {
+      const tracker = follow();
+      try {
+        tracker.started(await ipc.retryJob(id, tracker.onEvent));
+      } catch (error) {
+        showError(error);
+      }
+    },
+    async onRemove(id) {
+      try {
+        await ipc.removeJob(id);
+        queue.remove(id);
+        if (result.jobId === id) result.clear();
+      } catch (error) {
+        showError(error);
+      }
+    },
+  });
+
+  /** Queues every supported path; names the others in one message. */
+  async function importPaths(paths) {
+    const rejected = paths.filter((path) => !isMedia(path)).map(baseName);
+    for (const path of paths.filter(isMedia)) {
+      const tracker = follow();
+      try {
+        tracker.started(await ipc.startJob(path, tracker.onEvent));
+      } catch (error) {
+        const failure = toCommandError(error);
+        if (failure.kind === 'unsupported') rejected.push(baseName(path));
+        else showError(failure);
+      }
+    }
+    importer.showRejected(rejected);
+  }
+
+  const importer = renderImport(doc.getElementById('import-view'), {
+    t,
+    async onOpen() {
+      try {
+        await importPaths(await ipc.pickMediaFiles());
+      } catch (error) {
+        showError(error);
+      }
+    },
+  });
+  const dropping = ipc
+    .onFileDrop(
+      (paths) => {
+        importer.setHover(false);
+        importPaths(paths);
+      },
+      (over) => importer.setHover(over),
+    )
+    .catch((error) => log.error('drag-drop listener failed:', error));
 
   // A refresh can start while an earlier load is still running: only the
   // latest one may update the panel.
   let latestLoad = 0;
+  /** Runs a model-store action, then shows the new list (or the error). */
+  async function modelAction(action) {
+    try {
+      await action();
+    } catch (error) {
+      showError(error);
+    }
+    await loadModels();
+  }
   const models = createModelsView(doc.getElementById('models-view'), {
     ...i18n,
     onRefresh: () => loadModels(),
+    onDownload: (name, setProgress) =>
+      modelAction(() =>
+        ipc.downloadModel(name, (event) => {
+          if (event.event === 'progress') setProgress(event.fraction);
+        }),
+      ),
+    onRemove: (name) => modelAction(() => ipc.removeModel(name)),
+    onImport: () => modelAction(() => ipc.importModel()),
+    onImportCt2: () => modelAction(() => ipc.importCt2Model()),
   });
 
   async function loadModels() {
@@ -34,12 +182,29 @@ export async function startApp({ doc, ipc, i18n, log = console }) {
     }
   }
 
+  const restored = ipc
+    .listJobs()
+    .then((records) => records.forEach((record) => queue.upsert(record)))
+    .catch((error) => log.error('list_jobs failed:', error));
+
   const header = ipc
     .appInfo()
     .then((info) => renderHeader(doc, info, i18n))
     // The static name in index.html stays; only the version is missing.
     .catch((error) => log.error('app_info failed:', error));
 
-  await Promise.all([header, loadModels()]);
-  return Object.freeze({ reloadModels: loadModels });
+  const healthView = doc.getElementById('health-view');
+  async function refreshHealth() {
+    try {
+      renderHealth(healthView, await ipc.getHealth(), i18n);
+    } catch (error) {
+      // The readout is informative only; a failed sample leaves the last one.
+      log.error('get_health failed:', error);
+    }
+  }
+  const health = healthView ? refreshHealth() : Promise.resolve();
+  if (healthView && healthEveryMs > 0) setInterval(refreshHealth, healthEveryMs);
+
+  await Promise.all([header, loadModels(), restored, dropping, health]);
+  return Object.freeze({ reloadModels: loadModels, importPaths, open });
 }

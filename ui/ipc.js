@@ -25,7 +25,7 @@ export function toCommandError(error) {
 }
 
 /**
- * Wraps a Tauri API object (`window.__TAURI__`, or `{ core }` from
+ * Wraps a Tauri API object (`window.__TAURI__`, or `{ core, event }` from
  * `@tauri-apps/api` in tests) into the app's typed commands.
  * Every method returns a promise that rejects with a `CommandError`.
  */
@@ -46,11 +46,75 @@ export function createIpc(tauri) {
     }
   }
 
+  /** A channel whose messages go to `onEvent` (one per job or export). */
+  function channel(onEvent) {
+    const created = new tauri.core.Channel();
+    created.onmessage = onEvent;
+    return created;
+  }
+
   return Object.freeze({
     /** @returns {Promise<{name: string, version: string}>} */
     appInfo: () => call('app_info'),
     /** @returns {Promise<Array<ModelEntry>>} see `vsl_core::models::ModelEntry` */
     listModels: () => call('list_models'),
+    downloadModel: (name, onEvent) => call('download_model', { name, onProgress: channel(onEvent) }),
+    /** Opens a file dialog in Rust; resolves to the imported name or null. */
+    importModel: () => call('import_model'),
+    importCt2Model: () => call('import_ct2_model'),
+    removeModel: (name) => call('remove_model', { name }),
+    /** Queues `path`; `onEvent` gets the job's `JobEvent`s. Resolves to its `JobRecord`. */
+    startJob: (path, onEvent) => call('start_job', { path, onProgress: channel(onEvent) }),
+    retryJob: (id, onEvent) => call('retry_job', { id, onProgress: channel(onEvent) }),
+    cancelJob: (id) => call('cancel_job', { id }),
+    removeJob: (id) => call('remove_job', { id }),
+    listJobs: () => call('list_jobs'),
+    /** @returns {Promise<DeckView>} */
+    openJob: (id) => call('open_job', { id }),
+    /** `edit` is `{ op: 'setText' | 'mergeNext' | 'split' | 'nudge' | 'toggleHighlight', index, ... }`. */
+    editSlide: (id, edit) => call('edit_slide', { id, edit }),
+    stepHistory: (id, step) => call('step_history', { id, step }),
+    exportDeck: (id, folder, formats, onEvent) =>
+      call('export_deck', { id, folder, formats, onProgress: channel(onEvent) }),
+    showInFolder: (path) => call('show_in_folder', { path }),
+    pickMediaFiles: () => call('pick_media_files'),
+    pickExportFolder: () => call('pick_export_folder'),
+    /** @returns {Promise<object>} `vsl_core::health::Health` (camelCase). */
+    getHealth: () => call('get_health'),
+    getSettings: () => call('get_settings'),
+    saveSettings: (settings) => call('save_settings', { settings }),
+    /** 'Always replace `from` with `to`' in every later job. */
+    addGlossaryRule: (from, to) => call('add_glossary_rule', { from, to }),
+    /** A URL the webview can load for a file the app granted (asset protocol). */
+    fileUrl: (path) => (tauri?.core?.convertFileSrc ? tauri.core.convertFileSrc(path) : path),
+    /**
+     * A URL the `<audio>` element can play for `path`. WebKitGTK hands media URLs
+     * straight to GStreamer, which cannot read the asset protocol (WebKit bug
+     * 146351), so the file is fetched through the protocol and played from a blob.
+     * Falls back to the asset URL where fetching fails.
+     */
+    mediaUrl: async (path) => {
+      const url = tauri?.core?.convertFileSrc ? tauri.core.convertFileSrc(path) : path;
+      try {
+        const response = await globalThis.fetch(url);
+        if (!response.ok) return url;
+        return URL.createObjectURL(await response.blob());
+      } catch {
+        return url;
+      }
+    },
+    /**
+     * Calls `handler(paths)` when files are dropped on the window, and
+     * `onHover(bool)` while a drag is over it. Tauri's drag-drop events carry
+     * real paths; HTML5 drop events do not reach the page.
+     */
+    onFileDrop: async (handler, onHover = () => {}) => {
+      const listen = tauri?.event?.listen;
+      if (typeof listen !== 'function') return;
+      await listen('tauri://drag-drop', (event) => handler(event.payload?.paths ?? []));
+      await listen('tauri://drag-enter', () => onHover(true));
+      await listen('tauri://drag-leave', () => onHover(false));
+    },
   });
 }
 
@@ -69,4 +133,12 @@ export function connectIpc() {
  * @property {boolean} isDefault
  * @property {boolean} inCatalog
  * @property {string} quantization
+ *
+ * @typedef {object} DeckView
+ * @property {string} jobId
+ * @property {string} audio
+ * @property {string} slidesDir
+ * @property {{duration: number, slides: Array<{index: number, start: number, end: number, text: string, highlights: string[], image: string}>}} deck
+ * @property {boolean} canUndo
+ * @property {boolean} canRedo
  */

@@ -13,6 +13,8 @@
 
 pub mod commands;
 pub mod error;
+pub mod queue;
+pub mod settings;
 pub mod state;
 
 use tauri::{Builder, Context, Runtime};
@@ -22,11 +24,35 @@ use crate::state::AppState;
 /// Registers the app's state and commands on `builder`.
 #[must_use]
 pub fn builder<R: Runtime>(builder: Builder<R>) -> Builder<R> {
+    let state = AppState::default();
+    queue::restore(&state);
     builder
-        .manage(AppState::default())
+        .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_opener::init())
+        .manage(state)
         .invoke_handler(tauri::generate_handler![
             commands::app::app_info,
             commands::models::list_models,
+            commands::models::download_model,
+            commands::models::import_model,
+            commands::models::import_ct2_model,
+            commands::models::remove_model,
+            commands::jobs::start_job,
+            commands::jobs::retry_job,
+            commands::jobs::cancel_job,
+            commands::jobs::remove_job,
+            commands::jobs::list_jobs,
+            commands::deck::open_job,
+            commands::deck::edit_slide,
+            commands::deck::step_history,
+            commands::deck::export_deck,
+            commands::deck::show_in_folder,
+            commands::deck::add_glossary_rule,
+            commands::dialog::pick_media_files,
+            commands::dialog::pick_export_folder,
+            commands::health::get_health,
+            settings::get_settings,
+            settings::save_settings,
         ])
 }
 

@@ -23,12 +23,21 @@ fn app_with_window(label: &str) -> (App<MockRuntime>, WebviewWindow<MockRuntime>
 
 /// Invokes `command` without arguments, as `ui/ipc.js` does.
 fn invoke(window: &WebviewWindow<MockRuntime>, command: &str) -> Result<Value, Value> {
+    invoke_with(window, command, json!({}))
+}
+
+/// Invokes `command` with JSON `args` (camelCase keys, as the UI sends them).
+fn invoke_with(
+    window: &WebviewWindow<MockRuntime>,
+    command: &str,
+    args: Value,
+) -> Result<Value, Value> {
     let request = InvokeRequest {
         cmd: command.into(),
         callback: CallbackFn(0),
         error: CallbackFn(1),
         url: "tauri://localhost".parse().expect("a valid URL"),
-        body: InvokeBody::default(),
+        body: InvokeBody::Json(args),
         headers: Default::default(),
         invoke_key: INVOKE_KEY.to_string(),
     };
@@ -99,5 +108,114 @@ fn commands_are_refused_to_windows_without_a_capability() {
     assert!(
         error.to_string().contains("not allowed"),
         "unexpected error: {error}"
+    );
+}
+
+#[test]
+fn start_job_refuses_files_that_are_not_media_and_names_them() {
+    let (_app, window) = app_with_window("main");
+    let notes = tempfile::Builder::new()
+        .suffix(".txt")
+        .tempfile()
+        .expect("a temporary file");
+
+    let error = invoke_with(
+        &window,
+        "start_job",
+        json!({ "path": notes.path(), "onProgress": "__CHANNEL__:7" }),
+    )
+    .expect_err("a text file is refused");
+
+    assert_eq!(error["kind"], json!("unsupported"), "{error}");
+    let name = notes.path().file_name().expect("a file name");
+    assert!(
+        error["message"]
+            .as_str()
+            .is_some_and(|message| message.contains(&*name.to_string_lossy())),
+        "{error}"
+    );
+}
+
+#[test]
+fn start_job_refuses_relative_and_missing_paths() {
+    let (_app, window) = app_with_window("main");
+
+    let relative = invoke_with(
+        &window,
+        "start_job",
+        json!({ "path": "jfk.wav", "onProgress": "__CHANNEL__:7" }),
+    )
+    .expect_err("a relative path is refused");
+    assert_eq!(relative["kind"], json!("unsupported"), "{relative}");
+
+    let missing = invoke_with(
+        &window,
+        "start_job",
+        json!({ "path": "/nowhere/jfk.wav", "onProgress": "__CHANNEL__:7" }),
+    )
+    .expect_err("a missing file is refused");
+    assert_eq!(missing["kind"], json!("not_found"), "{missing}");
+}
+
+#[test]
+fn job_commands_answer_not_found_for_unknown_ids() {
+    let (_app, window) = app_with_window("main");
+
+    for (command, args) in [
+        ("cancel_job", json!({ "id": "nope" })),
+        ("open_job", json!({ "id": "nope" })),
+        (
+            "edit_slide",
+            json!({ "id": "nope", "edit": { "op": "mergeNext", "index": 0 } }),
+        ),
+    ] {
+        let error = invoke_with(&window, command, args).expect_err("unknown job");
+        assert_eq!(error["kind"], json!("not_found"), "{command}: {error}");
+    }
+}
+
+#[test]
+fn show_in_folder_only_reveals_files_the_app_exported() {
+    let (_app, window) = app_with_window("main");
+
+    let error = invoke_with(&window, "show_in_folder", json!({ "path": "/etc/passwd" }))
+        .expect_err("an arbitrary path is refused");
+
+    assert_eq!(error["kind"], json!("forbidden"), "{error}");
+}
+
+#[test]
+fn export_deck_refuses_a_folder_that_is_not_one() {
+    let (_app, window) = app_with_window("main");
+
+    let error = invoke_with(
+        &window,
+        "export_deck",
+        json!({
+            "id": "nope",
+            "folder": "relative/out",
+            "formats": ["mp4"],
+            "onProgress": "__CHANNEL__:8",
+        }),
+    )
+    .expect_err("a relative folder is refused");
+
+    assert_eq!(error["kind"], json!("bad_folder"), "{error}");
+}
+
+#[test]
+fn remove_model_names_a_model_that_is_not_installed() {
+    // No store anywhere has a model called "nope", so this leaves VSL_MODELS_DIR alone
+    // (another test in this binary sets it) and touches nothing on disk.
+    let (_app, window) = app_with_window("main");
+
+    let error = invoke_with(&window, "remove_model", json!({ "name": "nope" }))
+        .expect_err("nothing to remove");
+
+    assert!(
+        error["message"]
+            .as_str()
+            .is_some_and(|message| message.contains("nope")),
+        "{error}"
     );
 }

@@ -10,6 +10,22 @@ const MIB = 1024 * 1024;
 
 const APP_INFO = { name: 'VSL Studio', version: '0.1.0' };
 
+// The shape `get_health` returns (vsl_core::health::Health, camelCase).
+const HEALTH = {
+  cpuPercent: 23.4,
+  cpuCores: 2,
+  memoryTotal: 16 * 1024 * MIB,
+  memoryAvailable: 12 * 1024 * MIB,
+  processRss: 200 * MIB,
+  processPeakRss: null,
+  model: { name: 'tiny.en', path: '/m/ggml-tiny.en.bin', bytes: 75 * MIB },
+  cacheDir: '/cache',
+  cacheBytes: 12 * MIB,
+  outputDir: '/data',
+  diskFree: null,
+  backend: 'cpu',
+};
+
 // The shape `list_models` returns (vsl_core::models::ModelEntry, camelCase).
 const MODELS = [
   {
@@ -71,12 +87,13 @@ async function start(handler, language = 'en-US') {
     ipc: createIpc(tauri),
     i18n: createI18n(language),
     log: { error: (...args) => errors.push(args) },
+    healthEveryMs: 0,
   });
   return { doc, app, calls, errors };
 }
 
 function answer(overrides = {}) {
-  const responses = { app_info: APP_INFO, list_models: MODELS, ...overrides };
+  const responses = { app_info: APP_INFO, list_models: MODELS, list_jobs: [], get_health: HEALTH, ...overrides };
   return (command) => {
     if (!(command in responses)) throw new Error(`unexpected command ${command}`);
     const response = responses[command];
@@ -103,7 +120,7 @@ test('the header shows the name and version from app_info', async () => {
 test('list_models is rendered as installed and downloadable models', async () => {
   const { doc, calls } = await start(answer());
 
-  assert.deepEqual(calls.toSorted(), ['app_info', 'list_models']);
+  assert.deepEqual(calls.toSorted(), ['app_info', 'get_health', 'list_jobs', 'list_models']);
 
   const installed = rows(doc, 'installed');
   assert.deepEqual(
@@ -234,9 +251,58 @@ test('Brazilian Portuguese is used for pt-BR, with localized numbers', async () 
   const { doc } = await start(answer(), 'pt-BR');
 
   assert.equal(doc.documentElement.lang, 'pt-BR');
-  assert.equal(text(doc.querySelector('.drop-title')), 'Solte uma locução aqui');
-  assert.equal(text(doc.querySelector('.panel-title')), 'Modelos');
+  assert.equal(text(doc.querySelector('.drop-title')), 'Solte locuções aqui');
+  assert.equal(text(doc.querySelector('.models .panel-title')), 'Modelos');
+  assert.equal(text(doc.querySelector('.queue .panel-title')), 'Fila');
   const custom = rows(doc, 'installed')[1];
   assert.equal(text(custom.querySelector('.model-size')), '1,5 GiB');
   assert.equal(text(rows(doc, 'installed')[0].querySelector('.badge-accent')), 'Padrão');
+});
+
+test('the header shows CPU, memory, cache and the loaded model from get_health', async () => {
+  const { doc } = await start(answer());
+
+  const value = (key) => text(doc.querySelector(`.health-item[data-key="${key}"] dd`));
+  assert.equal(value('cpu'), '23%');
+  assert.equal(value('memory'), '4 GiB / 16 GiB');
+  assert.equal(value('cache'), '12 MiB');
+  assert.equal(value('model'), 'tiny.en');
+});
+
+test('with no model loaded the health readout says so, in Portuguese too', async () => {
+  const { doc } = await start(answer({ get_health: { ...HEALTH, model: null } }), 'pt-BR');
+
+  assert.equal(text(doc.querySelector('.health-item[data-key="model"] dd')), 'nenhum carregado');
+  assert.equal(text(doc.querySelector('.health-item[data-key="memory"] dt')), 'Memória');
+});
+
+test('model rows offer remove and download; the store actions reload the list', async () => {
+  let listed = 0;
+  const calls = [];
+  const { doc } = await start(
+    answer({
+      list_models: () => {
+        listed += 1;
+        return MODELS;
+      },
+      remove_model: () => {
+        calls.push('remove');
+        return null;
+      },
+      import_model: () => {
+        calls.push('import');
+        return 'mine';
+      },
+    }),
+  );
+  const base = rows(doc, 'installed')[0];
+  assert.equal(base.querySelector('.model-remove').getAttribute('aria-label'), 'Remove base');
+  assert.equal(rows(doc, 'available')[0].querySelector('.model-download').getAttribute('aria-label'), 'Download tiny.en');
+
+  base.querySelector('.model-remove').click();
+  doc.getElementById('import-model').click();
+  for (let i = 0; i < 6; i += 1) await new Promise((resolve) => setTimeout(resolve, 0));
+
+  assert.deepEqual(calls, ['remove', 'import']);
+  assert.ok(listed >= 3, `the list was reloaded after each action (${listed} loads)`);
 });

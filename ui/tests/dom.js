@@ -4,7 +4,8 @@
 import { readFile } from 'node:fs/promises';
 import { JSDOM } from 'jsdom';
 import * as core from '@tauri-apps/api/core';
-import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
+import * as event from '@tauri-apps/api/event';
+import { clearMocks, mockConvertFileSrc, mockIPC } from '@tauri-apps/api/mocks';
 
 const INDEX_HTML = await readFile(new URL('../index.html', import.meta.url), 'utf8');
 
@@ -17,8 +18,10 @@ const INDEX_HTML = await readFile(new URL('../index.html', import.meta.url), 'ut
 export function mockTauri(handler) {
   const dom = new JSDOM(INDEX_HTML);
   globalThis.window = dom.window;
-  mockIPC(handler);
-  return { doc: dom.window.document, tauri: { core } };
+  // Event mocking lets tests `emit('tauri://drag-drop', ...)` as the window would.
+  mockIPC(handler, { shouldMockEvents: true });
+  mockConvertFileSrc('linux');
+  return { doc: dom.window.document, tauri: { core, event } };
 }
 
 /** Undoes `mockTauri`. */

@@ -11,7 +11,10 @@ const REFRESH_ICON = 'M20 11a8 8 0 0 0-14.9-3M4 4v4h4M4 13a8 8 0 0 0 14.9 3M20 2
  * Builds the panel inside `container` and returns its three states.
  * `onRefresh` runs when the user asks to reload (refresh or retry buttons).
  */
-export function createModelsView(container, { t, locale, onRefresh }) {
+const DOWNLOAD_ICON = 'M12 4v11m0 0-4-4m4 4 4-4M5 20h14';
+const REMOVE_ICON = 'M4 7h16M10 11v6M14 11v6M6 7l1 13h10l1-13M9 7V4h6v3';
+
+export function createModelsView(container, { t, locale, onRefresh, onDownload, onRemove, onImport, onImportCt2 }) {
   const doc = container.ownerDocument;
   const make = (...args) => h(doc, ...args);
 
@@ -28,6 +31,12 @@ export function createModelsView(container, { t, locale, onRefresh }) {
   );
   const body = make('div', { class: 'panel-body' });
 
+  const footer = (onImport || onImportCt2) && make(
+    'footer',
+    { class: 'panel-footer' },
+    onImport && make('button', { class: 'button', type: 'button', id: 'import-model', text: t('models.import'), onClick: () => onImport() }),
+    onImportCt2 && make('button', { class: 'button', type: 'button', id: 'import-ct2', text: t('models.importCt2'), onClick: () => onImportCt2() }),
+  );
   container.replaceChildren(
     make(
       'header',
@@ -41,6 +50,7 @@ export function createModelsView(container, { t, locale, onRefresh }) {
       refresh,
     ),
     body,
+    footer,
   );
 
   function setBusy(busy) {
@@ -71,7 +81,33 @@ export function createModelsView(container, { t, locale, onRefresh }) {
         make('span', { class: 'model-tags' }, tags(model)),
       ),
       make('span', { class: 'model-size', text: formatBytes(model.sizeBytes, locale) }),
+      modelAction(model),
     );
+  }
+
+  /** The row's button: remove an installed model, download a catalog one. */
+  function modelAction(model) {
+    const handler = model.installed ? onRemove : onDownload;
+    if (!handler) return null;
+    const label = t(model.installed ? 'models.remove' : 'models.download', { name: model.name });
+    const button = make(
+      'button',
+      { class: `icon-button model-${model.installed ? 'remove' : 'download'}`, type: 'button', title: label, 'aria-label': label },
+      icon(doc, model.installed ? REMOVE_ICON : DOWNLOAD_ICON),
+    );
+    button.addEventListener('click', () => {
+      button.disabled = true;
+      const bar = make('div', { class: 'progress model-progress' }, make('div', { class: 'progress-fill' }));
+      button.closest('.model')?.querySelector('.model-main')?.append(bar);
+      const setProgress = (fraction) => {
+        bar.firstChild.style.width = `${Math.round(fraction * 100)}%`;
+      };
+      Promise.resolve(handler(model.name, setProgress)).finally(() => {
+        button.disabled = false;
+        bar.remove();
+      });
+    });
+    return button;
   }
 
   function group(id, title, models, emptyText) {

@@ -6,4 +6,8 @@
 //! `build.rs` (`APP_COMMANDS`) and granted in `capabilities/main.json`.
 
 pub mod app;
+pub mod deck;
+pub mod dialog;
+pub mod health;
+pub mod jobs;
 pub mod models;

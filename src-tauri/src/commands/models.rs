@@ -1,7 +1,7 @@
 //! Whisper models: what is installed and what the catalog offers.
 
 use tauri::{AppHandle, Manager, Runtime};
-use vsl_core::models::ModelEntry;
+use vsl_core::models::{ModelEntry, WeightFormat};
 
 use crate::error::{CommandError, CommandResult};
 use crate::state::AppState;
@@ -20,6 +20,109 @@ pub async fn list_models<R: Runtime>(app: AppHandle<R>) -> CommandResult<Vec<Mod
     tauri::async_runtime::spawn_blocking(move || {
         let store = app.state::<AppState>().model_store()?;
         Ok(store.list()?)
+    })
+    .await
+    .map_err(CommandError::task)?
+}
+
+/// Downloads a catalog model (resuming a partial download); progress goes to
+/// `on_progress` as `JobEvent::Progress`, throttled like a job's.
+///
+/// # Errors
+///
+/// The store's error (unknown model, network, checksum), or kind `task`.
+#[tauri::command]
+pub async fn download_model<R: Runtime>(
+    app: AppHandle<R>,
+    name: String,
+    on_progress: tauri::ipc::Channel<crate::commands::jobs::JobEvent>,
+) -> CommandResult<()> {
+    tauri::async_runtime::spawn_blocking(move || {
+        let store = app.state::<AppState>().model_store()?;
+        let forward = crate::commands::jobs::Forwarder::new(on_progress);
+        store.download(&name, false, &mut |progress| {
+            if let Some(total) = progress.total.filter(|total| *total > 0) {
+                forward.fraction(progress.downloaded as f64 / total as f64);
+            }
+            true
+        })?;
+        forward.fraction(1.0);
+        Ok(())
+    })
+    .await
+    .map_err(CommandError::task)?
+}
+
+/// Asks for a whisper.cpp ggml file and copies it into the store after validating it.
+/// Returns the new model's name, or `None` if the dialog was cancelled.
+///
+/// # Errors
+///
+/// The store's error (an invalid file, a name already taken), or kind `task`.
+#[tauri::command]
+pub async fn import_model<R: Runtime>(app: AppHandle<R>) -> CommandResult<Option<String>> {
+    use tauri_plugin_dialog::DialogExt;
+    tauri::async_runtime::spawn_blocking(move || {
+        let Some(file) = app
+            .dialog()
+            .file()
+            .add_filter("whisper.cpp model", &["bin"])
+            .blocking_pick_file()
+            .and_then(|file| file.into_path().ok())
+        else {
+            return Ok(None);
+        };
+        let store = app.state::<AppState>().model_store()?;
+        let (name, _) = store.import(&file, None, false)?;
+        Ok(Some(name))
+    })
+    .await
+    .map_err(CommandError::task)?
+}
+
+/// Asks for a CTranslate2 (faster-whisper) model folder and converts it into the store,
+/// named after the folder. Returns the name, or `None` if the dialog was cancelled.
+///
+/// # Errors
+///
+/// The store's error (not a Whisper CTranslate2 folder, a name already taken), or `task`.
+#[tauri::command]
+pub async fn import_ct2_model<R: Runtime>(app: AppHandle<R>) -> CommandResult<Option<String>> {
+    use tauri_plugin_dialog::DialogExt;
+    tauri::async_runtime::spawn_blocking(move || {
+        let Some(dir) = app
+            .dialog()
+            .file()
+            .blocking_pick_folder()
+            .and_then(|dir| dir.into_path().ok())
+        else {
+            return Ok(None);
+        };
+        let name = dir
+            .file_name()
+            .map(|name| name.to_string_lossy().into_owned())
+            .ok_or_else(|| {
+                CommandError::new("bad_folder", format!("{} has no name", dir.display()))
+            })?;
+        let store = app.state::<AppState>().model_store()?;
+        store.import_ct2(&dir, &name, WeightFormat::default(), false, &mut |_, _| {})?;
+        Ok(Some(name))
+    })
+    .await
+    .map_err(CommandError::task)?
+}
+
+/// Deletes an installed model.
+///
+/// # Errors
+///
+/// The store's error (kind `not_installed` for an unknown name), or kind `task`.
+#[tauri::command]
+pub async fn remove_model<R: Runtime>(app: AppHandle<R>, name: String) -> CommandResult<()> {
+    tauri::async_runtime::spawn_blocking(move || {
+        let store = app.state::<AppState>().model_store()?;
+        store.remove(&name)?;
+        Ok(())
     })
     .await
     .map_err(CommandError::task)?

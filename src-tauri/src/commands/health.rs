@@ -1,0 +1,32 @@
+//! The health panel: CPU, memory, cache size and the loaded model (`vsl_core::health`).
+
+use std::time::Duration;
+
+use tauri::{AppHandle, Manager, Runtime};
+use vsl_core::health::{Health, HealthOptions};
+
+use crate::error::{CommandError, CommandResult};
+use crate::state::AppState;
+
+/// How long the CPU is sampled; short, since the panel refreshes every few seconds.
+const CPU_WINDOW: Duration = Duration::from_millis(250);
+
+/// Samples the machine and the app. Runs on the blocking pool: sampling the CPU waits.
+///
+/// # Errors
+///
+/// Kind `task` if the sampling thread dies.
+#[tauri::command]
+pub async fn get_health<R: Runtime>(app: AppHandle<R>) -> CommandResult<Health> {
+    tauri::async_runtime::spawn_blocking(move || {
+        let options = HealthOptions {
+            output_dir: vsl_core::paths::data_dir(),
+            cache_dir: vsl_core::paths::cache_dir(),
+            model: app.state::<AppState>().models.loaded(),
+            cpu_window: CPU_WINDOW,
+        };
+        Health::collect(&options)
+    })
+    .await
+    .map_err(CommandError::task)
+}

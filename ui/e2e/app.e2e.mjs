@@ -1,0 +1,213 @@
+// End-to-end test of the real app: tauri-driver + WebKitWebDriver under Xvfb
+// (scripts/e2e-app.sh starts them), a real Whisper model, jfk.wav.
+//
+// Flow: import by the drag-drop event and by the Open dialog's code path →
+// wait for slides → edit one slide's text and see its thumbnail change →
+// export → check the MP4 exists with the audio's duration. Screenshots go to
+// $VSL_SCREENSHOTS.
+//
+// A minimal W3C WebDriver client over fetch keeps the test free of npm
+// dependencies beyond the app's own.
+
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+const DRIVER = process.env.WEBDRIVER_URL ?? 'http://127.0.0.1:4444';
+const APP = process.env.VSL_APP_BIN;
+const AUDIO = process.env.VSL_E2E_AUDIO;
+const EXPORT_DIR = process.env.VSL_TEST_PICK_FOLDER;
+const SHOTS = process.env.VSL_SCREENSHOTS;
+// How long to wait for the pipeline before giving up (a limit, not an assertion).
+const PIPELINE_LIMIT_MS = Number(process.env.VSL_E2E_LIMIT_MS ?? 300_000);
+const ELEMENT = 'element-6066-11e4-a52e-4f735466cecf';
+
+async function request(method, url, body) {
+  const response = await fetch(`${DRIVER}${url}`, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json = await response.json();
+  if (!response.ok) throw new Error(`${method} ${url}: ${JSON.stringify(json.value)}`);
+  return json.value;
+}
+
+let session = null;
+const run = (script, ...args) => request('POST', `/session/${session}/execute/sync`, { script, args });
+const find = async (css) => (await request('POST', `/session/${session}/element`, { using: 'css selector', value: css }))[ELEMENT];
+const click = async (css) => request('POST', `/session/${session}/element/${await find(css)}/click`, {});
+
+async function screenshot(name) {
+  const png = await request('GET', `/session/${session}/screenshot`);
+  const file = path.join(SHOTS, name);
+  writeFileSync(file, Buffer.from(png, 'base64'));
+  console.log(`e2e: screenshot ${file}`);
+}
+
+/** Polls `script` until it returns a truthy value; fails after `limit` ms. */
+async function waitFor(what, script, limit = 30_000, ...args) {
+  const deadline = Date.now() + limit;
+  for (;;) {
+    const value = await run(script, ...args);
+    if (value) return value;
+    if (Date.now() > deadline) {
+      const state = await run('return document.getElementById("queue-view").innerText');
+      throw new Error(`timed out waiting for ${what}; queue: ${state}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+function probeDuration(file) {
+  const out = execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', file]);
+  return Number(String(out).trim());
+}
+
+const results = [];
+async function step(name, body) {
+  try {
+    await body();
+    results.push([name, true]);
+    console.log(`ok - ${name}`);
+  } catch (error) {
+    results.push([name, false]);
+    console.log(`not ok - ${name}\n  ${error.stack ?? error}`);
+    throw error;
+  }
+}
+
+async function main() {
+  assert.ok(APP && existsSync(APP), `VSL_APP_BIN must name the built app (got ${APP})`);
+  assert.ok(AUDIO && existsSync(AUDIO), `VSL_E2E_AUDIO must name jfk.wav (got ${AUDIO})`);
+  mkdirSync(SHOTS, { recursive: true });
+  session = (await request('POST', '/session', {
+    capabilities: { alwaysMatch: { 'tauri:options': { application: APP } } },
+  })).sessionId;
+
+  try {
+    await step('the window shows the app', async () => {
+      await waitFor('the header version', 'return !document.getElementById("app-version").hidden');
+      assert.equal(await run('return document.title'), 'VSL Studio');
+    });
+
+    await step('a drag-drop event imports jfk.wav and rejects a text file', async () => {
+      await run(
+        'return window.__TAURI__.event.emit("tauri://drag-drop", { paths: arguments[0], position: { x: 40, y: 40 } })',
+        [AUDIO, '/tmp/notes.txt'],
+      );
+      await waitFor('a queued job', 'return document.querySelectorAll(".job").length === 1');
+      const notice = await run('return document.querySelector(".drop-rejected").textContent');
+      assert.match(notice, /notes\.txt/);
+      await waitFor('a stage', 'return document.querySelector(".job").dataset.stage !== ""', 60_000);
+      await screenshot('e2e-queue.png');
+    });
+
+    await step('the page keeps running while a job transcribes (benchmark, printed)', async () => {
+      // Timer lag on the page's main thread over one second while a job works: the
+      // pipeline runs on its own thread, so this stays near the timer period.
+      const lag = await request('POST', `/session/${session}/execute/async`, {
+        script:
+          'const done = arguments[arguments.length - 1]; let worst = 0; let last = performance.now(); ' +
+          'const timer = setInterval(() => { const now = performance.now(); worst = Math.max(worst, now - last - 20); last = now; }, 20); ' +
+          'setTimeout(() => { clearInterval(timer); done([Math.round(worst), document.querySelector(".job").dataset.stage]); }, 1000);',
+        args: [],
+      });
+      console.log(`benchmark: worst main-thread timer lag ${lag[0]} ms over 1 s (job stage: ${lag[1]})`);
+      assert.ok(Number.isFinite(lag[0]));
+    });
+
+    await step('the Open dialog code path imports jfk.wav', async () => {
+      await click('#open-files');
+      await waitFor('a second job', 'return document.querySelectorAll(".job").length === 2');
+    });
+
+    await step('both jobs finish and the slides open', async () => {
+      await waitFor(
+        'both jobs done',
+        'const jobs = [...document.querySelectorAll(".job")]; ' +
+          'if (jobs.some((job) => job.dataset.status === "failed")) throw new Error(document.querySelector(".job-error")?.textContent); ' +
+          'return jobs.every((job) => job.dataset.status === "done")',
+        PIPELINE_LIMIT_MS,
+      );
+      await waitFor('thumbnails', 'return document.querySelectorAll("#strip .thumb img").length > 0');
+      // The thumbnails and the audio come through the asset protocol: they must actually load.
+      await waitFor(
+        'thumbnails to load',
+        'return [...document.querySelectorAll("#strip .thumb img")].every((img) => img.complete && img.naturalWidth > 0)',
+      );
+      const duration = await waitFor(
+        'the audio to load',
+        'const player = document.getElementById("player"); ' +
+          'if (player.error) throw new Error(`media error ${player.error.code} ${player.error.message} for ${player.currentSrc}`); ' +
+          'return player.readyState >= 1 && player.duration',
+      );
+      assert.ok(Math.abs(duration - 11) < 0.5, `jfk.wav is about 11 s long (player says ${duration})`);
+      const text = await run('return document.getElementById("slide-text").value');
+      assert.match(text.toLowerCase(), /americans|fellow/);
+    });
+
+    await step('clicking a slide seeks the player', async () => {
+      const count = await run('return document.querySelectorAll("#strip .thumb").length');
+      const index = count > 1 ? 1 : 0;
+      await click(`#strip .thumb[data-index="${index}"] .thumb-button`);
+      const [time, start] = await run(
+        'return [document.getElementById("player").currentTime, arguments[0]]',
+        index,
+      );
+      assert.ok(Number.isFinite(time) && time >= start, 'the player moved');
+      assert.match(await run('return document.querySelector("#strip .thumb.selected").dataset.index'), new RegExp(`^${index}$`));
+      await click('#strip .thumb[data-index="0"] .thumb-button');
+    });
+
+    await step('editing one slide re-renders its thumbnail', async () => {
+      const before = await run('return document.querySelector("#strip .thumb img").getAttribute("src")');
+      const second = await run('return document.querySelectorAll("#strip .thumb img")[1]?.getAttribute("src") ?? null');
+      const field = await find('#slide-text');
+      await request('POST', `/session/${session}/element/${field}/clear`, {});
+      await request('POST', `/session/${session}/element/${field}/value`, { text: 'Edited in the end-to-end test' });
+      await click('#apply-text');
+      const after = await waitFor(
+        'a new thumbnail',
+        'const src = document.querySelector("#strip .thumb img").getAttribute("src"); return src !== arguments[0] && src',
+        30_000,
+        before,
+      );
+      assert.notEqual(after, before);
+      await waitFor('the new thumbnail to load', 'const img = document.querySelector("#strip .thumb img"); return img.complete && img.naturalWidth > 0');
+      const secondAfter = await run('return document.querySelectorAll("#strip .thumb img")[1]?.getAttribute("src") ?? null');
+      assert.equal(secondAfter, second, 'the other slides keep their images');
+      assert.equal(await run('return document.getElementById("undo").disabled'), false);
+      await screenshot('e2e-editor.png');
+    });
+
+    await step('export writes an MP4 with the audio duration', async () => {
+      await click('#export');
+      const file = await waitFor(
+        'the export',
+        'const status = document.getElementById("export-status"); return status.dataset.path || (document.getElementById("toast").hidden ? null : "error: " + document.getElementById("toast").textContent)',
+        120_000,
+      );
+      assert.doesNotMatch(file, /^error/);
+      assert.equal(path.dirname(file), EXPORT_DIR);
+      assert.ok(existsSync(file), `${file} exists`);
+      assert.ok(existsSync(file.replace(/\.mp4$/, '.srt')), 'the SRT was written too');
+      const seconds = probeDuration(file);
+      assert.ok(Math.abs(seconds - 11) < 0.3, `the MP4 lasts as long as jfk.wav (${seconds} s)`);
+      assert.equal(await run('return document.getElementById("show-in-folder").hidden'), false);
+      await screenshot('e2e-export.png');
+    });
+  } finally {
+    await request('DELETE', `/session/${session}`).catch(() => {});
+  }
+}
+
+main()
+  .then(() => {
+    console.log(`app-e2e: ${results.length} passed, 0 failed`);
+  })
+  .catch((error) => {
+    console.error(`app-e2e: failed: ${error.message}`);
+    process.exitCode = 1;
+  });

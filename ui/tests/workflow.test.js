@@ -1,0 +1,307 @@
+// The core flow on jsdom with mocked IPC: drop or open files → queue with
+// per-job progress → result view (strip, player, editor) → export.
+
+import assert from 'node:assert/strict';
+import { afterEach, test } from 'node:test';
+import { emit } from '@tauri-apps/api/event';
+
+import { isMedia, startApp } from '../app.js';
+import { createI18n } from '../i18n.js';
+import { createIpc } from '../ipc.js';
+import { slideAt } from '../views/result.js';
+import { formatClock, formatEta } from '../format.js';
+import { mockTauri, resetTauri, text } from './dom.js';
+
+const DECK = {
+  jobId: 'j1',
+  audio: '/voice/jfk.wav',
+  slidesDir: '/work/j1/slides_slides',
+  canUndo: false,
+  canRedo: false,
+  review: [{ segment: 0, wordIndex: 3, text: ' Americans', start: 1.9, end: 2.4, probability: 0.3 }],
+  deck: {
+    preset: '16:9',
+    theme: 'classic',
+    width: 1280,
+    height: 720,
+    duration: 6,
+    slides: [
+      { index: 0, start: 0, end: 2.5, text: 'And so my fellow Americans', highlights: [], image: 'slide-0000-aaaa.png' },
+      { index: 1, start: 2.5, end: 6, text: 'ask not what your country', highlights: ['country'], image: 'slide-0001-bbbb.png' },
+    ],
+  },
+};
+
+/** Starts the app; `handlers[command](args)` answers, and every call is recorded. */
+async function start(handlers = {}) {
+  const calls = [];
+  const channels = {};
+  let nextId = 0;
+  const defaults = {
+    app_info: () => ({ name: 'VSL Studio', version: '0.1.0' }),
+    list_models: () => [],
+    list_jobs: () => [],
+    get_health: () => ({ cpuPercent: 1, memoryTotal: 1, memoryAvailable: 1, cacheBytes: 0, model: null }),
+    start_job: ({ path, onProgress }) => {
+      nextId += 1;
+      const id = `j${nextId}`;
+      channels[id] = onProgress;
+      return { id, name: path.split('/').pop(), input: path, workDir: `/work/${id}`, status: 'running', error: null };
+    },
+  };
+  const { doc, tauri } = mockTauri((command, args) => {
+    calls.push({ command, args });
+    // The event plugin's own commands are answered by the mock itself.
+    const handler = handlers[command] ?? defaults[command];
+    if (!handler) throw new Error(`unexpected command ${command}`);
+    return handler(args);
+  });
+  const errors = [];
+  const app = await startApp({
+    doc,
+    ipc: createIpc(tauri),
+    i18n: createI18n('en'),
+    log: { error: (...args) => errors.push(args) },
+    healthEveryMs: 0,
+  });
+  const send = (id, event) => channels[id].onmessage(event);
+  const named = (command) => calls.filter((call) => call.command === command);
+  return { doc, app, calls, named, send, errors };
+}
+
+const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+afterEach(resetTauri);
+
+test('isMedia accepts audio and video extensions only', () => {
+  assert.equal(isMedia('/a/jfk.WAV'), true);
+  assert.equal(isMedia('/a/talk.mp4'), true);
+  assert.equal(isMedia('/a/notes.txt'), false);
+  assert.equal(isMedia('/a/no-extension'), false);
+});
+
+test('formatting helpers', () => {
+  assert.equal(formatClock(65.44), '1:05.4');
+  assert.equal(formatEta(12.2), '~12 s');
+  assert.equal(formatEta(130), '~2 min');
+  assert.equal(formatEta(undefined), '');
+  assert.equal(slideAt(DECK.deck.slides, 0), 0);
+  assert.equal(slideAt(DECK.deck.slides, 2.49), 0);
+  assert.equal(slideAt(DECK.deck.slides, 2.5), 1);
+  assert.equal(slideAt(DECK.deck.slides, 99), 1);
+});
+
+test('a drop queues each supported file and names the rejected ones', async () => {
+  const { doc, named } = await start();
+
+  await emit('tauri://drag-drop', { paths: ['/v/jfk.wav', '/v/notes.txt', '/v/talk.mp4', '/v/a.pdf'], position: { x: 1, y: 1 } });
+  await tick();
+
+  assert.deepEqual(
+    named('start_job').map((call) => call.args.path),
+    ['/v/jfk.wav', '/v/talk.mp4'],
+  );
+  assert.equal(doc.querySelectorAll('.job').length, 2);
+  const notice = doc.querySelector('.drop-rejected');
+  assert.equal(notice.hidden, false);
+  assert.equal(text(notice), 'Not supported: notes.txt, a.pdf');
+});
+
+test('the Open button imports what the dialog command returns', async () => {
+  const { named } = await start({ pick_media_files: () => ['/v/jfk.wav'] });
+
+  globalThis.window.document.getElementById('open-files').click();
+  await tick();
+  await tick();
+
+  assert.equal(named('pick_media_files').length, 1);
+  assert.deepEqual(named('start_job').map((call) => call.args.path), ['/v/jfk.wav']);
+});
+
+test('channel events drive the stage, the bar and the ETA; done opens the slides', async () => {
+  const { doc, app, send } = await start();
+  await app.importPaths(['/voice/jfk.wav']);
+  const row = () => doc.querySelector('[data-job="j1"]');
+
+  send('j1', { event: 'stage', stage: 'transcribing' });
+  send('j1', { event: 'progress', fraction: 0.42, etaSeconds: 12 });
+  assert.equal(text(row().querySelector('.job-stage')), 'Transcribing');
+  assert.equal(text(row().querySelector('.job-eta')), '~12 s');
+  assert.equal(row().querySelector('.progress').getAttribute('aria-valuenow'), '42');
+  assert.ok(row().querySelector('.job-cancel'), 'a running job can be cancelled');
+
+  send('j1', { event: 'done', result: DECK });
+  assert.equal(row().dataset.status, 'done');
+  assert.equal(text(row().querySelector('.job-stage')), 'Ready to edit');
+  const thumbs = [...doc.querySelectorAll('#strip .thumb img')];
+  assert.equal(thumbs.length, 2);
+  assert.match(thumbs[1].getAttribute('src'), /slide-0001-bbbb\.png/);
+  assert.equal(doc.getElementById('slide-text').value, 'And so my fellow Americans');
+  // The audio URL is resolved asynchronously (fetched into a blob on Linux).
+  for (let i = 0; i < 5 && !doc.getElementById('player').getAttribute('src'); i += 1) await tick();
+  assert.match(doc.getElementById('player').getAttribute('src'), /jfk\.wav/);
+});
+
+test('cancel and retry go to the right job; failures show their error', async () => {
+  const { doc, app, send, named } = await start({
+    cancel_job: () => null,
+    retry_job: ({ id }) => ({ id, name: 'jfk.wav', input: '/voice/jfk.wav', workDir: '/w', status: 'running', error: null }),
+  });
+  await app.importPaths(['/voice/jfk.wav']);
+
+  doc.querySelector('[data-job="j1"] .job-cancel').click();
+  assert.deepEqual(named('cancel_job').map((call) => call.args.id), ['j1']);
+
+  send('j1', { event: 'failed', error: { kind: 'media', message: 'jfk.wav: no audio stream' } });
+  const row = doc.querySelector('[data-job="j1"]');
+  assert.equal(row.dataset.status, 'failed');
+  assert.equal(text(row.querySelector('.job-error')), 'jfk.wav: no audio stream');
+
+  row.querySelector('.job-retry').click();
+  await tick();
+  assert.deepEqual(named('retry_job').map((call) => call.args.id), ['j1']);
+  assert.equal(doc.querySelector('[data-job="j1"]').dataset.status, 'running');
+});
+
+test('the queue is restored from list_jobs', async () => {
+  const { doc } = await start({
+    list_jobs: () => [
+      { id: 'old', name: 'talk.mp3', input: '/v/talk.mp3', workDir: '/w', status: 'interrupted', error: null },
+    ],
+  });
+  const row = doc.querySelector('[data-job="old"]');
+  assert.equal(text(row.querySelector('.job-stage')), 'Interrupted');
+  assert.ok(row.querySelector('.job-retry'));
+});
+
+test('editing text sends one setText edit and shows the re-rendered thumbnail', async () => {
+  const edited = structuredClone(DECK);
+  edited.deck.slides[0].text = 'And so, my fellow citizens';
+  edited.deck.slides[0].image = 'slide-0000-cccc.png';
+  edited.canUndo = true;
+  const { doc, app, send, named } = await start({ edit_slide: () => edited });
+  await app.importPaths(['/voice/jfk.wav']);
+  send('j1', { event: 'done', result: DECK });
+
+  doc.getElementById('slide-text').value = 'And so, my fellow citizens';
+  doc.getElementById('apply-text').click();
+  await tick();
+
+  assert.deepEqual(named('edit_slide').map((call) => call.args), [
+    { id: 'j1', edit: { op: 'setText', index: 0, text: 'And so, my fellow citizens' } },
+  ]);
+  const first = doc.querySelector('#strip .thumb img');
+  assert.match(first.getAttribute('src'), /slide-0000-cccc\.png/);
+  assert.equal(doc.getElementById('undo').disabled, false);
+});
+
+test('clicking a slide seeks the player and selects it; chips toggle highlights', async () => {
+  const { doc, app, send, named } = await start({ edit_slide: () => DECK });
+  await app.importPaths(['/voice/jfk.wav']);
+  send('j1', { event: 'done', result: DECK });
+
+  doc.querySelectorAll('#strip .thumb-button')[1].click();
+  assert.equal(doc.getElementById('player').currentTime, 2.5);
+  assert.equal(doc.getElementById('slide-text').value, 'ask not what your country');
+  const on = doc.querySelector('.chip-on');
+  assert.equal(text(on), 'country');
+
+  on.click();
+  await tick();
+  assert.deepEqual(named('edit_slide')[0].args.edit, { op: 'toggleHighlight', index: 1, word: 'country' });
+});
+
+test('export asks for a folder, reports progress and offers Show in folder', async () => {
+  const { doc, app, send, named } = await start({
+    pick_export_folder: () => '/out',
+    export_deck: ({ onProgress }) => {
+      onProgress.onmessage({ event: 'progress', fraction: 0.5, etaSeconds: 1 });
+      return { mp4: '/out/jfk.mp4', duration: 11, files: ['/out/jfk.mp4', '/out/jfk.srt'] };
+    },
+    show_in_folder: () => null,
+  });
+  await app.importPaths(['/voice/jfk.wav']);
+  send('j1', { event: 'done', result: DECK });
+
+  doc.getElementById('export').click();
+  for (let i = 0; i < 4; i += 1) await tick();
+
+  const [call] = named('export_deck');
+  assert.equal(call.args.id, 'j1');
+  assert.equal(call.args.folder, '/out');
+  assert.deepEqual(call.args.formats, ['mp4', 'srt']);
+  assert.equal(text(doc.getElementById('export-status')), 'Saved jfk.mp4');
+  const show = doc.getElementById('show-in-folder');
+  assert.equal(show.hidden, false);
+  show.click();
+  assert.deepEqual(named('show_in_folder').map((c) => c.args.path), ['/out/jfk.mp4']);
+});
+
+test('a command error appears in the toast', async () => {
+  const { doc, app, send } = await start({
+    edit_slide: () => {
+      throw { kind: 'edit', message: 'a slide\'s text cannot be empty' };
+    },
+  });
+  await app.importPaths(['/voice/jfk.wav']);
+  send('j1', { event: 'done', result: DECK });
+  doc.getElementById('slide-text').value = '   x';
+  doc.getElementById('apply-text').click();
+  await tick();
+  assert.match(text(doc.getElementById('toast')), /cannot be empty/);
+});
+
+test('words the model was unsure of are marked on the chip and the thumbnail', async () => {
+  const { doc, app, send } = await start();
+  await app.importPaths(['/voice/jfk.wav']);
+  send('j1', { event: 'done', result: DECK });
+
+  const flagged = [...doc.querySelectorAll('.chip-review')].map(text);
+  assert.deepEqual(flagged, ['Americans']);
+  const badges = [...doc.querySelectorAll('#strip .thumb')].map((thumb) => Boolean(thumb.querySelector('.thumb-review')));
+  assert.deepEqual(badges, [true, false]);
+});
+
+test('"Always replace" sends a glossary rule and confirms it', async () => {
+  const { doc, app, send, named } = await start({ add_glossary_rule: () => null });
+  await app.importPaths(['/voice/jfk.wav']);
+  send('j1', { event: 'done', result: DECK });
+
+  doc.getElementById('rule-from').value = 'Kennedy';
+  doc.getElementById('rule-to').value = 'JFK';
+  doc.getElementById('add-rule').click();
+  await tick();
+
+  assert.deepEqual(named('add_glossary_rule').map((call) => call.args), [{ from: 'Kennedy', to: 'JFK' }]);
+  assert.equal(text(doc.getElementById('rule-status')), 'Later jobs will replace “Kennedy” with “JFK”.');
+});
+
+test('the settings sheet loads, shows the installed models and saves', async () => {
+  let saved = null;
+  const { doc } = await start({
+    get_settings: () => ({ model: 'base', language: 'auto', threads: 0, preset: '16:9', theme: 'classic' }),
+    list_models: () => [
+      { name: 'base', installed: true },
+      { name: 'tiny.en', installed: true },
+      { name: 'small', installed: false },
+    ],
+    save_settings: ({ settings }) => {
+      saved = settings;
+      return null;
+    },
+  });
+
+  doc.getElementById('open-settings').click();
+  for (let i = 0; i < 3; i += 1) await tick();
+  assert.equal(doc.getElementById('settings').hidden, false);
+  assert.deepEqual([...doc.querySelectorAll('#setting-model option')].map((o) => o.value), ['base', 'tiny.en']);
+
+  doc.getElementById('setting-model').value = 'tiny.en';
+  doc.getElementById('setting-threads').value = '2';
+  doc.getElementById('setting-preset').value = '9:16';
+  doc.getElementById('settings-save').click();
+  await tick();
+
+  assert.deepEqual(saved, { model: 'tiny.en', language: 'auto', threads: 2, preset: '9:16', theme: 'classic' });
+  assert.equal(text(doc.getElementById('settings-status')), 'Saved.');
+});

@@ -1,0 +1,136 @@
+// The job queue: one row per voice-over with its stage, a progress bar, the time
+// left and a cancel button; failures show the error and a retry button.
+
+import { h, icon } from '../dom.js';
+import { formatEta } from '../format.js';
+
+const CANCEL_ICON = 'M6 6l12 12M18 6 6 18';
+const RETRY_ICON = 'M20 11a8 8 0 0 0-14.9-3M4 4v4h4M4 13a8 8 0 0 0 14.9 3M20 20v-4h-4';
+const REMOVE_ICON = 'M4 7h16M10 11v6M14 11v6M6 7l1 13h10l1-13M9 7V4h6v3';
+
+/**
+ * Builds the queue in `container`. Callbacks receive a job id.
+ * Returns `upsert(record)`, `apply(id, jobEvent)` and `select(id)`.
+ */
+export function createQueueView(container, { t, onOpen, onCancel, onRetry, onRemove }) {
+  const doc = container.ownerDocument;
+  const list = h(doc, 'ul', { class: 'queue-list' });
+  const empty = h(doc, 'p', { class: 'empty', text: t('queue.empty') });
+  container.replaceChildren(
+    h(doc, 'header', { class: 'panel-header' }, h(doc, 'h2', { class: 'panel-title', text: t('queue.title') })),
+    h(doc, 'div', { class: 'panel-body' }, empty, list),
+  );
+  /** id → { record, stage, fraction, eta, error, row } */
+  const jobs = new Map();
+  let selected = null;
+
+  function button(label, path, onClick, extra = '') {
+    return h(
+      doc,
+      'button',
+      { class: `icon-button ${extra}`, type: 'button', title: label, 'aria-label': label, onClick },
+      icon(doc, path),
+    );
+  }
+
+  function render(job) {
+    const { record } = job;
+    const status = record.status;
+    const running = status === 'running';
+    const label = running
+      ? t(`stage.${job.stage ?? 'queued'}`)
+      : t(`status.${status}`);
+    const percent = Math.round((running ? job.fraction : status === 'done' ? 1 : job.fraction) * 100);
+    const row = h(
+      doc,
+      'li',
+      {
+        class: `job${selected === record.id ? ' selected' : ''}`,
+        'data-job': record.id,
+        'data-status': status,
+        'data-stage': job.stage ?? '',
+        title: record.input,
+      },
+      h(
+        doc,
+        'div',
+        { class: 'job-head' },
+        h(doc, 'button', {
+          class: 'job-name',
+          type: 'button',
+          text: record.name,
+          disabled: status !== 'done',
+          onClick: () => onOpen(record.id),
+        }),
+        running && button(t('queue.cancel'), CANCEL_ICON, () => onCancel(record.id), 'job-cancel'),
+        ['failed', 'cancelled', 'interrupted'].includes(status) &&
+          button(t('queue.retry'), RETRY_ICON, () => onRetry(record.id), 'job-retry'),
+        !running && button(t('queue.remove'), REMOVE_ICON, () => onRemove(record.id), 'job-remove'),
+      ),
+      h(
+        doc,
+        'div',
+        { class: 'job-meta' },
+        h(doc, 'span', { class: 'job-stage', text: label }),
+        h(doc, 'span', { class: 'job-eta', text: running ? formatEta(job.eta) : '' }),
+      ),
+      h(
+        doc,
+        'div',
+        {
+          class: 'progress',
+          role: 'progressbar',
+          'aria-valuemin': '0',
+          'aria-valuemax': '100',
+          'aria-valuenow': String(percent),
+        },
+        h(doc, 'div', { class: 'progress-fill', style: null, 'data-percent': String(percent) }),
+      ),
+      job.error && h(doc, 'p', { class: 'job-error', text: job.error }),
+    );
+    // The CSP forbids inline style attributes but allows CSSOM writes.
+    row.querySelector('.progress-fill').style.width = `${percent}%`;
+    if (job.row) job.row.replaceWith(row);
+    else list.prepend(row);
+    job.row = row;
+    empty.hidden = jobs.size > 0;
+  }
+
+  return Object.freeze({
+    upsert(record) {
+      const job = jobs.get(record.id) ?? { fraction: 0 };
+      job.record = record;
+      job.error = record.error ?? null;
+      if (record.status === 'running') {
+        job.stage = undefined;
+        job.fraction = 0;
+      }
+      jobs.set(record.id, job);
+      render(job);
+    },
+    apply(id, event) {
+      const job = jobs.get(id);
+      if (!job) return;
+      if (event.event === 'stage') job.stage = event.stage;
+      else if (event.event === 'progress') {
+        job.fraction = event.fraction;
+        job.eta = event.etaSeconds ?? undefined;
+      } else if (event.event === 'done') job.record = { ...job.record, status: 'done' };
+      else if (event.event === 'cancelled') job.record = { ...job.record, status: 'cancelled' };
+      else if (event.event === 'failed') {
+        job.record = { ...job.record, status: 'failed' };
+        job.error = event.error?.message ?? String(event.error);
+      }
+      render(job);
+    },
+    remove(id) {
+      jobs.get(id)?.row?.remove();
+      jobs.delete(id);
+      empty.hidden = jobs.size > 0;
+    },
+    select(id) {
+      selected = id;
+      for (const job of jobs.values()) job.row?.classList.toggle('selected', job.record.id === id);
+    },
+  });
+}
