@@ -36,6 +36,21 @@ if ((${#missing[@]})); then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
+# Natural pt-BR speech for the Portuguese transcription tests: RHVoice's Leticia voice lives
+# in Debian's contrib/non-free components, which a stock Debian image does not enable.
+if ! dpkg-query -W -f='${Status}' rhvoice-brazilian-portuguese 2>/dev/null | grep -q "install ok installed"; then
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  if ! apt-cache policy rhvoice-brazilian-portuguese 2>/dev/null | grep -q "Candidate: [0-9]" && [ -f /etc/debian_version ] \
+     && ! grep -qi ubuntu /etc/os-release; then
+    codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")
+    log "enabling Debian contrib/non-free for the RHVoice pt-BR voice"
+    printf 'Types: deb\nURIs: http://deb.debian.org/debian\nSuites: %s\nComponents: contrib non-free\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' "$codename" \
+      | $SUDO tee /etc/apt/sources.list.d/vsl-studio-contrib.sources >/dev/null
+    $SUDO apt-get update -qq
+  fi
+  log "installing RHVoice (pt-BR voice for tests)"
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq rhvoice rhvoice-brazilian-portuguese
+fi
 if ! command -v node >/dev/null; then
   log "installing Node.js"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
