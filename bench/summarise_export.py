@@ -10,7 +10,7 @@ for line in open(sys.argv[1]):
         record = json.loads(line)
         runs[(record["source"], record["tool"])].append(record)
 
-print("| source | tool | runs | wall s (median) | min | frames | video s | MB | load (1 min) | vsl is faster by |")
+print("| source | tool | runs | wall s (median) | min | frames | video s | MB | load (1 min) | time ÷ vsl |")
 print("|---|---|---|---|---|---|---|---|---|---|")
 for (source, tool), records in sorted(runs.items(), key=lambda item: (item[0][0], item[0][1] != "vsl", item[0][1])):
     walls = [r["wall_s"] for r in records]

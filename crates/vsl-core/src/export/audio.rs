@@ -300,8 +300,9 @@ fn open_aac_encoder(
         set_global_header(&mut encoder);
     }
     let mut options = ffmpeg::Dictionary::new();
-    // The "fast" coder is about twice as fast as the default two-loop search and
-    // indistinguishable on speech at this bit rate (measured in docs/BENCHMARKS.md).
+    // The "fast" coder encoded 10 minutes of 48 kHz stereo in 8.5 s against 27 s for the
+    // default two-loop search, and followed the waveform more closely (47 dB SNR against
+    // 29 dB, docs/BENCHMARKS.md); two-loop's extra time would triple a WAV export's.
     options.set("aac_coder", "fast");
     let encoder = encoder.open_with(options).map_err(encoder_error)?;
     Ok((encoder, bit_rate))

@@ -28,9 +28,10 @@ use crate::media::MediaError;
 /// Seconds between repeated pictures of a still slide in variable-frame-rate output.
 ///
 /// A slide is encoded once at its start (a keyframe); the repeats are near-empty P-frames
-/// (about 100-200 bytes and 5 ms of x264 time each at 1080p). Without them Chromium reads
-/// ahead to the next picture after every seek: into a 580 s slide a seek took 630 ms (median)
-/// with no repeats, 270 ms with one every 2 s, 160 ms every 1 s (docs/BENCHMARKS.md).
+/// (about 100-200 bytes and 5 ms of x264 time each at 1080p), plus one just before the next
+/// slide (see [`timeline::TAIL_TICKS`]). Without them Chromium reads ahead to the next picture
+/// after every seek: into a 580 s slide a seek took 0.6-1.2 s (median) with no repeats,
+/// 0.3 s with one every 2 s, 0.17 s every 1 s (docs/BENCHMARKS.md).
 pub const DEFAULT_REPEAT_EVERY: f64 = 2.0;
 
 /// The x264 constant rate factor: visually lossless for text on flat backgrounds.
