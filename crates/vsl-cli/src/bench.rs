@@ -6,6 +6,7 @@ use std::time::Instant;
 use clap::{Args, Subcommand};
 use serde_json::json;
 use vsl_core::models::ModelStore;
+use vsl_core::transcribe::metrics::{normalize_words as normalize, word_error_rate as wer};
 use vsl_core::transcribe::{default_threads, Engine, TranscribeOptions};
 
 #[derive(Subcommand)]
@@ -36,34 +37,6 @@ pub struct TranscribeBench {
     runs: usize,
     #[arg(long, default_value_t = default_threads())]
     threads: usize,
-}
-
-/// Lowercase words without punctuation.
-pub fn normalize(text: &str) -> Vec<String> {
-    text.split_whitespace()
-        .map(|word| {
-            word.chars()
-                .filter(|c| c.is_alphanumeric() || *c == '\'')
-                .flat_map(char::to_lowercase)
-                .collect::<String>()
-        })
-        .filter(|word| !word.is_empty())
-        .collect()
-}
-
-/// Word error rate: word-level edit distance over the reference length.
-pub fn wer(reference: &[String], hypothesis: &[String]) -> f64 {
-    let mut row: Vec<usize> = (0..=hypothesis.len()).collect();
-    for (i, r) in reference.iter().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, h) in hypothesis.iter().enumerate() {
-            let substitution = diagonal + usize::from(r != h);
-            diagonal = row[j + 1];
-            row[j + 1] = substitution.min(row[j] + 1).min(row[j + 1] + 1);
-        }
-    }
-    row[hypothesis.len()] as f64 / reference.len().max(1) as f64
 }
 
 pub fn run(command: BenchCommand) -> anyhow::Result<ExitCode> {
@@ -113,27 +86,4 @@ pub fn run(command: BenchCommand) -> anyhow::Result<ExitCode> {
         );
     }
     Ok(ExitCode::SUCCESS)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn word_error_rate() {
-        let reference = normalize("Ask not what your country can do for you.");
-        assert_eq!(
-            wer(
-                &reference,
-                &normalize("ask not what your country can do for you")
-            ),
-            0.0
-        );
-        let one_wrong = wer(
-            &reference,
-            &normalize("ask not what our country can do for you"),
-        );
-        assert!((one_wrong - 1.0 / 9.0).abs() < 1e-9);
-        assert!((wer(&reference, &[]) - 1.0).abs() < 1e-9);
-    }
 }

@@ -7,6 +7,7 @@
 mod energy;
 mod guard;
 mod host;
+pub mod metrics;
 
 pub use guard::Flag;
 pub use host::ModelHost;

@@ -68,18 +68,7 @@ pub fn engine(name: &str) -> &'static Engine {
     engine
 }
 
-/// Lowercase words without punctuation, for comparing transcripts.
-pub fn normalize(text: &str) -> Vec<String> {
-    text.split_whitespace()
-        .map(|word| {
-            word.chars()
-                .filter(|c| c.is_alphanumeric() || *c == '\'')
-                .flat_map(char::to_lowercase)
-                .collect::<String>()
-        })
-        .filter(|word| !word.is_empty())
-        .collect()
-}
+pub use vsl_core::transcribe::metrics::normalize_words as normalize;
 
 pub fn copy_prefix(source: &Path, dest: &Path, bytes: usize) {
     let data = std::fs::read(source).expect("read source");
@@ -131,20 +120,7 @@ pub fn fixture_text(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// Word error rate of `hypothesis` against `reference` (both normalised).
-pub fn wer(reference: &[String], hypothesis: &[String]) -> f64 {
-    let mut row: Vec<usize> = (0..=hypothesis.len()).collect();
-    for (i, r) in reference.iter().enumerate() {
-        let mut previous = row[0];
-        row[0] = i + 1;
-        for (j, h) in hypothesis.iter().enumerate() {
-            let substitution = previous + usize::from(r != h);
-            previous = row[j + 1];
-            row[j + 1] = substitution.min(row[j] + 1).min(row[j + 1] + 1);
-        }
-    }
-    row[hypothesis.len()] as f64 / reference.len().max(1) as f64
-}
+pub use vsl_core::transcribe::metrics::word_error_rate as wer;
 
 pub fn long_english() -> PathBuf {
     generated("long_en_v1.wav", |out| {
