@@ -65,6 +65,13 @@ pub fn context<R: Runtime>() -> Context<R> {
 
 /// Starts the desktop app and blocks until it exits.
 pub fn run() {
+    // Keep the caches within their configured limits, off the start-up path so the window
+    // is not delayed (the rules and their tests live in vsl_core::cache).
+    std::thread::spawn(|| {
+        if let Err(error) = vsl_core::cache::cleanup_at_startup() {
+            eprintln!("warning: cache cleanup at start-up failed: {error}");
+        }
+    });
     if let Err(error) = builder(tauri::Builder::default()).run(context()) {
         eprintln!("error: VSL Studio could not start: {error}");
         std::process::exit(1);
