@@ -178,9 +178,72 @@ pub fn decode(path: &Path, cancel: &dyn Fn() -> bool) -> Result<Pcm, MediaError>
     Ok(pcm)
 }
 
+/// Converts decoded frames of any sample format, layout and rate into one target format,
+/// rebuilding the swresample context when the input format changes mid-stream. Shared by
+/// transcription decoding (16 kHz mono) and the export's AAC encoding.
+pub(crate) struct Resampler {
+    target: (Sample, ChannelLayout, u32),
+    current: Option<(resampling::Context, (Sample, ChannelLayout, u32))>,
+}
+
+impl Resampler {
+    pub(crate) fn new(format: Sample, layout: ChannelLayout, rate: u32) -> Self {
+        Self {
+            target: (format, layout, rate),
+            current: None,
+        }
+    }
+
+    /// Resamples `decoded` and hands every converted frame to `emit` (including the tail of
+    /// the previous input format when the format changed).
+    pub(crate) fn convert(
+        &mut self,
+        decoded: &mut frame::Audio,
+        emit: &mut dyn FnMut(&frame::Audio),
+    ) -> Result<(), ffmpeg::Error> {
+        // WAV frames may carry no layout on FFmpeg 5.1: derive it from the channel count.
+        if decoded.channel_layout().is_empty() {
+            decoded.set_channel_layout(ChannelLayout::default(i32::from(decoded.channels())));
+        }
+        let key = (decoded.format(), decoded.channel_layout(), decoded.rate());
+        if self.current.as_ref().map(|(_, current)| *current) != Some(key) {
+            self.flush(emit)?;
+            let (format, layout, rate) = self.target;
+            let context = resampling::Context::get(key.0, key.1, key.2, format, layout, rate)?;
+            self.current = Some((context, key));
+        }
+        // `run` allocates its output only when it is empty: a fresh frame each time.
+        let mut out = frame::Audio::empty();
+        if let Some((context, _)) = self.current.as_mut() {
+            context.run(decoded, &mut out)?;
+        }
+        emit(&out);
+        Ok(())
+    }
+
+    /// Drains the samples swresample still holds.
+    pub(crate) fn flush(
+        &mut self,
+        emit: &mut dyn FnMut(&frame::Audio),
+    ) -> Result<(), ffmpeg::Error> {
+        if let Some((mut context, _)) = self.current.take() {
+            loop {
+                // `flush` writes into a pre-allocated frame.
+                let mut out = frame::Audio::new(self.target.0, 4096, self.target.1);
+                let remaining = context.flush(&mut out)?;
+                emit(&out);
+                if remaining.is_none() || out.samples() == 0 {
+                    break;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
 struct Sink<'p> {
     path: &'p Path,
-    resampler: Option<(resampling::Context, (Sample, ChannelLayout, u32))>,
+    resampler: Resampler,
     samples: Vec<f32>,
 }
 
@@ -188,7 +251,11 @@ impl<'p> Sink<'p> {
     fn new(path: &'p Path) -> Self {
         Self {
             path,
-            resampler: None,
+            resampler: Resampler::new(
+                Sample::F32(SampleType::Packed),
+                ChannelLayout::MONO,
+                SAMPLE_RATE,
+            ),
             samples: Vec::new(),
         }
     }
@@ -203,60 +270,25 @@ impl<'p> Sink<'p> {
     fn drain(&mut self, decoder: &mut ffmpeg::decoder::Audio) -> Result<(), MediaError> {
         let mut decoded = frame::Audio::empty();
         while decoder.receive_frame(&mut decoded).is_ok() {
-            // WAV frames may carry no layout on FFmpeg 5.1: derive it from the channel count.
-            if decoded.channel_layout().is_empty() {
-                decoded.set_channel_layout(ChannelLayout::default(i32::from(decoded.channels())));
-            }
-            let key = (decoded.format(), decoded.channel_layout(), decoded.rate());
-            if self.resampler.as_ref().map(|(_, current)| *current) != Some(key) {
-                self.flush()?;
-                let context = resampling::Context::get(
-                    key.0,
-                    key.1,
-                    key.2,
-                    Sample::F32(SampleType::Packed),
-                    ChannelLayout::MONO,
-                    SAMPLE_RATE,
-                )
-                .map_err(|error| self.corrupt(error))?;
-                self.resampler = Some((context, key));
-            }
-            let mut out = frame::Audio::empty();
-            if let Some((context, _)) = self.resampler.as_mut() {
-                context
-                    .run(&decoded, &mut out)
-                    .map_err(|error| MediaError::Corrupt {
-                        path: self.path.to_path_buf(),
-                        reason: error.to_string(),
-                    })?;
-            }
-            self.push(&out);
+            let samples = &mut self.samples;
+            let result = self
+                .resampler
+                .convert(&mut decoded, &mut |out| push_mono(samples, out));
+            result.map_err(|error| self.corrupt(error))?;
         }
         Ok(())
     }
 
     fn flush(&mut self) -> Result<(), MediaError> {
-        if let Some((mut context, _)) = self.resampler.take() {
-            loop {
-                let mut out =
-                    frame::Audio::new(Sample::F32(SampleType::Packed), 4096, ChannelLayout::MONO);
-                let remaining = context
-                    .flush(&mut out)
-                    .map_err(|error| self.corrupt(error))?;
-                self.push(&out);
-                if remaining.is_none() || out.samples() == 0 {
-                    break;
-                }
-            }
-        }
-        Ok(())
+        let samples = &mut self.samples;
+        let result = self.resampler.flush(&mut |out| push_mono(samples, out));
+        result.map_err(|error| self.corrupt(error))
     }
+}
 
-    fn push(&mut self, out: &frame::Audio) {
-        let count = out.samples();
-        if count > 0 {
-            self.samples
-                .extend_from_slice(&out.plane::<f32>(0)[..count]);
-        }
+fn push_mono(samples: &mut Vec<f32>, out: &frame::Audio) {
+    let count = out.samples();
+    if count > 0 {
+        samples.extend_from_slice(&out.plane::<f32>(0)[..count]);
     }
 }

@@ -7,14 +7,13 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::SyncSender;
 
 use ffmpeg::format::sample::{Sample, Type as SampleType};
-use ffmpeg::software::resampling;
 use ffmpeg::util::channel_layout::ChannelLayout;
 use ffmpeg::util::frame;
 use ffmpeg::{codec, Rational};
 use ffmpeg_next as ffmpeg;
 
 use super::{AudioMode, ExportError};
-use crate::media::MediaError;
+use crate::media::{MediaError, Resampler};
 
 /// Sample rates the AAC encoder accepts; anything else is resampled to 48 kHz.
 const AAC_RATES: &[u32] = &[
@@ -321,7 +320,7 @@ pub(super) fn set_global_header(context: &mut codec::context::Context) {
 /// Decoded frames → resampler → fixed-size AAC frames → encoder → channel.
 struct EncodePipeline<'p> {
     path: &'p Path,
-    resampler: Option<(resampling::Context, (Sample, ChannelLayout, u32))>,
+    resampler: Resampler,
     /// Resampled samples waiting for a full encoder frame, one buffer per channel.
     pending: Vec<Vec<f32>>,
     frame_size: usize,
@@ -335,7 +334,11 @@ impl<'p> EncodePipeline<'p> {
         let frame_size = encoder.frame_size().max(1) as usize;
         Self {
             path,
-            resampler: None,
+            resampler: Resampler::new(
+                Sample::F32(SampleType::Planar),
+                encoder.channel_layout(),
+                encoder.rate(),
+            ),
             pending: vec![Vec::with_capacity(frame_size * 4); usize::from(encoder.channels())],
             frame_size,
             samples_sent: 0,
@@ -365,35 +368,11 @@ impl<'p> EncodePipeline<'p> {
     ) -> Result<bool, ExportError> {
         let mut decoded = frame::Audio::empty();
         while decoder.receive_frame(&mut decoded).is_ok() {
-            // WAV frames may carry no layout on FFmpeg 5.1: derive it from the channel count.
-            if decoded.channel_layout().is_empty() {
-                decoded.set_channel_layout(ChannelLayout::default(i32::from(decoded.channels())));
-            }
-            let key = (decoded.format(), decoded.channel_layout(), decoded.rate());
-            if self.resampler.as_ref().map(|(_, current)| *current) != Some(key) {
-                self.flush_resampler();
-                let context = resampling::Context::get(
-                    key.0,
-                    key.1,
-                    key.2,
-                    Sample::F32(SampleType::Planar),
-                    self.layout,
-                    self.rate,
-                )
-                .map_err(|error| self.corrupt(error))?;
-                self.resampler = Some((context, key));
-            }
-            // `run` allocates its output only when it is empty: a fresh frame each time.
-            let mut out = frame::Audio::empty();
-            if let Some((context, _)) = self.resampler.as_mut() {
-                context
-                    .run(&decoded, &mut out)
-                    .map_err(|error| MediaError::Corrupt {
-                        path: self.path.to_path_buf(),
-                        reason: error.to_string(),
-                    })?;
-            }
-            self.push(&out);
+            let pending = &mut self.pending;
+            let result = self
+                .resampler
+                .convert(&mut decoded, &mut |out| push_planar(pending, out));
+            result.map_err(|error| self.corrupt(error))?;
             if !self.encode_full_frames(encoder, sink)? {
                 return Ok(false);
             }
@@ -402,29 +381,9 @@ impl<'p> EncodePipeline<'p> {
     }
 
     fn flush_resampler(&mut self) {
-        if let Some((mut context, _)) = self.resampler.take() {
-            loop {
-                // `flush` writes into a pre-allocated frame.
-                let mut out = frame::Audio::new(Sample::F32(SampleType::Planar), 4096, self.layout);
-                let Ok(remaining) = context.flush(&mut out) else {
-                    break;
-                };
-                self.push(&out);
-                if remaining.is_none() || out.samples() == 0 {
-                    break;
-                }
-            }
-        }
-    }
-
-    fn push(&mut self, out: &frame::Audio) {
-        let count = out.samples();
-        if count == 0 {
-            return;
-        }
-        for (channel, pending) in self.pending.iter_mut().enumerate() {
-            pending.extend_from_slice(&out.plane::<f32>(channel)[..count]);
-        }
+        // The encoder still gets everything resampled so far if the tail cannot be drained.
+        let pending = &mut self.pending;
+        let _ = self.resampler.flush(&mut |out| push_planar(pending, out));
     }
 
     fn encode_full_frames(
@@ -499,5 +458,15 @@ fn drain_encoder(
             Err(ffmpeg::Error::Eof) => return Ok(true),
             Err(error) => return Err(encoder_failure(error)),
         }
+    }
+}
+
+fn push_planar(pending: &mut [Vec<f32>], out: &frame::Audio) {
+    let count = out.samples();
+    if count == 0 {
+        return;
+    }
+    for (channel, buffer) in pending.iter_mut().enumerate() {
+        buffer.extend_from_slice(&out.plane::<f32>(channel)[..count]);
     }
 }
