@@ -29,6 +29,10 @@ const APP_COMMANDS: &[&str] = &[
     "import_model",
     "import_ct2_model",
     "remove_model",
+    "cleanup_cache",
+    "get_glossary",
+    "save_glossary",
+    "get_watch_status",
 ];
 
 /// The bundled UI that `generate_context!` embeds (`build.frontendDist`).

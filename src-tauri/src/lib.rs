@@ -16,10 +16,12 @@ pub mod error;
 pub mod queue;
 pub mod settings;
 pub mod state;
+pub mod watch;
 
-use tauri::{Builder, Context, Runtime};
+use tauri::{Builder, Context, Manager, Runtime};
 
 use crate::state::AppState;
+use crate::watch::WatchService;
 
 /// Registers the app's state and commands on `builder`.
 #[must_use]
@@ -30,6 +32,16 @@ pub fn builder<R: Runtime>(builder: Builder<R>) -> Builder<R> {
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_opener::init())
         .manage(state)
+        .manage(WatchService::default())
+        .setup(|app| {
+            // Watched folders start with the app; a broken settings file leaves them off
+            // (the settings sheet shows the error when opened).
+            if let Ok(settings) = settings::load() {
+                app.state::<WatchService>()
+                    .configure(app.handle(), &settings);
+            }
+            Ok(())
+        })
         .invoke_handler(tauri::generate_handler![
             commands::app::app_info,
             commands::models::list_models,
@@ -51,6 +63,10 @@ pub fn builder<R: Runtime>(builder: Builder<R>) -> Builder<R> {
             commands::dialog::pick_media_files,
             commands::dialog::pick_export_folder,
             commands::health::get_health,
+            commands::health::cleanup_cache,
+            commands::glossary::get_glossary,
+            commands::glossary::save_glossary,
+            watch::get_watch_status,
             settings::get_settings,
             settings::save_settings,
         ])
@@ -68,7 +84,15 @@ pub fn run() {
     // Keep the caches within their configured limits, off the start-up path so the window
     // is not delayed (the rules and their tests live in vsl_core::cache).
     std::thread::spawn(|| {
-        if let Err(error) = vsl_core::cache::cleanup_at_startup() {
+        let cleaned = settings::load()
+            .and_then(|settings| settings.cache_limits())
+            .map_err(|error| error.to_string())
+            .and_then(|limits| {
+                let root = vsl_core::paths::cache_dir();
+                vsl_core::cache::cleanup(&root, limits, std::time::SystemTime::now())
+                    .map_err(|error| error.to_string())
+            });
+        if let Err(error) = cleaned {
             eprintln!("warning: cache cleanup at start-up failed: {error}");
         }
     });

@@ -7,7 +7,7 @@
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
@@ -41,6 +41,21 @@ pub struct JobRecord {
     pub work_dir: PathBuf,
     pub status: JobStatus,
     pub error: Option<String>,
+    /// The watched folder a job came from; `None` for files the person imported.
+    #[serde(default)]
+    pub origin: Option<PathBuf>,
+    /// Where the slides are when not in `work_dir` (a watched folder's output folder).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slides_dir: Option<PathBuf>,
+}
+
+impl JobRecord {
+    /// The folder holding the job's slide PNGs and `slides.json`.
+    pub fn deck_dir(&self) -> PathBuf {
+        self.slides_dir
+            .clone()
+            .unwrap_or_else(|| crate::commands::deck::slides_dir(&self.work_dir))
+    }
 }
 
 /// A job and what the editor works on once it is done.
@@ -54,11 +69,68 @@ pub struct Job {
     pub redo: Vec<SlideDeck>,
 }
 
+/// How many pipelines run at once. One: a job's transcription already uses every free core,
+/// and two whisper.cpp thread pools on the same cores spin against each other and both
+/// run several times slower (docs/BENCHMARKS.md). Later jobs wait, shown as `queued`.
+pub const MAX_RUNNING_JOBS: usize = 1;
+
+/// A counting semaphore for pipeline runs that a waiting job's cancel flag can interrupt.
+pub struct Slots {
+    busy: Mutex<usize>,
+    freed: Condvar,
+    limit: usize,
+}
+
+/// A taken slot; dropping it frees the slot.
+pub struct Slot<'a>(&'a Slots);
+
+impl Drop for Slot<'_> {
+    fn drop(&mut self) {
+        *lock(&self.0.busy) -= 1;
+        self.0.freed.notify_one();
+    }
+}
+
+impl Slots {
+    pub fn new(limit: usize) -> Self {
+        Self {
+            busy: Mutex::new(0),
+            freed: Condvar::new(),
+            limit: limit.max(1),
+        }
+    }
+
+    /// Takes a slot, waiting for one if all are busy (`on_wait` is called once, before the
+    /// wait). `None` when `cancel` is set while waiting.
+    pub fn acquire(&self, cancel: &AtomicBool, on_wait: impl FnOnce()) -> Option<Slot<'_>> {
+        let mut busy = lock(&self.busy);
+        let mut on_wait = Some(on_wait);
+        while *busy >= self.limit {
+            if cancel.load(Ordering::Relaxed) {
+                return None;
+            }
+            if let Some(notify) = on_wait.take() {
+                notify();
+            }
+            // The timeout lets a cancel flag set while waiting be noticed.
+            busy = self
+                .freed
+                .wait_timeout(busy, Duration::from_millis(100))
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+        }
+        *busy += 1;
+        Some(Slot(self))
+    }
+}
+
 /// Everything the commands share. Registered once by [`crate::builder`].
 pub struct AppState {
     model_store: Mutex<Option<Arc<ModelStore>>>,
     pub models: Arc<ModelHost>,
     jobs: Mutex<HashMap<String, Job>>,
+    /// Limits how many pipelines run at once.
+    pub slots: Slots,
     next_id: AtomicU64,
     /// Files the app exported: the only ones "Show in folder" may reveal.
     exported: Mutex<HashSet<PathBuf>>,
@@ -70,6 +142,7 @@ impl Default for AppState {
             model_store: Mutex::default(),
             models: ModelHost::new(MODEL_IDLE),
             jobs: Mutex::default(),
+            slots: Slots::new(MAX_RUNNING_JOBS),
             next_id: AtomicU64::new(0),
             exported: Mutex::default(),
         }
@@ -130,5 +203,39 @@ impl AppState {
 
     pub fn was_exported(&self, path: &std::path::Path) -> bool {
         lock(&self.exported).contains(path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slots_make_later_jobs_wait_and_cancel_ends_the_wait() {
+        let slots = Arc::new(Slots::new(1));
+        let never = AtomicBool::new(false);
+        let first = slots.acquire(&never, || panic!("the first job does not wait"));
+        assert!(first.is_some());
+
+        // A cancelled waiter gives up instead of waiting for the slot.
+        let cancelled = AtomicBool::new(true);
+        let mut waited = false;
+        assert!(slots.acquire(&cancelled, || waited = true).is_none());
+        assert!(!waited, "a cancelled job does not report waiting");
+
+        // A second job waits (and says so) until the first slot is dropped.
+        let (sender, receiver) = std::sync::mpsc::channel();
+        let waiter = std::thread::spawn({
+            let slots = Arc::clone(&slots);
+            move || {
+                let cancel = AtomicBool::new(false);
+                let slot = slots.acquire(&cancel, || sender.send("waiting").expect("sent"));
+                slot.is_some()
+            }
+        });
+        assert_eq!(receiver.recv().expect("the waiter reports"), "waiting");
+        assert!(!waiter.is_finished());
+        drop(first);
+        assert!(waiter.join().expect("no panic"), "the waiter got the slot");
     }
 }

@@ -10,7 +10,7 @@ use std::time::Duration;
 use clap::Args;
 use vsl_core::health::preflight;
 use vsl_core::models::{ModelStore, DEFAULT_MODEL};
-use vsl_core::pipeline::{self, OutputPaths, PipelineError};
+use vsl_core::pipeline::{self, PipelineError};
 use vsl_core::transcribe::{default_threads, ModelHost};
 use vsl_core::watch::{WatchConfig, WatchEvent, WatchPreset, Watcher};
 
@@ -56,23 +56,6 @@ pub struct WatchArgs {
 
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     vsl_core::cache::parse_duration(text).map_err(|error| error.to_string())
-}
-
-/// The first `<stem>`, `<stem>-2`, `<stem>-3`, ... whose outputs do not exist yet, so two
-/// files with one name (from two folders, or dropped twice with new content) both come out.
-fn free_name(out: &Path, input: &Path) -> String {
-    let stem = pipeline::stem(input);
-    let taken = |name: &str| {
-        let paths = OutputPaths::new(out, name);
-        paths.mp4.exists() || paths.srt.exists() || paths.json.exists() || paths.deck().exists()
-    };
-    let mut name = stem.clone();
-    let mut counter = 1;
-    while taken(&name) {
-        counter += 1;
-        name = format!("{stem}-{counter}");
-    }
-    name
 }
 
 pub fn run(args: WatchArgs) -> anyhow::Result<ExitCode> {
@@ -125,7 +108,7 @@ pub fn run(args: WatchArgs) -> anyhow::Result<ExitCode> {
         let options = preset.pipeline_options(args.threads)?;
         std::fs::create_dir_all(&preset.out_dir)
             .map_err(|error| format!("cannot create {}: {error}", preset.out_dir.display()))?;
-        let name = free_name(&preset.out_dir, input);
+        let name = pipeline::free_stem(&preset.out_dir, input);
         match pipeline::run_file(&engine, input, &name, &options, &|_| {}, &cancel) {
             Ok(outcome) => {
                 println!(

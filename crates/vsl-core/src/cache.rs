@@ -362,26 +362,41 @@ pub struct CacheLimits {
 }
 
 impl CacheLimits {
-    /// What start-up cleanup enforces: 30 days and 5 GB, unless `VSL_CACHE_MAX_AGE` /
-    /// `VSL_CACHE_MAX_SIZE` say otherwise (`0` or `none` turns a limit off).
+    /// The default start-up limits, as text: 30 days and 5 GB.
+    pub const DEFAULT_MAX_AGE: &str = "30d";
+    pub const DEFAULT_MAX_SIZE: &str = "5GB";
+
+    /// What start-up cleanup enforces: [`Self::DEFAULT_MAX_AGE`] and
+    /// [`Self::DEFAULT_MAX_SIZE`] unless `VSL_CACHE_MAX_AGE` / `VSL_CACHE_MAX_SIZE` say
+    /// otherwise.
     pub fn configured() -> Result<CacheLimits, CacheError> {
-        let limit = |var: &str| {
-            std::env::var(var)
+        CacheLimits::configured_or(Self::DEFAULT_MAX_AGE, Self::DEFAULT_MAX_SIZE)
+    }
+
+    /// `VSL_CACHE_MAX_AGE` / `VSL_CACHE_MAX_SIZE` where set, else `max_age` / `max_size`
+    /// (a front end's own settings); see [`CacheLimits::parse`].
+    pub fn configured_or(max_age: &str, max_size: &str) -> Result<CacheLimits, CacheError> {
+        let var = |name: &str| {
+            std::env::var(name)
                 .ok()
                 .filter(|value| !value.trim().is_empty())
         };
-        let off = |value: &str| matches!(value.trim(), "0" | "none" | "off");
-        let max_age = match limit("VSL_CACHE_MAX_AGE") {
-            Some(value) if off(&value) => None,
-            Some(value) => Some(parse_duration(&value)?),
-            None => Some(Duration::from_secs(30 * 24 * 3600)),
-        };
-        let max_size = match limit("VSL_CACHE_MAX_SIZE") {
-            Some(value) if off(&value) => None,
-            Some(value) => Some(parse_size(&value)?),
-            None => Some(5_000_000_000),
-        };
-        Ok(CacheLimits { max_age, max_size })
+        CacheLimits::parse(
+            var("VSL_CACHE_MAX_AGE").as_deref().unwrap_or(max_age),
+            var("VSL_CACHE_MAX_SIZE").as_deref().unwrap_or(max_size),
+        )
+    }
+
+    /// Limits from text such as `24h` and `2GB`; `0`, `none`, `off` or an empty string turn
+    /// a limit off.
+    pub fn parse(max_age: &str, max_size: &str) -> Result<CacheLimits, CacheError> {
+        let off = |value: &str| matches!(value.trim(), "" | "0" | "none" | "off");
+        Ok(CacheLimits {
+            max_age: (!off(max_age))
+                .then(|| parse_duration(max_age))
+                .transpose()?,
+            max_size: (!off(max_size)).then(|| parse_size(max_size)).transpose()?,
+        })
     }
 }
 
@@ -535,6 +550,17 @@ pub fn format_size(bytes: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn limits_parse_from_text_and_turn_off() {
+        let limits = CacheLimits::parse("24h", "2GB").expect("valid");
+        assert_eq!(limits.max_age, Some(Duration::from_secs(24 * 3600)));
+        assert_eq!(limits.max_size, Some(2_000_000_000));
+        let off = CacheLimits::parse("off", " ").expect("valid");
+        assert_eq!(off, CacheLimits::default());
+        assert!(CacheLimits::parse("soon", "1GB").is_err());
+        assert!(CacheLimits::parse("1d", "lots").is_err());
+    }
 
     #[test]
     fn durations_and_sizes_parse() {

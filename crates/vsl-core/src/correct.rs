@@ -252,6 +252,112 @@ impl Glossary {
     }
 }
 
+/// A glossary as an editor shows it: every rule with its settings, and the threshold only
+/// if the file sets one. [`GlossaryDocument::save`] writes it back as TOML the parser reads
+/// (comments in the old file are not kept).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct GlossaryDocument {
+    pub review_threshold: Option<f32>,
+    pub rules: Vec<EditableRule>,
+}
+
+/// One rule in a [`GlossaryDocument`]; an empty `from` matches the rule's own `to`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct EditableRule {
+    pub from: Vec<String>,
+    pub to: String,
+    pub highlight: bool,
+    pub accent_insensitive: bool,
+}
+
+impl Glossary {
+    /// This glossary as an editable document.
+    pub fn document(&self) -> GlossaryDocument {
+        GlossaryDocument {
+            review_threshold: self.review_threshold,
+            rules: self
+                .rules
+                .iter()
+                .map(|rule| EditableRule {
+                    // A rule written without `from` parses to `[to]`: keep it that way.
+                    from: if rule.from == [rule.to.clone()] {
+                        Vec::new()
+                    } else {
+                        rule.from.clone()
+                    },
+                    to: rule.to.clone(),
+                    highlight: rule.highlight,
+                    accent_insensitive: rule.accent_insensitive,
+                })
+                .collect(),
+        }
+    }
+}
+
+impl GlossaryDocument {
+    /// The document as glossary TOML, checked by [`Glossary::parse`]; the error is the
+    /// parser's sentence naming the rule at fault. Blank `from` entries are dropped.
+    pub fn to_toml(&self) -> Result<String, String> {
+        #[derive(Serialize)]
+        struct File<'a> {
+            #[serde(skip_serializing_if = "Option::is_none")]
+            review_threshold: Option<f32>,
+            rule: Vec<RuleOut<'a>>,
+        }
+        #[derive(Serialize)]
+        struct RuleOut<'a> {
+            #[serde(skip_serializing_if = "Vec::is_empty")]
+            from: Vec<&'a str>,
+            to: &'a str,
+            highlight: bool,
+            accent_insensitive: bool,
+        }
+        let file = File {
+            review_threshold: self.review_threshold,
+            rule: self
+                .rules
+                .iter()
+                .map(|rule| RuleOut {
+                    from: rule
+                        .from
+                        .iter()
+                        .map(|spelling| spelling.trim())
+                        .filter(|spelling| !spelling.is_empty())
+                        .collect(),
+                    to: rule.to.trim(),
+                    highlight: rule.highlight,
+                    accent_insensitive: rule.accent_insensitive,
+                })
+                .collect(),
+        };
+        let text = toml::to_string_pretty(&file).map_err(|error| error.to_string())?;
+        Glossary::parse(&text)?;
+        Ok(text)
+    }
+
+    /// Checks the document and replaces `path` with it (written to a temporary sibling and
+    /// renamed, so a failed write leaves the old glossary).
+    pub fn save(&self, path: &Path) -> Result<(), CorrectionError> {
+        let text = self.to_toml().map_err(|reason| CorrectionError::Invalid {
+            path: path.to_path_buf(),
+            reason,
+        })?;
+        let io = |source| CorrectionError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(io)?;
+        }
+        let temporary = path.with_extension("toml.tmp");
+        std::fs::write(&temporary, text)
+            .and_then(|()| std::fs::rename(&temporary, path))
+            .map_err(io)
+    }
+}
+
 /// What [`apply`] did and found.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CorrectionReport {
@@ -518,6 +624,51 @@ pub fn apply(transcript: &mut Transcript, glossary: &Glossary) -> CorrectionRepo
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn documents_round_trip_through_toml_and_bad_rules_are_named() {
+        let text = r#"
+review_threshold = 0.4
+[[rule]]
+from = ["vee ess ell", "v s l"]
+to = "VSL"
+highlight = true
+[[rule]]
+to = "São Paulo"
+accent_insensitive = true
+"#;
+        let glossary = Glossary::parse(text).expect("valid");
+        let document = glossary.document();
+        assert_eq!(document.review_threshold, Some(0.4));
+        assert_eq!(document.rules[0].from, ["vee ess ell", "v s l"]);
+        assert!(document.rules[0].highlight);
+        assert!(document.rules[1].from.is_empty(), "{document:?}");
+        let again = Glossary::parse(&document.to_toml().expect("valid")).expect("parses");
+        assert_eq!(again, glossary);
+
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let path = dir.path().join("glossary.toml");
+        let mut edited = document.clone();
+        edited.rules.push(EditableRule {
+            from: vec!["  ".into(), "acme corp".into()],
+            to: " ACME ".into(),
+            ..EditableRule::default()
+        });
+        edited.save(&path).expect("saved");
+        let saved = Glossary::load(&path).expect("loads");
+        assert_eq!(saved.rules.len(), 3);
+        assert_eq!(saved.rules[2].from, ["acme corp"]);
+        assert_eq!(saved.rules[2].to, "ACME");
+
+        edited.rules.push(EditableRule {
+            from: vec!["x".into()],
+            to: "   ".into(),
+            ..EditableRule::default()
+        });
+        let error = edited.save(&path).expect_err("an empty `to` is refused");
+        assert!(error.to_string().contains("rule 4"), "{error}");
+        assert_eq!(Glossary::load(&path).expect("old file kept").rules.len(), 3);
+    }
 
     fn transcript(words: &[(&str, f64, f64)]) -> Transcript {
         let words: Vec<Word> = words

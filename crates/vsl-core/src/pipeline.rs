@@ -242,6 +242,27 @@ pub fn stem(input: &Path) -> String {
         .unwrap_or_else(|| "output".into())
 }
 
+/// The first of `<stem>`, `<stem>-2`, `<stem>-3`, ... with no output under `out_dir` yet,
+/// so two inputs with one name (from two folders, or the same name dropped again with new
+/// content) both come out and nothing is replaced.
+pub fn free_stem(out_dir: &Path, input: &Path) -> String {
+    let stem = stem(input);
+    let taken = |name: &str| {
+        let paths = OutputPaths::new(out_dir, name);
+        [&paths.mp4, &paths.srt, &paths.vtt, &paths.txt, &paths.json]
+            .iter()
+            .any(|path| path.exists() || path.with_extension("json.gz").exists())
+            || paths.slides_dir.exists()
+    };
+    let mut name = stem.clone();
+    let mut counter = 1;
+    while taken(&name) {
+        counter += 1;
+        name = format!("{stem}-{counter}");
+    }
+    name
+}
+
 /// Where each output of `input` goes under `out_dir`.
 #[derive(Debug, Clone)]
 pub struct OutputPaths {
@@ -509,6 +530,18 @@ fn write_json_file<T: serde::Serialize>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn free_stems_skip_names_with_any_output() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let input = Path::new("/voice/Launch.wav");
+        assert_eq!(free_stem(dir.path(), input), "Launch");
+        std::fs::write(dir.path().join("Launch.srt"), "").expect("written");
+        assert_eq!(free_stem(dir.path(), input), "Launch-2");
+        std::fs::create_dir(dir.path().join("Launch-2_slides")).expect("created");
+        std::fs::write(dir.path().join("Launch-3.json.gz"), "").expect("written");
+        assert_eq!(free_stem(dir.path(), input), "Launch-4");
+    }
 
     #[test]
     fn formats_parse() {

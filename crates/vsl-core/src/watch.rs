@@ -420,34 +420,40 @@ fn unix_now() -> u64 {
         .map_or(0, |elapsed| elapsed.as_secs())
 }
 
+/// The folders with absolute paths, or the first mistake: no folder, or an output folder
+/// inside a watched one (unless that preset allows it). Front ends call this to check
+/// settings before saving them; [`Watcher::new`] calls it too.
+pub fn check_folders(presets: Vec<WatchPreset>) -> Result<Vec<WatchPreset>, WatchError> {
+    if presets.is_empty() {
+        return Err(WatchError::NoFolders);
+    }
+    let folders: Vec<WatchPreset> = presets
+        .into_iter()
+        .map(|mut preset| {
+            preset.dir = absolute(&preset.dir);
+            preset.out_dir = absolute(&preset.out_dir);
+            preset
+        })
+        .collect();
+    for preset in folders.iter().filter(|preset| !preset.allow_output_inside) {
+        if let Some(watched) = folders
+            .iter()
+            .find(|other| preset.out_dir.starts_with(&other.dir))
+        {
+            return Err(WatchError::OutputInsideWatched {
+                output: preset.out_dir.clone(),
+                watched: watched.dir.clone(),
+            });
+        }
+    }
+    Ok(folders)
+}
+
 impl Watcher {
     /// Checks the folders, loads the state and starts `notify` (folders that do not exist yet
     /// are watched once they appear).
     pub fn new(config: WatchConfig) -> Result<Watcher, WatchError> {
-        if config.folders.is_empty() {
-            return Err(WatchError::NoFolders);
-        }
-        let mut folders = Vec::new();
-        for preset in config.folders {
-            let mut preset = preset;
-            preset.dir = absolute(&preset.dir);
-            preset.out_dir = absolute(&preset.out_dir);
-            folders.push(preset);
-        }
-        for preset in &folders {
-            if preset.allow_output_inside {
-                continue;
-            }
-            if let Some(watched) = folders
-                .iter()
-                .find(|other| preset.out_dir.starts_with(&other.dir))
-            {
-                return Err(WatchError::OutputInsideWatched {
-                    output: preset.out_dir.clone(),
-                    watched: watched.dir.clone(),
-                });
-            }
-        }
+        let folders = check_folders(config.folders)?;
         let state = WatchState::load(&config.state_file)?;
         let outputs = state
             .entries

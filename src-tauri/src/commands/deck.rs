@@ -69,7 +69,7 @@ pub fn deck_view<R: Runtime>(app: &AppHandle<R>, id: &str) -> CommandResult<Deck
             })
             .ok_or_else(|| CommandError::new("not_found", format!("no job {id}")))
     })?;
-    let dir = slides_dir(&record.work_dir);
+    let dir = record.deck_dir();
     let deck = match loaded {
         Some(deck) => deck,
         None if record.status == JobStatus::Done => {
@@ -183,7 +183,7 @@ fn commit<R: Runtime>(
             .as_ref()
             .map(|(_, style)| style.clone())
             .ok_or_else(|| CommandError::new("not_ready", "no slides yet"))?;
-        Ok::<_, CommandError>((next, style, slides_dir(&job.record.work_dir)))
+        Ok::<_, CommandError>((next, style, job.record.deck_dir()))
     })?;
     render_and_save(&mut next, &style, &dir)?;
     state.with_jobs(|jobs| {
@@ -293,11 +293,13 @@ fn validate_folder(folder: &Path) -> CommandResult<PathBuf> {
 
 /// Exports a finished job: `mp4`, `srt`, `vtt`, `txt` (any subset of `formats`) into
 /// `folder`, named after the voice-over. Existing files are never replaced. Progress goes to
-/// `on_progress` (stage `exporting`).
+/// `on_progress` (stage `exporting`); `cancel_job` with the job's id stops it, and a
+/// cancelled MP4 leaves no file behind.
 ///
 /// # Errors
 ///
-/// Kind `bad_folder`, `unsupported` for an unknown format, or the export's own kind.
+/// Kind `bad_folder`, `unsupported` for an unknown format, `cancelled`, or the export's own
+/// kind.
 #[tauri::command]
 pub async fn export_deck<R: Runtime>(
     app: AppHandle<R>,
@@ -308,56 +310,75 @@ pub async fn export_deck<R: Runtime>(
 ) -> CommandResult<ExportView> {
     let folder = validate_folder(&folder)?;
     let view = deck_view(&app, &id)?;
+    // A fresh flag: the one the pipeline used may already be set by an earlier cancel.
+    let cancel = std::sync::Arc::new(AtomicBool::new(false));
+    app.state::<AppState>().with_jobs(|jobs| {
+        if let Some(job) = jobs.get_mut(&id) {
+            job.cancel = std::sync::Arc::clone(&cancel);
+        }
+    });
     tauri::async_runtime::spawn_blocking(move || {
         let forward = Forwarder::new(on_progress);
         forward.send(JobEvent::Stage { stage: "exporting" });
         let stem = vsl_core::pipeline::stem(&view.audio);
-        let mut result = ExportView {
-            mp4: None,
-            duration: None,
-            files: Vec::new(),
-        };
-        for format in &formats {
-            let subtitle = match format.as_str() {
-                "mp4" => None,
-                "srt" => Some(SubtitleFormat::Srt),
-                "vtt" => Some(SubtitleFormat::Vtt),
-                "txt" => Some(SubtitleFormat::Txt),
-                other => {
-                    return Err(CommandError::new(
-                        "unsupported",
-                        format!("unknown export format {other}"),
-                    ))
-                }
-            };
-            let target = folder.join(format!("{stem}.{format}"));
-            let written = match subtitle {
-                None => {
-                    let request =
-                        ExportRequest::new(&view.deck, &view.slides_dir, &view.audio, &target);
-                    let outcome = export_mp4(
-                        &request,
-                        &mut |progress| forward.fraction(progress.fraction()),
-                        &AtomicBool::new(false),
-                    )
-                    .map_err(|e| CommandError::new(e.kind(), e.to_string()))?;
-                    result.duration = Some(outcome.duration);
-                    result.mp4 = Some(outcome.path.clone());
-                    outcome.path
-                }
-                Some(format) => {
-                    write_subtitles(&target, format, CueSource::Slides(&view.deck), false)
-                        .map_err(|e| CommandError::new(e.kind(), e.to_string()))?
-                }
-            };
-            app.state::<AppState>().mark_exported(written.clone());
-            result.files.push(written);
-        }
+        let result = export_files(&app, &view, &folder, &stem, &formats, &forward, &cancel)?;
         forward.fraction(1.0);
         Ok(result)
     })
     .await
     .map_err(CommandError::task)?
+}
+
+/// Writes the deck in each of `formats` to `<folder>/<stem>.<format>`, never replacing a file.
+fn export_files<R: Runtime>(
+    app: &AppHandle<R>,
+    view: &DeckView,
+    folder: &Path,
+    stem: &str,
+    formats: &[String],
+    forward: &Forwarder,
+    cancel: &AtomicBool,
+) -> CommandResult<ExportView> {
+    let mut result = ExportView {
+        mp4: None,
+        duration: None,
+        files: Vec::new(),
+    };
+    for format in formats {
+        let subtitle = match format.as_str() {
+            "mp4" => None,
+            "srt" => Some(SubtitleFormat::Srt),
+            "vtt" => Some(SubtitleFormat::Vtt),
+            "txt" => Some(SubtitleFormat::Txt),
+            other => {
+                return Err(CommandError::new(
+                    "unsupported",
+                    format!("unknown export format {other}"),
+                ))
+            }
+        };
+        let target = folder.join(format!("{stem}.{format}"));
+        let written = match subtitle {
+            None => {
+                let request =
+                    ExportRequest::new(&view.deck, &view.slides_dir, &view.audio, &target);
+                let outcome = export_mp4(
+                    &request,
+                    &mut |progress| forward.fraction(progress.fraction()),
+                    cancel,
+                )
+                .map_err(|e| CommandError::new(e.kind(), e.to_string()))?;
+                result.duration = Some(outcome.duration);
+                result.mp4 = Some(outcome.path.clone());
+                outcome.path
+            }
+            Some(format) => write_subtitles(&target, format, CueSource::Slides(&view.deck), false)
+                .map_err(|e| CommandError::new(e.kind(), e.to_string()))?,
+        };
+        app.state::<AppState>().mark_exported(written.clone());
+        result.files.push(written);
+    }
+    Ok(result)
 }
 
 /// Opens the file manager on an exported file. Only files this session exported can be

@@ -2,11 +2,13 @@
 //! only the paths the person picked.
 //!
 //! `VSL_TEST_PICK_FILES` (paths separated by the platform's path separator) and
-//! `VSL_TEST_PICK_FOLDER` answer in place of the dialog: a WebDriver test cannot click a
+//! `VSL_TEST_PICK_FOLDER` (one folder per call, in turn, starting again after the last)
+//! answer in place of the dialog: a WebDriver test cannot click a
 //! native GTK dialog, and this keeps the rest of the code path (the command, the UI's
 //! import of what it returns) the same as for a person.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use tauri::{AppHandle, Runtime};
 use tauri_plugin_dialog::DialogExt;
@@ -51,7 +53,9 @@ pub async fn pick_media_files<R: Runtime>(app: AppHandle<R>) -> CommandResult<Ve
 #[tauri::command]
 pub async fn pick_export_folder<R: Runtime>(app: AppHandle<R>) -> CommandResult<Option<PathBuf>> {
     if let Some(paths) = stubbed("VSL_TEST_PICK_FOLDER") {
-        return Ok(paths.into_iter().next());
+        static CALLS: AtomicUsize = AtomicUsize::new(0);
+        let call = CALLS.fetch_add(1, Ordering::Relaxed);
+        return Ok(paths.get(call % paths.len().max(1)).cloned());
     }
     tauri::async_runtime::spawn_blocking(move || {
         app.dialog()

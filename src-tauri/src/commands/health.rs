@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use tauri::{AppHandle, Manager, Runtime};
+use vsl_core::cache::CleanupReport;
 use vsl_core::health::{Health, HealthOptions};
 
 use crate::error::{CommandError, CommandResult};
@@ -29,4 +30,25 @@ pub async fn get_health<R: Runtime>(app: AppHandle<R>) -> CommandResult<Health> 
     })
     .await
     .map_err(CommandError::task)
+}
+
+/// Cleans the cache now, within the limits in the settings (by age, then least recently
+/// used until it fits).
+///
+/// # Errors
+///
+/// Kind `settings` for a limit that does not parse, `cache` when a file cannot be removed.
+#[tauri::command]
+pub async fn cleanup_cache() -> CommandResult<CleanupReport> {
+    tauri::async_runtime::spawn_blocking(|| {
+        let limits = crate::settings::load()?.cache_limits()?;
+        vsl_core::cache::cleanup(
+            &vsl_core::paths::cache_dir(),
+            limits,
+            std::time::SystemTime::now(),
+        )
+        .map_err(|error| CommandError::new(error.kind(), error.to_string()))
+    })
+    .await
+    .map_err(CommandError::task)?
 }

@@ -8,10 +8,11 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 use tauri::ipc::Channel;
-use tauri::{AppHandle, Manager, Runtime};
+use tauri::{AppHandle, Emitter, Manager, Runtime};
 use vsl_core::correct::Glossary;
 use vsl_core::pipeline::{
-    self, Formats, PipelineError, PipelineOptions, PipelineProgress, Stage, SubtitleMode,
+    self, Formats, PipelineError, PipelineOptions, PipelineOutcome, PipelineProgress, Stage,
+    SubtitleMode,
 };
 use vsl_core::render::{SlideCache, SlideStyle};
 use vsl_core::slides::{Aspect, SlideDeck, SlidesConfig};
@@ -79,25 +80,57 @@ fn stage_span(stage: Stage) -> (&'static str, f64, f64) {
     }
 }
 
+/// A job event for the whole app, for jobs no window started (watched folders): the
+/// `job-event` event carries `{ id, event }`.
+#[derive(Debug, Clone, Serialize)]
+pub struct AppJobEvent<'a> {
+    pub id: &'a str,
+    pub event: &'a JobEvent,
+}
+
+/// The app-wide event names the UI listens to.
+pub const JOB_ADDED_EVENT: &str = "job-added";
+pub const JOB_EVENT: &str = "job-event";
+
+type Sink = Box<dyn Fn(JobEvent) + Send + Sync>;
+
 /// Turns stage-local progress into throttled overall progress with an ETA.
 pub struct Forwarder {
-    channel: Channel<JobEvent>,
+    sink: Sink,
     started: Instant,
     state: Mutex<(f64, f64, Option<Instant>)>,
 }
 
 impl Forwarder {
+    /// Sends to the channel of the command that started the job.
     pub fn new(channel: Channel<JobEvent>) -> Self {
+        // A closed webview (window reloaded) is not an error for the job itself.
+        Self::with_sink(Box::new(move |event| drop(channel.send(event))))
+    }
+
+    /// Sends app-wide `job-event`s for job `id`, which every window receives.
+    pub fn app_wide<R: Runtime>(app: AppHandle<R>, id: String) -> Self {
+        Self::with_sink(Box::new(move |event| {
+            let _ = app.emit(
+                JOB_EVENT,
+                AppJobEvent {
+                    id: &id,
+                    event: &event,
+                },
+            );
+        }))
+    }
+
+    fn with_sink(sink: Sink) -> Self {
         Self {
-            channel,
+            sink,
             started: Instant::now(),
             state: Mutex::new((0.0, 1.0, None)),
         }
     }
 
     pub fn send(&self, event: JobEvent) {
-        // A closed webview (window reloaded) is not an error for the job itself.
-        let _ = self.channel.send(event);
+        (self.sink)(event);
     }
 
     fn stage(&self, stage: Stage) {
@@ -174,7 +207,7 @@ pub fn validate_media(path: &Path) -> CommandResult<PathBuf> {
 }
 
 /// The model jobs use: `$VSL_MODEL` (tests pick `tiny.en` for speed), else the setting.
-fn model_name(settings: &Settings) -> String {
+pub fn model_name(settings: &Settings) -> String {
     std::env::var("VSL_MODEL")
         .ok()
         .filter(|name| !name.is_empty())
@@ -257,6 +290,8 @@ pub fn start_job<R: Runtime>(
         input,
         status: JobStatus::Running,
         error: None,
+        origin: None,
+        slides_dir: None,
     };
     launch(&app, record.clone(), on_progress);
     Ok(record)
@@ -292,9 +327,9 @@ pub fn retry_job<R: Runtime>(
     Ok(record)
 }
 
-/// Registers `record` as running and starts its pipeline on a thread of its own: whisper
-/// and FFmpeg block for seconds to minutes and must not hold an async worker.
-fn launch<R: Runtime>(app: &AppHandle<R>, record: JobRecord, channel: Channel<JobEvent>) {
+/// Puts `record` in the queue (replacing an earlier run of the same job) and saves the
+/// queue; returns the job's cancel flag.
+pub fn register<R: Runtime>(app: &AppHandle<R>, record: &JobRecord) -> Arc<AtomicBool> {
     let state = app.state::<AppState>();
     let cancel = Arc::new(AtomicBool::new(false));
     state.with_jobs(|jobs| {
@@ -310,6 +345,13 @@ fn launch<R: Runtime>(app: &AppHandle<R>, record: JobRecord, channel: Channel<Jo
         );
     });
     queue::save(&state);
+    cancel
+}
+
+/// Registers `record` as running and starts its pipeline on a thread of its own: whisper
+/// and FFmpeg block for seconds to minutes and must not hold an async worker.
+fn launch<R: Runtime>(app: &AppHandle<R>, record: JobRecord, channel: Channel<JobEvent>) {
+    let cancel = register(app, &record);
     let app = app.clone();
     let spawned = std::thread::Builder::new()
         .name(format!("vsl-job-{}", record.id))
@@ -317,7 +359,20 @@ fn launch<R: Runtime>(app: &AppHandle<R>, record: JobRecord, channel: Channel<Jo
             let app = app.clone();
             let record = record.clone();
             let channel = channel.clone();
-            move || run(&app, &record, &cancel, Forwarder::new(channel))
+            move || {
+                let work_dir = record.work_dir.clone();
+                // The MP4 and subtitles are written by `export_deck`, after editing.
+                let plan = move |settings: &Settings| {
+                    Ok((pipeline_options(&work_dir, settings)?, "slides".to_owned()))
+                };
+                drop(run(
+                    &app,
+                    &record,
+                    &cancel,
+                    &Forwarder::new(channel),
+                    Box::new(plan),
+                ));
+            }
         });
     if let Err(error) = spawned {
         finish(&app, &record.id, JobStatus::Failed, Some(error.to_string()));
@@ -327,26 +382,35 @@ fn launch<R: Runtime>(app: &AppHandle<R>, record: JobRecord, channel: Channel<Jo
     }
 }
 
-fn run<R: Runtime>(
+/// What a job runs with, decided from the settings when it starts: the pipeline options
+/// and the name of its outputs.
+pub type Plan<'a> = Box<dyn FnOnce(&Settings) -> CommandResult<(PipelineOptions, String)> + 'a>;
+
+/// Runs a registered job to its end: waits for a free slot, runs the pipeline, records the
+/// final status and sends the last event (`done`, `failed` or `cancelled`).
+pub fn run<R: Runtime>(
     app: &AppHandle<R>,
     record: &JobRecord,
     cancel: &AtomicBool,
-    forward: Forwarder,
-) {
+    forward: &Forwarder,
+    plan: Plan<'_>,
+) -> CommandResult<PipelineOutcome> {
     // whisper.cpp and FFmpeg are C code behind FFI: a panic there must fail this job,
     // not take the app down with it.
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        run_pipeline(app, record, cancel, &forward)
+        run_pipeline(app, record, cancel, forward, plan)
     }))
     .unwrap_or_else(|_| Err(CommandError::task("the pipeline panicked")));
     match outcome {
-        Ok(view) => {
+        Ok((view, outcome)) => {
             finish(app, &record.id, JobStatus::Done, None);
             forward.send(JobEvent::Done { result: view });
+            Ok(outcome)
         }
         Err(error) if error.kind == "cancelled" => {
             finish(app, &record.id, JobStatus::Cancelled, None);
             forward.send(JobEvent::Cancelled);
+            Err(error)
         }
         Err(error) => {
             finish(
@@ -355,7 +419,10 @@ fn run<R: Runtime>(
                 JobStatus::Failed,
                 Some(error.message.clone()),
             );
-            forward.send(JobEvent::Failed { error });
+            forward.send(JobEvent::Failed {
+                error: error.clone(),
+            });
+            Err(error)
         }
     }
 }
@@ -365,11 +432,17 @@ fn run_pipeline<R: Runtime>(
     record: &JobRecord,
     cancel: &AtomicBool,
     forward: &Forwarder,
-) -> CommandResult<DeckView> {
+    plan: Plan<'_>,
+) -> CommandResult<(DeckView, PipelineOutcome)> {
     let state = app.state::<AppState>();
+    let cancelled = || CommandError::new("cancelled", "cancelled");
+    let _slot = state
+        .slots
+        .acquire(cancel, || forward.send(JobEvent::Stage { stage: "queued" }))
+        .ok_or_else(cancelled)?;
     forward.send(JobEvent::Stage { stage: "decoding" });
     let settings = crate::settings::load()?;
-    let options = pipeline_options(&record.work_dir, &settings)?;
+    let (options, name) = plan(&settings)?;
     let store = state.model_store()?;
     let model = store.resolve(&model_name(&settings))?;
     let engine = state
@@ -379,13 +452,13 @@ fn run_pipeline<R: Runtime>(
     let outcome = pipeline::run_file(
         &engine,
         &record.input,
-        "slides",
+        &name,
         &options,
         &|update| forward.pipeline(update),
         cancel,
     )
     .map_err(|error| match error {
-        PipelineError::Cancelled => CommandError::new("cancelled", "cancelled"),
+        PipelineError::Cancelled => cancelled(),
         other => CommandError::new(other.kind(), other.to_string()),
     })?;
     let deck = crate::commands::deck::read_deck(&outcome.slides_dir)?;
@@ -394,7 +467,7 @@ fn run_pipeline<R: Runtime>(
             job.deck = Some((deck, options.style.clone()));
         }
     });
-    crate::commands::deck::deck_view(app, &record.id)
+    Ok((crate::commands::deck::deck_view(app, &record.id)?, outcome))
 }
 
 /// Records a job's final status and saves the queue.

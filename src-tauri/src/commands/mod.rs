@@ -8,6 +8,7 @@
 pub mod app;
 pub mod deck;
 pub mod dialog;
+pub mod glossary;
 pub mod health;
 pub mod jobs;
 pub mod models;

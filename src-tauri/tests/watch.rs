@@ -1,0 +1,254 @@
+//! Watched folders, the glossary editor and cache cleanup through the app's commands, on the
+//! mock runtime with the real pipeline: a voice-over copied into a watched folder becomes a
+//! queue job announced app-wide, its MP4 and subtitles land in the output folder, and the
+//! job opens like any other.
+//!
+//! One test: it points the data, config and cache folders at temporary ones through the
+//! environment, which the other test binary's tests must not see (each binary is its own
+//! process).
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
+use tauri::webview::InvokeRequest;
+use tauri::{Listener, WebviewUrl, WebviewWindow, WebviewWindowBuilder};
+
+fn invoke(window: &WebviewWindow<MockRuntime>, command: &str, args: Value) -> Result<Value, Value> {
+    let request = InvokeRequest {
+        cmd: command.into(),
+        callback: CallbackFn(0),
+        error: CallbackFn(1),
+        url: "tauri://localhost".parse().expect("a valid URL"),
+        body: InvokeBody::Json(args),
+        headers: Default::default(),
+        invoke_key: INVOKE_KEY.to_string(),
+    };
+    get_ipc_response(window, request).map(|body| {
+        body.deserialize::<Value>()
+            .expect("the response body is JSON")
+    })
+}
+
+fn jfk() -> PathBuf {
+    let dir = std::env::var_os("VSL_TEST_DATA")
+        .map(PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME")
+                .map(|home| PathBuf::from(home).join(".cache/vsl-studio/test-data"))
+        })
+        .expect("HOME or VSL_TEST_DATA");
+    let wav = dir.join("jfk.wav");
+    assert!(wav.is_file(), "run `make setup` first ({})", wav.display());
+    wav
+}
+
+/// Polls `check` until it returns something or `limit` passes.
+fn wait_for<T>(limit: Duration, what: &str, mut check: impl FnMut() -> Option<T>) -> T {
+    let started = Instant::now();
+    loop {
+        if let Some(found) = check() {
+            return found;
+        }
+        assert!(started.elapsed() < limit, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn collect(app: &tauri::App<MockRuntime>, event: &str) -> Arc<Mutex<Vec<Value>>> {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let sink = Arc::clone(&seen);
+    app.listen_any(event, move |event| {
+        let payload = serde_json::from_str(event.payload()).expect("event payloads are JSON");
+        sink.lock().expect("not poisoned").push(payload);
+    });
+    seen
+}
+
+fn folder(dir: &Path, out: &Path, enabled: bool) -> Value {
+    json!({
+        "dir": dir, "outDir": out, "language": "en", "preset": "16:9", "theme": "classic",
+        "formats": ["mp4", "srt"], "enabled": enabled,
+    })
+}
+
+#[test]
+fn watched_folders_glossary_and_cache_cleanup_work_through_the_commands() {
+    let models = vsl_core::paths::models_dir();
+    let root = tempfile::tempdir().expect("a temporary directory");
+    for (var, dir) in [
+        ("VSL_DATA_DIR", "data"),
+        ("VSL_CONFIG_DIR", "config"),
+        ("VSL_CACHE_DIR", "cache"),
+    ] {
+        std::env::set_var(var, root.path().join(dir));
+    }
+    std::env::set_var("VSL_MODELS_DIR", &models);
+    std::env::set_var("VSL_MODEL", "tiny.en");
+    std::env::remove_var("VSL_CACHE_MAX_AGE");
+    std::env::remove_var("VSL_CACHE_MAX_SIZE");
+
+    let app = vsl_studio_lib::builder(mock_builder())
+        .build(vsl_studio_lib::context())
+        .expect("the app builds on the mock runtime");
+    let window = WebviewWindowBuilder::new(&app, "main", WebviewUrl::default())
+        .build()
+        .expect("the window opens");
+    let added = collect(&app, "job-added");
+    let job_events = collect(&app, "job-event");
+    let watch_events = collect(&app, "watch");
+
+    // The glossary editor: save, read back, and a bad rule is named and not written.
+    let glossary = json!({
+        "reviewThreshold": 0.3,
+        "rules": [{ "from": ["ask not"], "to": "Ask Not", "highlight": true, "accentInsensitive": false }],
+    });
+    invoke(&window, "save_glossary", json!({ "glossary": glossary })).expect("saved");
+    let read = invoke(&window, "get_glossary", json!({})).expect("read");
+    assert_eq!(read["rules"], glossary["rules"], "{read}");
+    assert!((read["reviewThreshold"].as_f64().expect("a number") - 0.3).abs() < 1e-6);
+    assert!(read["path"]
+        .as_str()
+        .is_some_and(|path| path.ends_with("glossary.toml")));
+    let bad = json!({ "rules": [{ "from": ["x"], "to": " " }] });
+    let error = invoke(&window, "save_glossary", json!({ "glossary": bad })).expect_err("refused");
+    assert_eq!(error["kind"], json!("glossary"), "{error}");
+    assert!(
+        error["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("rule 1")),
+        "{error}"
+    );
+    let read = invoke(&window, "get_glossary", json!({})).expect("read");
+    assert_eq!(
+        read["rules"].as_array().map(Vec::len),
+        Some(1),
+        "the old glossary stays"
+    );
+
+    // A folder whose output is inside it would import its own videos: refused.
+    let inbox = root.path().join("inbox");
+    let out = root.path().join("out");
+    std::fs::create_dir_all(&inbox).expect("created");
+    let mut settings = invoke(&window, "get_settings", json!({})).expect("settings");
+    settings["watchFolders"] = json!([folder(&inbox, &inbox.join("videos"), true)]);
+    let error = invoke(&window, "save_settings", json!({ "settings": settings }))
+        .expect_err("output inside the watched folder");
+    assert_eq!(error["kind"], json!("output_inside_watched"), "{error}");
+
+    settings["watchFolders"] = json!([folder(&inbox, &out, true)]);
+    invoke(&window, "save_settings", json!({ "settings": settings })).expect("saved");
+    wait_for(Duration::from_secs(20), "the folder to be watched", || {
+        let status = invoke(&window, "get_watch_status", json!({})).expect("status");
+        (status["folders"][0]["state"] == json!("watching")).then_some(())
+    });
+
+    // Copy a voice-over in: it becomes a job with an origin, announced app-wide.
+    std::fs::copy(jfk(), inbox.join("jfk.wav")).expect("copied");
+    let record = wait_for(Duration::from_secs(30), "job-added", || {
+        added.lock().expect("not poisoned").first().cloned()
+    });
+    assert_eq!(record["origin"], json!(inbox), "{record}");
+    assert_eq!(record["status"], json!("running"), "{record}");
+    let id = record["id"].as_str().expect("an id").to_owned();
+    let last = wait_for(Duration::from_secs(300), "the job to finish", || {
+        job_events
+            .lock()
+            .expect("not poisoned")
+            .iter()
+            .filter(|message| message["id"] == json!(id))
+            .map(|message| message["event"].clone())
+            .find(|event| {
+                ["done", "failed", "cancelled"].contains(&event["event"].as_str().unwrap_or(""))
+            })
+    });
+    assert_eq!(last["event"], json!("done"), "{last}");
+    let stages: Vec<Value> = job_events
+        .lock()
+        .expect("not poisoned")
+        .iter()
+        .filter(|message| message["event"]["event"] == json!("stage"))
+        .map(|message| message["event"]["stage"].clone())
+        .collect();
+    assert!(stages.contains(&json!("transcribing")), "{stages:?}");
+
+    // The folder's formats are in its output folder, whole.
+    let mp4 = out.join("jfk.mp4");
+    assert!(
+        std::fs::metadata(&mp4).is_ok_and(|m| m.len() > 10_000),
+        "{}",
+        mp4.display()
+    );
+    let srt = std::fs::read_to_string(out.join("jfk.srt")).expect("the SRT was written");
+    assert!(srt.to_lowercase().contains("ask not"), "{srt}");
+    assert!(!out.join("jfk.vtt").exists(), "only the chosen formats");
+    assert!(
+        watch_events
+            .lock()
+            .expect("not poisoned")
+            .iter()
+            .any(|event| event["event"] == json!("done")),
+        "a watch `done` event"
+    );
+
+    // The job is in the queue with its origin and opens in the editor.
+    let jobs = invoke(&window, "list_jobs", json!({})).expect("jobs");
+    let listed = jobs
+        .as_array()
+        .and_then(|jobs| jobs.iter().find(|job| job["id"] == json!(id)))
+        .cloned()
+        .expect("the job is listed");
+    assert_eq!(listed["status"], json!("done"), "{listed}");
+    assert_eq!(listed["origin"], json!(inbox), "{listed}");
+    let view = invoke(&window, "open_job", json!({ "id": id })).expect("opens");
+    assert!(!view["deck"]["slides"]
+        .as_array()
+        .expect("slides")
+        .is_empty());
+
+    // The same file again, under another name: reported as a duplicate, not a second job.
+    std::fs::copy(jfk(), inbox.join("again.wav")).expect("copied");
+    wait_for(Duration::from_secs(30), "a duplicate report", || {
+        watch_events
+            .lock()
+            .expect("not poisoned")
+            .iter()
+            .any(|event| event["event"] == json!("duplicate"))
+            .then_some(())
+    });
+    assert_eq!(
+        added.lock().expect("not poisoned").len(),
+        1,
+        "no second job"
+    );
+
+    // Turning the folder off stops watching it.
+    settings["watchFolders"] = json!([folder(&inbox, &out, false)]);
+    invoke(&window, "save_settings", json!({ "settings": settings })).expect("saved");
+    let status = invoke(&window, "get_watch_status", json!({})).expect("status");
+    assert_eq!(status["folders"][0]["state"], json!("disabled"), "{status}");
+
+    // Cache cleanup within the settings' limits: a tiny size limit empties the cache the
+    // job filled (its transcript and slide images).
+    settings["cacheMaxAge"] = json!("off");
+    settings["cacheMaxSize"] = json!("1B");
+    invoke(&window, "save_settings", json!({ "settings": settings })).expect("saved");
+    let report = invoke(&window, "cleanup_cache", json!({})).expect("cleaned");
+    assert!(
+        report["removedBySize"].as_u64().is_some_and(|n| n > 0),
+        "{report}"
+    );
+    assert_eq!(report["kept"], json!(0), "{report}");
+    settings["cacheMaxSize"] = json!("lots");
+    let error = invoke(&window, "save_settings", json!({ "settings": settings }))
+        .expect_err("a size that does not parse");
+    assert!(
+        error["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("lots")),
+        "{error}"
+    );
+}
