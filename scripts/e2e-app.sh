@@ -18,8 +18,9 @@ done
 
 work="$(mktemp -d /tmp/vsl-e2e.XXXXXX)"
 export VSL_DATA_DIR="$work/data" VSL_CACHE_DIR="$work/cache" VSL_CONFIG_DIR="$work/config"
-export VSL_TEST_PICK_FILES="$VSL_E2E_AUDIO" VSL_TEST_PICK_FOLDER="$work/export"
-mkdir -p "$VSL_TEST_PICK_FOLDER"
+# The folder dialog answers in turn: the export folder, then a watched folder and its output.
+export VSL_TEST_PICK_FILES="$VSL_E2E_AUDIO" VSL_TEST_PICK_FOLDER="$work/export:$work/inbox:$work/out"
+mkdir -p "$work/export" "$work/inbox" "$work/out"
 
 display=":$((100 + RANDOM % 50))"
 Xvfb "$display" -screen 0 1366x900x24 -nolisten tcp >/dev/null 2>&1 &

@@ -21,6 +21,19 @@ export function isMedia(path) {
   return Boolean(match && MEDIA_EXTENSIONS.includes(match[1].toLowerCase()));
 }
 
+/** The toast text for a `watch` event worth interrupting for, else null. */
+export function watchNotice(event, t) {
+  const name = baseName(event.path ?? event.dir ?? '');
+  const error = event.error;
+  const message = event.message ?? (typeof error === 'string' ? error : (error?.message ?? error?.kind ?? ''));
+  if (event.event === 'duplicate') {
+    return event.original ? t('watch.duplicate', { name, original: baseName(event.original) }) : t('watch.duplicateSeen', { name });
+  }
+  if (event.event === 'failed') return t('watch.failed', { name, message });
+  if (event.event === 'error') return t('watch.error', { message });
+  return null;
+}
+
 /**
  * Renders the shell into `doc` and loads its data.
  * Resolves once the first load has finished (successfully or not).
@@ -33,14 +46,19 @@ export async function startApp({ doc, ipc, i18n, log = console, onLocale = () =>
   const toast = h(doc, 'div', { class: 'toast', id: 'toast', role: 'alert', hidden: true });
   doc.body.append(toast);
   let toastTimer = null;
-  function showError(error) {
-    const { kind, message } = toCommandError(error);
-    toast.textContent = `${t('error.title')}: ${message || kind}`;
+  /** Shows `message` in the toast for a while; `tone` is `error` or `notice`. */
+  function notify(message, tone = 'notice') {
+    toast.textContent = message;
+    toast.dataset.tone = tone;
     toast.hidden = false;
     clearTimeout(toastTimer);
     toastTimer = setTimeout(() => {
       toast.hidden = true;
     }, 8000);
+  }
+  function showError(error) {
+    const { kind, message } = toCommandError(error);
+    notify(`${t('error.title')}: ${message || kind}`, 'error');
   }
 
   const localeSelect = doc.getElementById('locale-select');
@@ -52,7 +70,7 @@ export async function startApp({ doc, ipc, i18n, log = console, onLocale = () =>
   }
 
   const localeSlot = doc.querySelector('.locale-picker');
-  if (localeSlot) createSettings(doc, localeSlot, { t, ipc, onError: showError });
+  const settings = localeSlot ? createSettings(doc, localeSlot, { t, locale: i18n.locale, ipc, onError: showError }) : null;
 
   const result = createResultView(doc.getElementById('result-view'), { t, ipc, onError: showError });
 
@@ -145,6 +163,20 @@ export async function startApp({ doc, ipc, i18n, log = console, onLocale = () =>
     )
     .catch((error) => log.error('drag-drop listener failed:', error));
 
+  // Jobs the app starts on its own (watched folders) arrive as app-wide events;
+  // their results are not opened, since nobody asked for them just now.
+  const appEvents = ipc
+    .onAppEvents({
+      onJobAdded: (record) => queue.upsert(record),
+      onJobEvent: (id, event) => queue.apply(id, event),
+      onWatch(event) {
+        settings?.watchEvent(event);
+        const notice = watchNotice(event, t);
+        if (notice) notify(notice);
+      },
+    })
+    .catch((error) => log.error('app event listeners failed:', error));
+
   // A refresh can start while an earlier load is still running: only the
   // latest one may update the panel.
   let latestLoad = 0;
@@ -205,6 +237,6 @@ export async function startApp({ doc, ipc, i18n, log = console, onLocale = () =>
   const health = healthView ? refreshHealth() : Promise.resolve();
   if (healthView && healthEveryMs > 0) setInterval(refreshHealth, healthEveryMs);
 
-  await Promise.all([header, loadModels(), restored, dropping, health]);
+  await Promise.all([header, loadModels(), restored, dropping, appEvents, health]);
   return Object.freeze({ reloadModels: loadModels, importPaths, open });
 }

@@ -46,6 +46,9 @@ export function createIpc(tauri) {
     }
   }
 
+  /** `tauri.event.listen`, or null outside the app (nothing to listen to then). */
+  const listen = typeof tauri?.event?.listen === 'function' ? tauri.event.listen : null;
+
   /** A channel whose messages go to `onEvent` (one per job or export). */
   function channel(onEvent) {
     const created = new tauri.core.Channel();
@@ -85,6 +88,14 @@ export function createIpc(tauri) {
     saveSettings: (settings) => call('save_settings', { settings }),
     /** 'Always replace `from` with `to`' in every later job. */
     addGlossaryRule: (from, to) => call('add_glossary_rule', { from, to }),
+    /** @returns {Promise<{path: string, reviewThreshold: number|null, rules: Array<{from: string[], to: string, highlight: boolean, accentInsensitive: boolean}>}>} */
+    getGlossary: () => call('get_glossary'),
+    /** `glossary` has the shape `getGlossary` resolves to, without `path`. */
+    saveGlossary: (glossary) => call('save_glossary', { glossary }),
+    /** @returns {Promise<{removedByAge: number, removedBySize: number, freedBytes: number, kept: number, keptBytes: number}>} */
+    cleanupCache: () => call('cleanup_cache'),
+    /** @returns {Promise<{folders: Array<{dir: string, state: string, message: string|null}>, error: string|null}>} */
+    getWatchStatus: () => call('get_watch_status'),
     /** A URL the webview can load for a file the app granted (asset protocol). */
     fileUrl: (path) => (tauri?.core?.convertFileSrc ? tauri.core.convertFileSrc(path) : path),
     /**
@@ -109,11 +120,21 @@ export function createIpc(tauri) {
      * real paths; HTML5 drop events do not reach the page.
      */
     onFileDrop: async (handler, onHover = () => {}) => {
-      const listen = tauri?.event?.listen;
-      if (typeof listen !== 'function') return;
+      if (!listen) return;
       await listen('tauri://drag-drop', (event) => handler(event.payload?.paths ?? []));
       await listen('tauri://drag-enter', () => onHover(true));
       await listen('tauri://drag-leave', () => onHover(false));
+    },
+    /**
+     * App-wide events, for jobs the app started on its own (watched folders):
+     * `onJobAdded(jobRecord)` on `job-added`, `onJobEvent(id, jobEvent)` on
+     * `job-event`, `onWatch(watchEvent)` on `watch`.
+     */
+    onAppEvents: async ({ onJobAdded, onJobEvent, onWatch }) => {
+      if (!listen) return;
+      await listen('job-added', (event) => onJobAdded(event.payload));
+      await listen('job-event', (event) => onJobEvent(event.payload?.id, event.payload?.event ?? {}));
+      await listen('watch', (event) => onWatch(event.payload ?? {}));
     },
   });
 }

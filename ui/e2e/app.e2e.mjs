@@ -3,21 +3,24 @@
 //
 // Flow: import by the drag-drop event and by the Open dialog's code path →
 // wait for slides → edit one slide's text and see its thumbnail change →
-// export → check the MP4 exists with the audio's duration. Screenshots go to
-// $VSL_SCREENSHOTS.
+// export → check the MP4 exists with the audio's duration → add a watched
+// folder in Settings, copy jfk.wav into it and see it come out as an
+// automatic job with its MP4. Screenshots go to $VSL_SCREENSHOTS.
 //
 // A minimal W3C WebDriver client over fetch keeps the test free of npm
 // dependencies beyond the app's own.
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 const DRIVER = process.env.WEBDRIVER_URL ?? 'http://127.0.0.1:4444';
 const APP = process.env.VSL_APP_BIN;
 const AUDIO = process.env.VSL_E2E_AUDIO;
-const EXPORT_DIR = process.env.VSL_TEST_PICK_FOLDER;
+// The folder dialog answers these in turn: the export folder, then a watched
+// folder and its output folder (scripts/e2e-app.sh).
+const [EXPORT_DIR, WATCH_DIR, WATCH_OUT] = String(process.env.VSL_TEST_PICK_FOLDER).split(':');
 const SHOTS = process.env.VSL_SCREENSHOTS;
 // How long to wait for the pipeline before giving up (a limit, not an assertion).
 const PIPELINE_LIMIT_MS = Number(process.env.VSL_E2E_LIMIT_MS ?? 300_000);
@@ -197,6 +200,35 @@ async function main() {
       assert.ok(Math.abs(seconds - 11) < 0.3, `the MP4 lasts as long as jfk.wav (${seconds} s)`);
       assert.equal(await run('return document.getElementById("show-in-folder").hidden'), false);
       await screenshot('e2e-export.png');
+    });
+
+    await step('a watched folder added in Settings turns a copied file into an automatic job', async () => {
+      await click('#open-settings');
+      await waitFor('the settings sheet', 'return !document.getElementById("settings").hidden');
+      await click('#watch-add');
+      await waitFor('the new folder row', 'return document.querySelectorAll("#watch-list .watch-row").length === 1');
+      await click('#settings-save');
+      await waitFor(
+        'the folder to be watched',
+        'const error = document.getElementById("watch-error"); if (!error.hidden) throw new Error(error.textContent); ' +
+          'return document.querySelector("#watch-list .watch-state")?.dataset.state === "watching"',
+      );
+      await screenshot('e2e-settings.png');
+      await click('#settings-close');
+      copyFileSync(AUDIO, path.join(WATCH_DIR, 'dropped.wav'));
+      await waitFor(
+        'the automatic job to finish',
+        'const job = [...document.querySelectorAll(".job")].find((row) => row.querySelector(".job-auto")); ' +
+          'if (job?.dataset.status === "failed") throw new Error(job.querySelector(".job-error")?.textContent); ' +
+          'return job?.dataset.status === "done"',
+        PIPELINE_LIMIT_MS,
+      );
+      const mp4 = path.join(WATCH_OUT, 'dropped.mp4');
+      assert.ok(existsSync(mp4), `${mp4} exists`);
+      assert.ok(existsSync(path.join(WATCH_OUT, 'dropped.srt')), 'the SRT was written too');
+      const seconds = probeDuration(mp4);
+      assert.ok(Math.abs(seconds - 11) < 0.3, `the MP4 lasts as long as jfk.wav (${seconds} s)`);
+      await screenshot('e2e-watch.png');
     });
   } finally {
     await request('DELETE', `/session/${session}`).catch(() => {});

@@ -302,6 +302,17 @@ test('the settings sheet loads, shows the installed models and saves', async () 
   doc.getElementById('settings-save').click();
   await tick();
 
-  assert.deepEqual(saved, { model: 'tiny.en', language: 'auto', threads: 2, preset: '9:16', theme: 'classic' });
+  // Without cache limits or watched folders in the loaded settings, the sheet
+  // saves none (an empty limit means off).
+  assert.deepEqual(saved, {
+    model: 'tiny.en',
+    language: 'auto',
+    threads: 2,
+    preset: '9:16',
+    theme: 'classic',
+    cacheMaxAge: 'off',
+    cacheMaxSize: 'off',
+    watchFolders: [],
+  });
   assert.equal(text(doc.getElementById('settings-status')), 'Saved.');
 });

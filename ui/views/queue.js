@@ -62,6 +62,8 @@ export function createQueueView(container, { t, onOpen, onCancel, onRetry, onRem
           disabled: status !== 'done',
           onClick: () => onOpen(record.id),
         }),
+        record.origin &&
+          h(doc, 'span', { class: 'badge job-auto', title: t('queue.autoTitle', { folder: record.origin }), text: t('queue.auto') }),
         running && button(t('queue.cancel'), CANCEL_ICON, () => onCancel(record.id), 'job-cancel'),
         ['failed', 'cancelled', 'interrupted'].includes(status) &&
           button(t('queue.retry'), RETRY_ICON, () => onRetry(record.id), 'job-retry'),
@@ -99,12 +101,14 @@ export function createQueueView(container, { t, onOpen, onCancel, onRetry, onRem
   return Object.freeze({
     upsert(record) {
       const job = jobs.get(record.id) ?? { fraction: 0 };
-      job.record = record;
-      job.error = record.error ?? null;
-      if (record.status === 'running') {
+      // A retried job starts over; a running one announced twice (its command's
+      // answer and the app-wide `job-added`) keeps its progress.
+      if (record.status === 'running' && job.record?.status !== 'running') {
         job.stage = undefined;
         job.fraction = 0;
       }
+      job.record = record;
+      job.error = record.error ?? null;
       jobs.set(record.id, job);
       render(job);
     },

@@ -4,6 +4,7 @@
 
 import { h, icon } from '../dom.js';
 import { baseName, formatClock } from '../format.js';
+import { toCommandError } from '../ipc.js';
 
 const EXPORT_FORMATS = ['mp4', 'srt', 'vtt', 'txt'];
 const FOLDER_ICON = 'M3 7a2 2 0 0 1 2-2h4l2 2h8a2 2 0 0 1 2 2v8a2 2 0 0 1-2 2H5a2 2 0 0 1-2-2z';
@@ -69,6 +70,7 @@ export function createResultView(container, { t, ipc, onError }) {
   const exportButton = make('button', { class: 'button button-primary', type: 'button', id: 'export', text: t('export.button') });
   const exportProgress = make('div', { class: 'progress', hidden: true }, make('div', { class: 'progress-fill' }));
   const exportStatus = make('span', { class: 'export-status', id: 'export-status' });
+  const cancelExport = make('button', { class: 'button', type: 'button', id: 'export-cancel', text: t('export.cancel'), hidden: true });
   const showButton = make(
     'button',
     { class: 'button', type: 'button', id: 'show-in-folder', hidden: true },
@@ -124,6 +126,7 @@ export function createResultView(container, { t, ipc, onError }) {
       ...formatBoxes.map((box) => make('label', { class: 'format' }, box, box.value.toUpperCase())),
       exportButton,
       exportProgress,
+      cancelExport,
       exportStatus,
       showButton,
     ),
@@ -135,6 +138,8 @@ export function createResultView(container, { t, ipc, onError }) {
   let playing = -1;
   let exported = null;
   let busy = false;
+  /** The job whose export is running, else null. */
+  let exporting = null;
 
   const imageUrl = (slide) => ipc.fileUrl(`${view.slidesDir}/${slide.image}`);
 
@@ -303,14 +308,17 @@ export function createResultView(container, { t, ipc, onError }) {
       return;
     }
     if (!folder) return;
+    exporting = view.jobId;
     exportButton.disabled = true;
     showButton.hidden = true;
     exportProgress.hidden = false;
+    cancelExport.disabled = false;
+    cancelExport.hidden = false;
     const fill = exportProgress.firstChild;
     fill.style.width = '0%';
     exportStatus.textContent = t('export.running');
     try {
-      const result = await ipc.exportDeck(view.jobId, folder, formats, (event) => {
+      const result = await ipc.exportDeck(exporting, folder, formats, (event) => {
         if (event.event === 'progress') fill.style.width = `${Math.round(event.fraction * 100)}%`;
       });
       fill.style.width = '100%';
@@ -319,12 +327,21 @@ export function createResultView(container, { t, ipc, onError }) {
       exportStatus.dataset.path = exported ?? '';
       showButton.hidden = !exported;
     } catch (error) {
-      exportStatus.textContent = '';
-      onError(error);
+      const failure = toCommandError(error);
+      exportStatus.textContent = failure.kind === 'cancelled' ? t('export.cancelled') : '';
+      if (failure.kind !== 'cancelled') onError(failure);
     } finally {
       exportButton.disabled = false;
       exportProgress.hidden = true;
+      cancelExport.hidden = true;
+      exporting = null;
     }
+  });
+  // An export is cancelled like the job it belongs to (`cancel_job`).
+  cancelExport.addEventListener('click', () => {
+    if (exporting === null) return;
+    cancelExport.disabled = true;
+    ipc.cancelJob(exporting).catch(onError);
   });
   showButton.addEventListener('click', () => {
     if (exported) ipc.showInFolder(exported).catch(onError);

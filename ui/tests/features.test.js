@@ -1,0 +1,422 @@
+// Watched folders, cache limits, the glossary editor, app-wide job events and
+// export cancel, on jsdom with mocked IPC.
+
+import assert from 'node:assert/strict';
+import { afterEach, test } from 'node:test';
+import { emit } from '@tauri-apps/api/event';
+
+import { startApp } from '../app.js';
+import { createI18n } from '../i18n.js';
+import { createIpc } from '../ipc.js';
+import { splitList } from '../views/settings.js';
+import { mockTauri, resetTauri, text } from './dom.js';
+
+const MIB = 1024 * 1024;
+
+const SETTINGS = {
+  model: 'base',
+  language: 'en',
+  threads: 0,
+  preset: '16:9',
+  theme: 'classic',
+  cacheMaxAge: '30d',
+  cacheMaxSize: '5GB',
+  // A field a later version added: saving must keep it.
+  futureField: { keep: true },
+  watchFolders: [
+    {
+      dir: '/in',
+      outDir: '/out',
+      language: 'pt',
+      preset: '1:1',
+      theme: 'dark',
+      formats: ['mp4', 'srt'],
+      enabled: true,
+      futureFolderField: 7,
+    },
+  ],
+};
+
+const GLOSSARY = {
+  path: '/config/glossary.toml',
+  reviewThreshold: 0.6,
+  rules: [
+    { from: ['nao', 'naum'], to: 'não', highlight: false, accentInsensitive: true },
+    { from: ['kubernetes'], to: 'Kubernetes', highlight: true, accentInsensitive: false },
+  ],
+};
+
+const DECK = {
+  jobId: 'j1',
+  audio: '/voice/jfk.wav',
+  slidesDir: '/work/j1/slides',
+  canUndo: false,
+  canRedo: false,
+  deck: {
+    duration: 6,
+    slides: [{ index: 0, start: 0, end: 6, text: 'And so my fellow Americans', highlights: [], image: 'slide-0000.png' }],
+  },
+};
+
+/** Starts the app; `handlers[command](args)` answers, and every call is recorded. */
+async function start(handlers = {}) {
+  const calls = [];
+  const channels = {};
+  const defaults = {
+    app_info: () => ({ name: 'VSL Studio', version: '0.1.0' }),
+    list_models: () => [{ name: 'base', installed: true }],
+    list_jobs: () => [],
+    get_health: () => ({ cpuPercent: 1, memoryTotal: 1, memoryAvailable: 1, cacheBytes: 0, model: null }),
+    get_settings: () => structuredClone(SETTINGS),
+    get_glossary: () => structuredClone(GLOSSARY),
+    get_watch_status: () => ({ folders: [{ dir: '/in', state: 'watching', message: null }], error: null }),
+    save_settings: () => null,
+    save_glossary: () => null,
+    start_job: ({ path, onProgress }) => {
+      channels.j1 = onProgress;
+      return { id: 'j1', name: 'jfk.wav', input: path, workDir: '/work/j1', status: 'running', error: null, origin: null };
+    },
+  };
+  const { doc, tauri } = mockTauri((command, args) => {
+    calls.push({ command, args });
+    const handler = handlers[command] ?? defaults[command];
+    if (!handler) throw new Error(`unexpected command ${command}`);
+    return handler(args);
+  });
+  const app = await startApp({
+    doc,
+    ipc: createIpc(tauri),
+    i18n: createI18n('en'),
+    log: { error: () => {} },
+    healthEveryMs: 0,
+  });
+  const named = (command) => calls.filter((call) => call.command === command).map((call) => call.args);
+  const send = (id, event) => channels[id].onmessage(event);
+  return { doc, app, named, send };
+}
+
+const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
+const settle = async (times = 6) => {
+  for (let i = 0; i < times; i += 1) await tick();
+};
+
+async function openSettings(doc) {
+  doc.getElementById('open-settings').click();
+  await settle();
+  assert.equal(doc.getElementById('settings').hidden, false);
+}
+
+/** Sets a control's value and fires the events a person's edit would. */
+function set(control, value) {
+  if (control.type === 'checkbox') control.checked = value;
+  else control.value = value;
+  control.dispatchEvent(new control.ownerDocument.defaultView.Event('change', { bubbles: true }));
+}
+
+afterEach(resetTauri);
+
+test('splitList trims, splits on commas and drops blanks', () => {
+  assert.deepEqual(splitList(' a , ,b,, c d '), ['a', 'b', 'c d']);
+  assert.deepEqual(splitList(''), []);
+});
+
+test('the settings sheet round-trips watched folders, cache limits and the glossary', async () => {
+  const { doc, named } = await start();
+  await openSettings(doc);
+
+  // What was loaded is shown.
+  assert.equal(doc.getElementById('setting-cache-age').value, '30d');
+  assert.equal(doc.getElementById('setting-cache-size').value, '5GB');
+  const row = doc.querySelector('.watch-row');
+  assert.equal(row.dataset.dir, '/in');
+  assert.equal(text(row.querySelector('.watch-dir')), '/in');
+  assert.match(text(row.querySelector('.watch-out')), /\/out/);
+  assert.equal(row.querySelector('.watch-language').value, 'pt');
+  assert.equal(row.querySelector('.watch-preset').value, '1:1');
+  assert.equal(row.querySelector('.watch-theme').value, 'dark');
+  assert.deepEqual(
+    [...row.querySelectorAll('.watch-format')].filter((box) => box.checked).map((box) => box.value),
+    ['mp4', 'srt'],
+  );
+  assert.equal(text(row.querySelector('.watch-state')), 'Watching');
+  const rules = () => [...doc.querySelectorAll('.glossary-rule')];
+  assert.equal(rules().length, 2);
+  assert.equal(rules()[0].querySelector('.glossary-from').value, 'nao, naum');
+  assert.equal(rules()[0].querySelector('.glossary-accents').checked, true);
+  assert.equal(rules()[1].querySelector('.glossary-highlight').checked, true);
+  assert.equal(doc.getElementById('glossary-threshold').value, '0.6');
+  assert.equal(text(doc.getElementById('glossary-path')), '/config/glossary.toml');
+
+  // Edits everywhere.
+  set(doc.getElementById('setting-threads'), '4');
+  set(doc.getElementById('setting-cache-age'), ' 7d ');
+  set(doc.getElementById('setting-cache-size'), '');
+  set(row.querySelector('.watch-preset'), '9:16');
+  set(row.querySelector('.watch-format[value="srt"]'), false);
+  set(row.querySelector('.watch-format[value="json"]'), true);
+  set(row.querySelector('.watch-enabled'), false);
+  set(rules()[0].querySelector('.glossary-from'), ' nao , ,naum,nãao ');
+  rules()[1].querySelector('.glossary-remove').click();
+  doc.getElementById('glossary-add').click();
+  const added = rules().at(-1);
+  set(added.querySelector('.glossary-from'), 'vsl studio');
+  set(added.querySelector('.glossary-to'), 'VSL Studio');
+  set(added.querySelector('.glossary-highlight'), true);
+  doc.getElementById('glossary-add').click(); // left blank: not saved
+  set(doc.getElementById('glossary-threshold'), '');
+
+  doc.getElementById('settings-save').click();
+  await settle();
+
+  assert.deepEqual(named('save_settings'), [
+    {
+      settings: {
+        ...SETTINGS,
+        threads: 4,
+        cacheMaxAge: '7d',
+        cacheMaxSize: 'off',
+        watchFolders: [
+          {
+            dir: '/in',
+            outDir: '/out',
+            language: 'pt',
+            preset: '9:16',
+            theme: 'dark',
+            formats: ['mp4', 'json'],
+            enabled: false,
+            futureFolderField: 7,
+          },
+        ],
+      },
+    },
+  ]);
+  assert.deepEqual(named('save_glossary'), [
+    {
+      glossary: {
+        reviewThreshold: null,
+        rules: [
+          { from: ['nao', 'naum', 'nãao'], to: 'não', highlight: false, accentInsensitive: true },
+          { from: ['vsl studio'], to: 'VSL Studio', highlight: true, accentInsensitive: false },
+        ],
+      },
+    },
+  ]);
+  assert.equal(text(doc.getElementById('settings-status')), 'Saved.');
+  assert.equal(named('get_watch_status').length, 2, 'the folder states are reloaded after saving');
+});
+
+test('a save error is shown in the sheet with its message; nothing else is saved', async () => {
+  const { doc, named } = await start({
+    save_settings: () => {
+      throw { kind: 'output_inside_watched', message: 'the output folder /in/out is inside the watched folder /in' };
+    },
+  });
+  await openSettings(doc);
+  doc.getElementById('settings-save').click();
+  await settle();
+
+  const status = doc.getElementById('settings-status');
+  assert.equal(text(status), 'the output folder /in/out is inside the watched folder /in');
+  assert.equal(status.dataset.kind, 'output_inside_watched');
+  assert.equal(named('save_glossary').length, 0);
+  assert.equal(doc.getElementById('toast').hidden, true);
+});
+
+test('a glossary error names the rule in the status line', async () => {
+  const { doc } = await start({
+    save_glossary: () => {
+      throw { kind: 'glossary', message: 'rule 2: `to` is empty' };
+    },
+  });
+  await openSettings(doc);
+  doc.getElementById('settings-save').click();
+  await settle();
+  assert.equal(text(doc.getElementById('settings-status')), 'rule 2: `to` is empty');
+  assert.equal(doc.getElementById('settings-status').dataset.kind, 'glossary');
+});
+
+test('an out-of-range review threshold is refused before anything is saved', async () => {
+  const { doc, named } = await start();
+  await openSettings(doc);
+  set(doc.getElementById('glossary-threshold'), '1.5');
+  doc.getElementById('settings-save').click();
+  await settle();
+  assert.equal(text(doc.getElementById('settings-status')), 'The review threshold must be between 0 and 1.');
+  assert.equal(named('save_settings').length, 0);
+  assert.equal(named('save_glossary').length, 0);
+});
+
+test('an unreadable glossary is reported and never overwritten', async () => {
+  const { doc, named } = await start({
+    get_glossary: () => {
+      throw { kind: 'glossary', message: 'glossary.toml line 3: expected `=`' };
+    },
+  });
+  await openSettings(doc);
+  assert.match(text(doc.getElementById('glossary-path')), /line 3: expected `=`/);
+  assert.equal(doc.getElementById('glossary-add').disabled, true);
+  doc.getElementById('settings-save').click();
+  await settle();
+  assert.equal(named('save_settings').length, 1);
+  assert.equal(named('save_glossary').length, 0);
+});
+
+test('"Add folder…" asks for the watched folder, then the output folder', async () => {
+  const answers = [null, '/media/inbox', '/media/done'];
+  const { doc, named } = await start({
+    get_settings: () => ({ model: 'base', language: 'auto', threads: 0, preset: '16:9', theme: 'classic', watchFolders: [] }),
+    get_watch_status: () => ({ folders: [], error: null }),
+    pick_export_folder: () => answers.shift(),
+  });
+  await openSettings(doc);
+  assert.equal(doc.querySelectorAll('.watch-row').length, 0);
+
+  // Cancelling the first dialog adds nothing.
+  doc.getElementById('watch-add').click();
+  await settle();
+  assert.equal(named('pick_export_folder').length, 1);
+  assert.equal(doc.querySelectorAll('.watch-row').length, 0);
+
+  // The new row takes the general language, shape and theme.
+  set(doc.getElementById('setting-language'), 'pt');
+  set(doc.getElementById('setting-preset'), '9:16');
+  set(doc.getElementById('setting-theme'), 'dark');
+  doc.getElementById('watch-add').click();
+  await settle();
+  assert.equal(named('pick_export_folder').length, 3);
+  const row = doc.querySelector('.watch-row');
+  assert.equal(row.dataset.dir, '/media/inbox');
+  assert.equal(text(row.querySelector('.watch-state')), 'Starts when you save');
+
+  doc.getElementById('settings-save').click();
+  await settle();
+  assert.deepEqual(named('save_settings')[0].settings.watchFolders, [
+    { dir: '/media/inbox', outDir: '/media/done', language: 'pt', preset: '9:16', theme: 'dark', formats: ['mp4', 'srt'], enabled: true },
+  ]);
+
+  // Removing the row and saving again drops it.
+  row.querySelector('.watch-remove').click();
+  doc.getElementById('settings-save').click();
+  await settle();
+  assert.deepEqual(named('save_settings')[1].settings.watchFolders, []);
+});
+
+test('"Clean up now" reports what cleanup_cache removed and kept', async () => {
+  const { doc, named } = await start({
+    cleanup_cache: () => ({
+      removedByAge: 10,
+      removedBySize: 2,
+      freedBytes: 34.5 * MIB,
+      kept: 80,
+      keptBytes: 1.2 * 1024 * MIB,
+    }),
+  });
+  await openSettings(doc);
+  doc.getElementById('cache-cleanup').click();
+  await settle();
+  assert.equal(named('cleanup_cache').length, 1);
+  assert.equal(text(doc.getElementById('cache-status')), 'Removed 12 files (35 MiB); 80 kept (1.2 GiB).');
+});
+
+test('job-added and job-event from a watched folder drive the queue, with an "auto" badge', async () => {
+  const { doc, app, named } = await start();
+  await app.importPaths(['/voice/jfk.wav']);
+  await emit('job-added', { id: 'w1', name: 'talk.mp4', input: '/in/talk.mp4', workDir: '/work/w1', status: 'running', error: null, origin: '/in' });
+  await tick();
+
+  const row = () => doc.querySelector('[data-job="w1"]');
+  assert.ok(row(), 'the watched job is queued');
+  const badge = row().querySelector('.job-auto');
+  assert.equal(text(badge), 'auto');
+  assert.equal(badge.title, 'Imported from /in');
+  assert.equal(doc.querySelector('[data-job="j1"] .job-auto'), null, 'jobs the person started have no badge');
+
+  await emit('job-event', { id: 'w1', event: { event: 'stage', stage: 'queued' } });
+  assert.equal(text(row().querySelector('.job-stage')), 'Queued');
+  await emit('job-event', { id: 'w1', event: { event: 'stage', stage: 'transcribing' } });
+  await emit('job-event', { id: 'w1', event: { event: 'progress', fraction: 0.25, etaSeconds: 30 } });
+  assert.equal(text(row().querySelector('.job-stage')), 'Transcribing');
+  assert.equal(row().querySelector('.progress').getAttribute('aria-valuenow'), '25');
+
+  // A second announcement of a running job keeps its progress.
+  await emit('job-added', { id: 'w1', name: 'talk.mp4', input: '/in/talk.mp4', workDir: '/work/w1', status: 'running', error: null, origin: '/in' });
+  assert.equal(row().querySelector('.progress').getAttribute('aria-valuenow'), '25');
+
+  await emit('job-event', { id: 'w1', event: { event: 'done', result: { ...DECK, jobId: 'w1' } } });
+  assert.equal(row().dataset.status, 'done');
+  assert.equal(doc.getElementById('result-view').dataset.job, undefined, 'a watched job does not open by itself');
+  assert.equal(named('open_job').length, 0);
+});
+
+test('a duplicate in a watched folder shows a notice; folder events update the sheet', async () => {
+  const { doc } = await start();
+  await openSettings(doc);
+
+  await emit('watch', { event: 'duplicate', path: '/in/copy of talk.mp4', original: '/in/talk.mp4' });
+  const toast = doc.getElementById('toast');
+  assert.equal(toast.hidden, false);
+  assert.equal(text(toast), 'copy of talk.mp4 was skipped: it is a copy of talk.mp4.');
+  assert.equal(toast.dataset.tone, 'notice');
+  const row = doc.querySelector('.watch-row');
+  assert.equal(text(row.querySelector('.watch-last')), 'Skipped copy of talk.mp4 (duplicate)');
+
+  await emit('watch', { event: 'folderMissing', dir: '/in' });
+  assert.equal(text(row.querySelector('.watch-state')), 'Folder missing');
+  await emit('watch', { event: 'watching', dir: '/in' });
+  assert.equal(text(row.querySelector('.watch-state')), 'Watching');
+
+  await emit('watch', { event: 'failed', path: '/in/broken.mp4', error: 'no audio stream' });
+  assert.equal(text(toast), 'Watched folder: broken.mp4 failed: no audio stream');
+  await emit('watch', { event: 'error', message: 'no folder to watch' });
+  assert.equal(text(toast), 'Watched folders: no folder to watch');
+  assert.equal(text(doc.getElementById('watch-error')), 'no folder to watch');
+  await emit('watch', { event: 'importing', path: '/in/next.mp4' });
+  assert.equal(text(row.querySelector('.watch-last')), 'Importing next.mp4…', 'an event without dir is matched by its path');
+});
+
+test('an export can be cancelled; a cancelled export is not an error', async () => {
+  let rejectExport = null;
+  const { doc, app, send, named } = await start({
+    pick_export_folder: () => '/exports',
+    export_deck: () =>
+      new Promise((resolve, reject) => {
+        rejectExport = reject;
+      }),
+    cancel_job: () => {
+      rejectExport({ kind: 'cancelled', message: 'the export was cancelled' });
+      return null;
+    },
+  });
+  await app.importPaths(['/voice/jfk.wav']);
+  send('j1', { event: 'done', result: DECK });
+
+  const cancel = doc.getElementById('export-cancel');
+  assert.equal(cancel.hidden, true, 'no cancel button without an export');
+  doc.getElementById('export').click();
+  await settle();
+  assert.equal(named('export_deck').length, 1);
+  assert.equal(cancel.hidden, false);
+
+  cancel.click();
+  await settle();
+  assert.deepEqual(named('cancel_job'), [{ id: 'j1' }]);
+  assert.equal(text(doc.getElementById('export-status')), 'Export cancelled');
+  assert.equal(doc.getElementById('toast').hidden, true);
+  assert.equal(cancel.hidden, true);
+  assert.equal(doc.getElementById('export').disabled, false);
+});
+
+test('other export failures still reach the toast', async () => {
+  const { doc, app, send } = await start({
+    pick_export_folder: () => '/exports',
+    export_deck: () => {
+      throw { kind: 'export', message: 'disk full' };
+    },
+  });
+  await app.importPaths(['/voice/jfk.wav']);
+  send('j1', { event: 'done', result: DECK });
+  doc.getElementById('export').click();
+  await settle();
+  assert.equal(text(doc.getElementById('export-status')), '');
+  assert.match(text(doc.getElementById('toast')), /disk full/);
+});
