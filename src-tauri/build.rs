@@ -33,6 +33,7 @@ const APP_COMMANDS: &[&str] = &[
     "get_glossary",
     "save_glossary",
     "get_watch_status",
+    "cancel_download",
 ];
 
 /// The bundled UI that `generate_context!` embeds (`build.frontendDist`).

@@ -185,7 +185,8 @@ export async function startApp({ doc, ipc, i18n, log = console, onLocale = () =>
     try {
       await action();
     } catch (error) {
-      showError(error);
+      // A cancelled download is what the person asked for, not a failure.
+      if (toCommandError(error).kind !== 'cancelled') showError(error);
     }
     await loadModels();
   }
@@ -198,6 +199,7 @@ export async function startApp({ doc, ipc, i18n, log = console, onLocale = () =>
           if (event.event === 'progress') setProgress(event.fraction);
         }),
       ),
+    onCancelDownload: (name) => ipc.cancelDownload(name).catch(showError),
     onRemove: (name) => modelAction(() => ipc.removeModel(name)),
     onImport: () => modelAction(() => ipc.importModel()),
     onImportCt2: () => modelAction(() => ipc.importCt2Model()),

@@ -62,6 +62,8 @@ export function createIpc(tauri) {
     /** @returns {Promise<Array<ModelEntry>>} see `vsl_core::models::ModelEntry` */
     listModels: () => call('list_models'),
     downloadModel: (name, onEvent) => call('download_model', { name, onProgress: channel(onEvent) }),
+    /** Stops a running download (it rejects with kind `cancelled`); the `.part` file stays. */
+    cancelDownload: (name) => call('cancel_download', { name }),
     /** Opens a file dialog in Rust; resolves to the imported name or null. */
     importModel: () => call('import_model'),
     importCt2Model: () => call('import_ct2_model'),

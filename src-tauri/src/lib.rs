@@ -46,6 +46,7 @@ pub fn builder<R: Runtime>(builder: Builder<R>) -> Builder<R> {
             commands::app::app_info,
             commands::models::list_models,
             commands::models::download_model,
+            commands::models::cancel_download,
             commands::models::import_model,
             commands::models::import_ct2_model,
             commands::models::remove_model,

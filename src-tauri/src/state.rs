@@ -134,6 +134,8 @@ pub struct AppState {
     next_id: AtomicU64,
     /// Files the app exported: the only ones "Show in folder" may reveal.
     exported: Mutex<HashSet<PathBuf>>,
+    /// Cancel flags of the model downloads in progress, by model name.
+    downloads: Mutex<HashMap<String, Arc<AtomicBool>>>,
 }
 
 impl Default for AppState {
@@ -145,6 +147,7 @@ impl Default for AppState {
             slots: Slots::new(MAX_RUNNING_JOBS),
             next_id: AtomicU64::new(0),
             exported: Mutex::default(),
+            downloads: Mutex::default(),
         }
     }
 }
@@ -203,6 +206,29 @@ impl AppState {
 
     pub fn was_exported(&self, path: &std::path::Path) -> bool {
         lock(&self.exported).contains(path)
+    }
+
+    /// Registers a download of `name`; `None` if one is already running.
+    pub fn start_download(&self, name: &str) -> Option<Arc<AtomicBool>> {
+        let mut downloads = lock(&self.downloads);
+        if downloads.contains_key(name) {
+            return None;
+        }
+        let cancel = Arc::new(AtomicBool::new(false));
+        downloads.insert(name.to_owned(), Arc::clone(&cancel));
+        Some(cancel)
+    }
+
+    pub fn end_download(&self, name: &str) {
+        lock(&self.downloads).remove(name);
+    }
+
+    /// Asks the download of `name` to stop; false if none is running.
+    pub fn cancel_download(&self, name: &str) -> bool {
+        lock(&self.downloads)
+            .get(name)
+            .map(|cancel| cancel.store(true, Ordering::Relaxed))
+            .is_some()
     }
 }
 

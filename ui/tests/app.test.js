@@ -94,10 +94,10 @@ async function start(handler, language = 'en-US') {
 
 function answer(overrides = {}) {
   const responses = { app_info: APP_INFO, list_models: MODELS, list_jobs: [], get_health: HEALTH, ...overrides };
-  return (command) => {
+  return (command, args) => {
     if (!(command in responses)) throw new Error(`unexpected command ${command}`);
     const response = responses[command];
-    return typeof response === 'function' ? response() : response;
+    return typeof response === 'function' ? response(args) : response;
   };
 }
 
@@ -305,4 +305,36 @@ test('model rows offer remove and download; the store actions reload the list', 
 
   assert.deepEqual(calls, ['remove', 'import']);
   assert.ok(listed >= 3, `the list was reloaded after each action (${listed} loads)`);
+});
+
+test('a download shows a cancel button that stops it without an error toast', async () => {
+  const calls = [];
+  let finish = null;
+  const { doc } = await start(
+    answer({
+      download_model: (args) => {
+        calls.push(['download', args?.name]);
+        return new Promise((_, reject) => {
+          finish = () => reject({ kind: 'cancelled', message: 'cancelled' });
+        });
+      },
+      cancel_download: (args) => {
+        calls.push(['cancel', args?.name]);
+        finish();
+        return null;
+      },
+    }),
+  );
+  rows(doc, 'available')[0].querySelector('.model-download').click();
+  const cancel = rows(doc, 'available')[0].querySelector('.model-cancel');
+  assert.ok(cancel, 'a cancel button appears while downloading');
+  assert.equal(cancel.getAttribute('aria-label'), 'Cancel the download of tiny.en');
+  cancel.click();
+  for (let i = 0; i < 6; i += 1) await new Promise((resolve) => setTimeout(resolve, 0));
+  assert.deepEqual(calls, [
+    ['download', 'tiny.en'],
+    ['cancel', 'tiny.en'],
+  ]);
+  assert.equal(doc.getElementById('toast').hidden, true, 'a cancel is not an error');
+  assert.equal(doc.querySelector('.model-cancel'), null, 'the cancel button goes away');
 });

@@ -13,8 +13,9 @@ const REFRESH_ICON = 'M20 11a8 8 0 0 0-14.9-3M4 4v4h4M4 13a8 8 0 0 0 14.9 3M20 2
  */
 const DOWNLOAD_ICON = 'M12 4v11m0 0-4-4m4 4 4-4M5 20h14';
 const REMOVE_ICON = 'M4 7h16M10 11v6M14 11v6M6 7l1 13h10l1-13M9 7V4h6v3';
+const CANCEL_ICON = 'M6 6l12 12M18 6 6 18';
 
-export function createModelsView(container, { t, locale, onRefresh, onDownload, onRemove, onImport, onImportCt2 }) {
+export function createModelsView(container, { t, locale, onRefresh, onDownload, onCancelDownload, onRemove, onImport, onImportCt2 }) {
   const doc = container.ownerDocument;
   const make = (...args) => h(doc, ...args);
 
@@ -102,9 +103,21 @@ export function createModelsView(container, { t, locale, onRefresh, onDownload, 
       const setProgress = (fraction) => {
         bar.firstChild.style.width = `${Math.round(fraction * 100)}%`;
       };
+      // A download can be stopped; its partial file stays for the next try.
+      let cancel = null;
+      if (!model.installed && onCancelDownload) {
+        const label = t('models.cancelDownload', { name: model.name });
+        cancel = make(
+          'button',
+          { class: 'icon-button model-cancel', type: 'button', title: label, 'aria-label': label, onClick: () => onCancelDownload(model.name) },
+          icon(doc, CANCEL_ICON),
+        );
+        button.after(cancel);
+      }
       Promise.resolve(handler(model.name, setProgress)).finally(() => {
         button.disabled = false;
         bar.remove();
+        cancel?.remove();
       });
     });
     return button;

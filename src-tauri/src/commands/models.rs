@@ -1,5 +1,7 @@
 //! Whisper models: what is installed and what the catalog offers.
 
+use std::sync::atomic::Ordering;
+
 use tauri::{AppHandle, Manager, Runtime};
 use vsl_core::models::{ModelEntry, WeightFormat};
 
@@ -26,31 +28,59 @@ pub async fn list_models<R: Runtime>(app: AppHandle<R>) -> CommandResult<Vec<Mod
 }
 
 /// Downloads a catalog model (resuming a partial download); progress goes to
-/// `on_progress` as `JobEvent::Progress`, throttled like a job's.
+/// `on_progress` as `JobEvent::Progress`, throttled like a job's; `cancel_download` stops it.
 ///
 /// # Errors
 ///
-/// The store's error (unknown model, network, checksum), or kind `task`.
+/// The store's error (unknown model, network, checksum, `cancelled`), kind `busy` when the
+/// model is already being downloaded, or kind `task`.
 #[tauri::command]
 pub async fn download_model<R: Runtime>(
     app: AppHandle<R>,
     name: String,
     on_progress: tauri::ipc::Channel<crate::commands::jobs::JobEvent>,
 ) -> CommandResult<()> {
-    tauri::async_runtime::spawn_blocking(move || {
-        let store = app.state::<AppState>().model_store()?;
-        let forward = crate::commands::jobs::Forwarder::new(on_progress);
-        store.download(&name, false, &mut |progress| {
-            if let Some(total) = progress.total.filter(|total| *total > 0) {
-                forward.fraction(progress.downloaded as f64 / total as f64);
-            }
-            true
-        })?;
-        forward.fraction(1.0);
-        Ok(())
+    let state = app.state::<AppState>();
+    let cancel = state
+        .start_download(&name)
+        .ok_or_else(|| CommandError::new("busy", format!("{name} is already being downloaded")))?;
+    let result = tauri::async_runtime::spawn_blocking({
+        let app = app.clone();
+        let name = name.clone();
+        move || {
+            let store = app.state::<AppState>().model_store()?;
+            let forward = crate::commands::jobs::Forwarder::new(on_progress);
+            store.download(&name, false, &mut |progress| {
+                if let Some(total) = progress.total.filter(|total| *total > 0) {
+                    forward.fraction(progress.downloaded as f64 / total as f64);
+                }
+                !cancel.load(Ordering::Relaxed)
+            })?;
+            forward.fraction(1.0);
+            Ok(())
+        }
     })
     .await
-    .map_err(CommandError::task)?
+    .map_err(CommandError::task);
+    state.end_download(&name);
+    result?
+}
+
+/// Stops the download of `name`; its partial file stays, so the next download resumes it.
+///
+/// # Errors
+///
+/// Kind `not_found` when no download of `name` is running.
+#[tauri::command]
+pub fn cancel_download(state: tauri::State<'_, AppState>, name: String) -> CommandResult<()> {
+    if state.cancel_download(&name) {
+        Ok(())
+    } else {
+        Err(CommandError::new(
+            "not_found",
+            format!("no download of {name} is running"),
+        ))
+    }
 }
 
 /// Asks for a whisper.cpp ggml file and copies it into the store after validating it.
