@@ -321,6 +321,9 @@ pub fn retry_job<R: Runtime>(
     let record = JobRecord {
         status: JobStatus::Running,
         error: None,
+        // A retried watched-folder job runs like a dropped file: its slides go to its own
+        // working folder, and it is exported from the editor.
+        slides_dir: None,
         ..record
     };
     launch(&app, record.clone(), on_progress);
