@@ -4,47 +4,17 @@
 //! capabilities), so these tests also prove that the main window is allowed to
 //! call each command and that other windows are not.
 
-use serde_json::{json, Value};
-use tauri::ipc::{CallbackFn, InvokeBody};
-use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
-use tauri::webview::InvokeRequest;
-use tauri::{App, WebviewUrl, WebviewWindow, WebviewWindowBuilder};
+mod common;
 
-/// Builds the app as `run()` does, plus one window with the given label.
-fn app_with_window(label: &str) -> (App<MockRuntime>, WebviewWindow<MockRuntime>) {
-    let app = vsl_studio_lib::builder(mock_builder())
-        .build(vsl_studio_lib::context())
-        .expect("the app builds on the mock runtime");
-    let window = WebviewWindowBuilder::new(&app, label, WebviewUrl::default())
-        .build()
-        .expect("the window opens on the mock runtime");
-    (app, window)
-}
+use serde_json::{json, Value};
+use tauri::test::MockRuntime;
+use tauri::WebviewWindow;
+
+use common::{app_with_window, invoke as invoke_with};
 
 /// Invokes `command` without arguments, as `ui/ipc.js` does.
 fn invoke(window: &WebviewWindow<MockRuntime>, command: &str) -> Result<Value, Value> {
     invoke_with(window, command, json!({}))
-}
-
-/// Invokes `command` with JSON `args` (camelCase keys, as the UI sends them).
-fn invoke_with(
-    window: &WebviewWindow<MockRuntime>,
-    command: &str,
-    args: Value,
-) -> Result<Value, Value> {
-    let request = InvokeRequest {
-        cmd: command.into(),
-        callback: CallbackFn(0),
-        error: CallbackFn(1),
-        url: "tauri://localhost".parse().expect("a valid URL"),
-        body: InvokeBody::Json(args),
-        headers: Default::default(),
-        invoke_key: INVOKE_KEY.to_string(),
-    };
-    get_ipc_response(window, request).map(|body| {
-        body.deserialize::<Value>()
-            .expect("the response body is JSON")
-    })
 }
 
 #[test]

@@ -10,27 +10,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use serde_json::{json, Value};
-use tauri::ipc::{CallbackFn, InvokeBody};
-use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
-use tauri::webview::InvokeRequest;
-use tauri::{WebviewUrl, WebviewWindow, WebviewWindowBuilder};
+mod common;
 
-fn invoke(window: &WebviewWindow<MockRuntime>, command: &str, args: Value) -> Result<Value, Value> {
-    let request = InvokeRequest {
-        cmd: command.into(),
-        callback: CallbackFn(0),
-        error: CallbackFn(1),
-        url: "tauri://localhost".parse().expect("a valid URL"),
-        body: InvokeBody::Json(args),
-        headers: Default::default(),
-        invoke_key: INVOKE_KEY.to_string(),
-    };
-    get_ipc_response(window, request).map(|body| {
-        body.deserialize::<Value>()
-            .expect("the response body is JSON")
-    })
-}
+use common::{app_with_window, invoke};
+use serde_json::json;
 
 /// Serves every request with a 100 MB body, 64 KiB every 20 ms, until the client hangs up.
 /// Returns the base URL and a count of the bytes sent.
@@ -68,12 +51,7 @@ fn a_download_can_be_cancelled_and_keeps_its_partial_file() {
     std::env::set_var("VSL_MODELS_DIR", models.path());
     std::env::set_var("VSL_MODEL_BASE_URL", &url);
 
-    let app = vsl_studio_lib::builder(mock_builder())
-        .build(vsl_studio_lib::context())
-        .expect("the app builds on the mock runtime");
-    let window = WebviewWindowBuilder::new(&app, "main", WebviewUrl::default())
-        .build()
-        .expect("the window opens");
+    let (_app, window) = app_with_window("main");
 
     let error = invoke(&window, "cancel_download", json!({ "name": "tiny.en" }))
         .expect_err("nothing to cancel yet");

@@ -11,27 +11,12 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use serde_json::{json, Value};
-use tauri::ipc::{CallbackFn, InvokeBody};
-use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
-use tauri::webview::InvokeRequest;
-use tauri::{Listener, WebviewUrl, WebviewWindow, WebviewWindowBuilder};
+mod common;
 
-fn invoke(window: &WebviewWindow<MockRuntime>, command: &str, args: Value) -> Result<Value, Value> {
-    let request = InvokeRequest {
-        cmd: command.into(),
-        callback: CallbackFn(0),
-        error: CallbackFn(1),
-        url: "tauri://localhost".parse().expect("a valid URL"),
-        body: InvokeBody::Json(args),
-        headers: Default::default(),
-        invoke_key: INVOKE_KEY.to_string(),
-    };
-    get_ipc_response(window, request).map(|body| {
-        body.deserialize::<Value>()
-            .expect("the response body is JSON")
-    })
-}
+use common::{app_with_window, invoke};
+use serde_json::{json, Value};
+use tauri::test::MockRuntime;
+use tauri::Listener;
 
 fn jfk() -> PathBuf {
     let dir = std::env::var_os("VSL_TEST_DATA")
@@ -91,12 +76,7 @@ fn watched_folders_glossary_and_cache_cleanup_work_through_the_commands() {
     std::env::remove_var("VSL_CACHE_MAX_AGE");
     std::env::remove_var("VSL_CACHE_MAX_SIZE");
 
-    let app = vsl_studio_lib::builder(mock_builder())
-        .build(vsl_studio_lib::context())
-        .expect("the app builds on the mock runtime");
-    let window = WebviewWindowBuilder::new(&app, "main", WebviewUrl::default())
-        .build()
-        .expect("the window opens");
+    let (app, window) = app_with_window("main");
     let added = collect(&app, "job-added");
     let job_events = collect(&app, "job-event");
     let watch_events = collect(&app, "watch");
