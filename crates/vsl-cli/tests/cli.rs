@@ -1,59 +1,16 @@
 //! The `vsl` binary end to end: real model (converted by `vsl models import-ct2`), real audio.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::sync::OnceLock;
+mod common;
 
-fn test_data() -> PathBuf {
-    let dir = std::env::var_os("VSL_TEST_DATA")
-        .map(PathBuf::from)
-        .or_else(|| {
-            std::env::var_os("HOME")
-                .map(|home| PathBuf::from(home).join(".cache/vsl-studio/test-data"))
-        })
-        .expect("HOME or VSL_TEST_DATA");
-    assert!(
-        dir.join("jfk.wav").is_file(),
-        "run `make setup` first ({})",
-        dir.display()
-    );
-    dir
-}
+use common::{test_data, text, tiny_models as models};
+
+use std::path::Path;
+use std::process::Command;
 
 fn vsl(models: &Path) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_vsl"));
     command.env("VSL_MODELS_DIR", models);
     command
-}
-
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
-}
-
-/// A models folder holding tiny.en, installed through the CLI's own import-ct2.
-fn models() -> &'static Path {
-    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let output = vsl(dir.path())
-            .args(["models", "import-ct2"])
-            .arg(test_data().join("ct2/tiny.en"))
-            .args(["--name", "tiny.en", "--quantize", "q8_0"])
-            .output()
-            .expect("run vsl");
-        assert!(output.status.success(), "{}", text(&output));
-        assert!(
-            text(&output).contains("installed tiny.en"),
-            "{}",
-            text(&output)
-        );
-        dir
-    })
-    .path()
 }
 
 #[test]

@@ -1,62 +1,12 @@
 //! `vsl run` and `vsl export` end to end: a real model, real audio, the real binary; a disk
 //! that fills up mid-export; re-exporting after the slides were edited.
 
+mod common;
+
+use common::{test_data, text, tiny_models as models, vsl_at};
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::sync::OnceLock;
-
-fn test_data() -> PathBuf {
-    let dir = std::env::var_os("VSL_TEST_DATA")
-        .map(PathBuf::from)
-        .or_else(|| {
-            std::env::var_os("HOME")
-                .map(|home| PathBuf::from(home).join(".cache/vsl-studio/test-data"))
-        })
-        .expect("HOME or VSL_TEST_DATA");
-    assert!(
-        dir.join("jfk.wav").is_file(),
-        "run `make setup` first ({})",
-        dir.display()
-    );
-    dir
-}
-
-/// The binary with its folders pointed into `home` so no user settings, glossary or cache
-/// leak into the test.
-fn vsl(home: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_vsl"));
-    command
-        .env("VSL_MODELS_DIR", models())
-        .env("VSL_CONFIG_DIR", home.join("config"))
-        .env("VSL_CACHE_DIR", home.join("cache"));
-    command
-}
-
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
-}
-
-/// tiny.en, installed once per test binary through the CLI's own import-ct2.
-fn models() -> &'static Path {
-    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let output = Command::new(env!("CARGO_BIN_EXE_vsl"))
-            .env("VSL_MODELS_DIR", dir.path())
-            .args(["models", "import-ct2"])
-            .arg(test_data().join("ct2/tiny.en"))
-            .args(["--name", "tiny.en", "--quantize", "q8_0"])
-            .output()
-            .expect("run vsl");
-        assert!(output.status.success(), "{}", text(&output));
-        dir
-    })
-    .path()
-}
+use std::process::Command;
 
 /// ffprobe's JSON for the first video stream.
 fn probe(path: &Path, entries: &str) -> serde_json::Value {
@@ -103,6 +53,12 @@ fn small_deck(dir: &Path) -> PathBuf {
     let path = dir.join("slides.json");
     std::fs::write(&path, serde_json::to_vec_pretty(&deck).expect("json")).expect("write");
     path
+}
+
+fn vsl(home: &Path) -> Command {
+    let mut command = vsl_at(home);
+    command.env("VSL_MODELS_DIR", models());
+    command
 }
 
 #[test]

@@ -1,25 +1,11 @@
 //! `vsl health`, `vsl cache`, `vsl monitor` and `vsl watch`'s refusals, end to end, with the
 //! data, config and cache folders inside a temporary home.
 
+mod common;
+
+use common::{text, vsl_at as vsl};
+
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn vsl(home: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_vsl"));
-    command
-        .env("VSL_CONFIG_DIR", home.join("config"))
-        .env("VSL_DATA_DIR", home.join("data"))
-        .env("VSL_CACHE_DIR", home.join("cache"));
-    command
-}
-
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
-}
 
 fn fill_cache(home: &Path) {
     for (name, bytes) in [

@@ -1,28 +1,13 @@
 //! `vsl slides` end to end on a real transcript (the JFK fixture made by `vsl transcribe`).
 
+mod common;
+
+use common::{text, vsl_at as vsl};
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 fn fixture() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../vsl-core/tests/fixtures/jfk.json")
-}
-
-/// `vsl` with its config and cache folders inside `home`, so the user's own glossary,
-/// themes and cache never leak in.
-fn vsl(home: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_vsl"));
-    command
-        .env("VSL_CONFIG_DIR", home.join("config"))
-        .env("VSL_CACHE_DIR", home.join("cache"));
-    command
-}
-
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
 }
 
 fn read_json(path: &Path) -> serde_json::Value {
