@@ -5,6 +5,7 @@ mod bench;
 mod cache;
 mod export;
 mod health;
+mod look;
 mod models;
 mod monitor;
 mod run;

@@ -10,14 +10,14 @@ use std::time::Instant;
 use anyhow::Context;
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
-use vsl_core::correct::Glossary;
 use vsl_core::models::{ModelStore, DEFAULT_MODEL};
 use vsl_core::pipeline::{
     self, Formats, PipelineError, PipelineOptions, PipelineOutcome, PipelineProgress, SubtitleMode,
 };
-use vsl_core::render::{RenderSize, SlideCache, SlideStyle};
-use vsl_core::slides::{Aspect, SlideWarning, SlidesConfig};
+use vsl_core::slides::SlideWarning;
 use vsl_core::transcribe::{default_threads, Engine, TranscribeOptions};
+
+use crate::look::{Look, LookArgs};
 
 #[derive(Clone, Copy, ValueEnum)]
 enum Subtitles {
@@ -44,27 +44,8 @@ pub struct RunArgs {
     /// Custom vocabulary to bias the transcription (the glossary's terms are added).
     #[arg(long)]
     prompt: Option<String>,
-    /// Slide shape: 16:9, 1:1 or 9:16.
-    #[arg(long, default_value = "16:9")]
-    preset: String,
-    /// classic, dark, or a custom theme from slides.toml.
-    #[arg(long, default_value = "classic")]
-    theme: String,
-    /// The job's glossary (TOML); applied over the global one in the config folder.
-    #[arg(long)]
-    glossary: Option<PathBuf>,
-    /// Ignore the global glossary.
-    #[arg(long)]
-    no_global_glossary: bool,
-    /// Image and video size, e.g. 1280x720 (default: full HD in the preset's shape).
-    #[arg(long)]
-    size: Option<String>,
-    /// Presets and custom themes (default: slides.toml in the config folder, if present).
-    #[arg(long)]
-    config: Option<PathBuf>,
-    /// Cache folder for rendered slides (default: the platform cache folder).
-    #[arg(long)]
-    cache_dir: Option<PathBuf>,
+    #[command(flatten)]
+    look: LookArgs,
     /// What to write: any of mp4, srt, vtt, txt, json.
     #[arg(long, default_value = "mp4,srt,vtt,txt,json")]
     formats: String,
@@ -84,19 +65,13 @@ pub struct RunArgs {
 pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let cancel = crate::export::install_cancel_handler();
     let formats = Formats::parse(&args.formats).map_err(anyhow::Error::msg)?;
-    let config = match &args.config {
-        Some(path) => SlidesConfig::load(path)?,
-        None => SlidesConfig::load_default()?,
-    };
-    let aspect = Aspect::parse(&args.preset)?;
-    let preset = config.preset(aspect);
-    let theme = config.theme(&args.theme)?;
-    let size = match &args.size {
-        Some(size) => RenderSize::parse(size)?,
-        None => aspect.default_size(),
-    };
-    let global = (!args.no_global_glossary).then(Glossary::global_path);
-    let glossary = Glossary::load_layers(global.as_deref(), args.glossary.as_deref())?;
+    let Look {
+        preset,
+        style,
+        glossary,
+        cache,
+        ..
+    } = args.look.resolve()?;
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create {}", args.out.display()))?;
 
@@ -117,16 +92,9 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             threads: args.threads,
         },
         glossary,
-        style: SlideStyle {
-            theme,
-            size,
-            max_lines: preset.max_lines,
-        },
+        style,
         preset,
-        cache: args
-            .cache_dir
-            .clone()
-            .map_or_else(SlideCache::open_default, SlideCache::at),
+        cache,
         formats,
         subtitles: match args.subtitles {
             Subtitles::Slides => SubtitleMode::Slides,

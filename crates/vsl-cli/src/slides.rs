@@ -7,10 +7,12 @@ use std::time::Instant;
 use anyhow::Context;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
-use vsl_core::correct::{self, Glossary};
+use vsl_core::correct;
 use vsl_core::render::{self, RenderError, RenderSize, Renderer, SlideCache, SlideStyle};
-use vsl_core::slides::{self, Aspect, SlideDeck, SlideWarning, SlidesConfig};
+use vsl_core::slides::{self, Aspect, SlideDeck, SlideWarning};
 use vsl_core::transcribe::Transcript;
+
+use crate::look::{Look, LookArgs};
 
 #[derive(Args)]
 pub struct SlidesArgs {
@@ -19,27 +21,8 @@ pub struct SlidesArgs {
     /// Folder for the PNGs, `slides.json` and `corrections.json`.
     #[arg(long)]
     out: PathBuf,
-    /// Slide shape: 16:9, 1:1 or 9:16.
-    #[arg(long, default_value = "16:9")]
-    preset: String,
-    /// classic, dark, or a custom theme from slides.toml.
-    #[arg(long, default_value = "classic")]
-    theme: String,
-    /// The job's glossary (TOML); applied over the global one in the config folder.
-    #[arg(long)]
-    glossary: Option<PathBuf>,
-    /// Ignore the global glossary.
-    #[arg(long)]
-    no_global_glossary: bool,
-    /// Image size, e.g. 1280x720 (default: full HD in the preset's shape).
-    #[arg(long)]
-    size: Option<String>,
-    /// Presets and custom themes (default: slides.toml in the config folder, if present).
-    #[arg(long)]
-    config: Option<PathBuf>,
-    /// Cache folder for rendered slides (default: the platform cache folder).
-    #[arg(long)]
-    cache_dir: Option<PathBuf>,
+    #[command(flatten)]
+    look: LookArgs,
 }
 
 pub fn run(args: SlidesArgs) -> anyhow::Result<ExitCode> {
@@ -52,19 +35,13 @@ pub fn run(args: SlidesArgs) -> anyhow::Result<ExitCode> {
         let _ = ctrlc::set_handler(move || cancel.store(true, Ordering::Relaxed));
     }
     let mut transcript = read_transcript(&args.transcript)?;
-    let config = match &args.config {
-        Some(path) => SlidesConfig::load(path)?,
-        None => SlidesConfig::load_default()?,
-    };
-    let aspect = Aspect::parse(&args.preset)?;
-    let preset = config.preset(aspect);
-    let theme = config.theme(&args.theme)?;
-    let size = match &args.size {
-        Some(size) => RenderSize::parse(size)?,
-        None => aspect.default_size(),
-    };
-    let global = (!args.no_global_glossary).then(Glossary::global_path);
-    let glossary = Glossary::load_layers(global.as_deref(), args.glossary.as_deref())?;
+    let Look {
+        aspect,
+        preset,
+        style,
+        glossary,
+        cache,
+    } = args.look.resolve()?;
 
     let report = correct::apply(&mut transcript, &glossary);
     let slides = slides::segment(&transcript, &preset, &glossary.highlight_terms());
@@ -73,21 +50,12 @@ pub fn run(args: SlidesArgs) -> anyhow::Result<ExitCode> {
     });
     let mut deck = SlideDeck {
         preset: aspect.name().to_owned(),
-        theme: theme.name.clone(),
-        width: size.width,
-        height: size.height,
+        theme: style.theme.name.clone(),
+        width: style.size.width,
+        height: style.size.height,
         duration,
         slides,
     };
-    let style = SlideStyle {
-        theme,
-        size,
-        max_lines: preset.max_lines,
-    };
-    let cache = args
-        .cache_dir
-        .clone()
-        .map_or_else(SlideCache::open_default, SlideCache::at);
 
     let bar = ProgressBar::new(deck.slides.len() as u64);
     if let Ok(style) = ProgressStyle::with_template("rendering [{bar:30}] {pos}/{len}") {
@@ -142,7 +110,7 @@ pub fn run(args: SlidesArgs) -> anyhow::Result<ExitCode> {
         "{} slides {} {} ({} rendered, {} cached), {} glossary replacements, {} words to review, {:.2} s -> {}",
         deck.slides.len(),
         deck.preset,
-        size,
+        style.size,
         stats.rendered,
         stats.cached,
         report.replacements.len(),
