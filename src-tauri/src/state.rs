@@ -50,6 +50,23 @@ pub struct JobRecord {
 }
 
 impl JobRecord {
+    /// A new running job for `input`, working in `<data dir>/jobs/<id>`.
+    pub fn running(id: String, input: PathBuf) -> Self {
+        Self {
+            name: input
+                .file_name()
+                .map(|name| name.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            work_dir: vsl_core::paths::data_dir().join("jobs").join(&id),
+            id,
+            input,
+            status: JobStatus::Running,
+            error: None,
+            origin: None,
+            slides_dir: None,
+        }
+    }
+
     /// The folder holding the job's slide PNGs and `slides.json`.
     pub fn deck_dir(&self) -> PathBuf {
         self.slides_dir

@@ -24,7 +24,7 @@ use vsl_core::watch::{check_folders, WatchConfig, WatchEvent, WatchPreset, Watch
 use crate::commands::jobs::{self, Forwarder, JOB_ADDED_EVENT};
 use crate::error::CommandError;
 use crate::settings::Settings;
-use crate::state::{AppState, JobRecord, JobStatus};
+use crate::state::{AppState, JobRecord};
 
 /// The app-wide event carrying [`WatchEvent`]s and watcher errors.
 pub const WATCH_EVENT: &str = "watch";
@@ -236,17 +236,9 @@ fn import<R: Runtime>(
     let state = app.state::<AppState>();
     let id = state.new_job_id();
     let record = JobRecord {
-        name: input
-            .file_name()
-            .map(|name| name.to_string_lossy().into_owned())
-            .unwrap_or_default(),
-        work_dir: vsl_core::paths::data_dir().join("jobs").join(&id),
         slides_dir: Some(pipeline::OutputPaths::new(&preset.out_dir, &name).slides_dir),
         origin: Some(preset.dir.clone()),
-        id: id.clone(),
-        input: input.to_path_buf(),
-        status: JobStatus::Running,
-        error: None,
+        ..JobRecord::running(id.clone(), input.to_path_buf())
     };
     let cancel = jobs::register(app, &record);
     let _ = app.emit(JOB_ADDED_EVENT, &record);

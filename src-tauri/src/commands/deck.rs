@@ -194,6 +194,14 @@ fn commit<R: Runtime>(
     deck_view(app, id)
 }
 
+/// A copy of the job's deck as it is now.
+fn current_deck(job: &crate::state::Job) -> CommandResult<SlideDeck> {
+    job.deck
+        .as_ref()
+        .map(|(deck, _)| deck.clone())
+        .ok_or_else(|| CommandError::new("not_ready", "no slides yet"))
+}
+
 /// Applies one edit to a finished job's deck; only slides whose text or highlights changed
 /// are drawn again.
 ///
@@ -208,11 +216,7 @@ pub async fn edit_slide<R: Runtime>(
 ) -> CommandResult<DeckView> {
     tauri::async_runtime::spawn_blocking(move || {
         commit(&app, &id, |job| {
-            let current = job
-                .deck
-                .as_ref()
-                .map(|(deck, _)| deck.clone())
-                .ok_or_else(|| CommandError::new("not_ready", "no slides yet"))?;
+            let current = current_deck(job)?;
             let mut next = current.clone();
             let applied = match &edit {
                 SlideEdit::SetText { index, text } => edit::set_text(&mut next, *index, text),
@@ -248,11 +252,7 @@ pub async fn step_history<R: Runtime>(
 ) -> CommandResult<DeckView> {
     tauri::async_runtime::spawn_blocking(move || {
         commit(&app, &id, |job| {
-            let current = job
-                .deck
-                .as_ref()
-                .map(|(deck, _)| deck.clone())
-                .ok_or_else(|| CommandError::new("not_ready", "no slides yet"))?;
+            let current = current_deck(job)?;
             let (from, to) = match step {
                 HistoryStep::Undo => (&mut job.undo, &mut job.redo),
                 HistoryStep::Redo => (&mut job.redo, &mut job.undo),

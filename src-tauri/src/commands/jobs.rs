@@ -279,20 +279,7 @@ pub fn start_job<R: Runtime>(
 ) -> CommandResult<JobRecord> {
     let input = validate_media(&path)?;
     let state = app.state::<AppState>();
-    let id = state.new_job_id();
-    let record = JobRecord {
-        name: input
-            .file_name()
-            .map(|name| name.to_string_lossy().into_owned())
-            .unwrap_or_default(),
-        work_dir: vsl_core::paths::data_dir().join("jobs").join(&id),
-        id,
-        input,
-        status: JobStatus::Running,
-        error: None,
-        origin: None,
-        slides_dir: None,
-    };
+    let record = JobRecord::running(state.new_job_id(), input);
     launch(&app, record.clone(), on_progress);
     Ok(record)
 }
