@@ -15,7 +15,15 @@ for _ in $(seq 1 "$runs"); do
   start=$(date +%s%N)
   DISPLAY="$display" WEBKIT_DISABLE_COMPOSITING_MODE=1 "$bin" >/dev/null 2>&1 &
   app=$!
-  until DISPLAY="$display" xwininfo -name "VSL Studio" 2>/dev/null | grep -q IsViewable; do
+  deadline=$(($(date +%s) + 30))
+  # grep reads all of xwininfo's output: with pipefail, `grep -q` could end the pipe early,
+  # and xwininfo's SIGPIPE would make a viewable window look absent.
+  until DISPLAY="$display" xwininfo -name "VSL Studio" 2>/dev/null | grep IsViewable >/dev/null; do
+    if [ "$(date +%s)" -gt "$deadline" ]; then
+      echo "no viewable window within 30 s" >&2
+      kill "$app" 2>/dev/null || true
+      exit 1
+    fi
     sleep 0.01
   done
   ms=$((($(date +%s%N) - start) / 1000000))

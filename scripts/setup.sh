@@ -40,7 +40,7 @@ fi
 # in Debian's contrib/non-free components, which a stock Debian image does not enable.
 if ! dpkg-query -W -f='${Status}' rhvoice-brazilian-portuguese 2>/dev/null | grep -q "install ok installed"; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  if ! apt-cache policy rhvoice-brazilian-portuguese 2>/dev/null | grep -q "Candidate: [0-9]" && [ -f /etc/debian_version ] \
+  if ! apt-cache policy rhvoice-brazilian-portuguese 2>/dev/null | grep "Candidate: [0-9]" >/dev/null && [ -f /etc/debian_version ] \
      && ! grep -qi ubuntu /etc/os-release; then
     codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")
     log "enabling Debian contrib/non-free for the RHVoice pt-BR voice"

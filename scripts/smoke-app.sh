@@ -17,7 +17,7 @@ for _ in $(seq 1 60); do
   if DISPLAY="$display" xwininfo -name "VSL Studio" >/dev/null 2>&1; then break; fi
   sleep 0.5
 done
-if ! DISPLAY="$display" xwininfo -name "VSL Studio" | grep -q "IsViewable"; then
+if ! DISPLAY="$display" xwininfo -name "VSL Studio" | grep "IsViewable" >/dev/null; then
   echo "smoke-app: no viewable 'VSL Studio' window; app log:" >&2
   cat /tmp/vsl-smoke.log >&2
   exit 1
