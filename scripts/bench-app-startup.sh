@@ -19,6 +19,11 @@ for _ in $(seq 1 "$runs"); do
   # grep reads all of xwininfo's output: with pipefail, `grep -q` could end the pipe early,
   # and xwininfo's SIGPIPE would make a viewable window look absent.
   until DISPLAY="$display" xwininfo -name "VSL Studio" 2>/dev/null | grep IsViewable >/dev/null; do
+    if ! kill -0 "$app" 2>/dev/null; then
+      # Seen under heavy load: Xvfb refused the connection and GTK could not start.
+      echo "the app exited before showing its window" >&2
+      exit 1
+    fi
     if [ "$(date +%s)" -gt "$deadline" ]; then
       echo "no viewable window within 30 s" >&2
       kill "$app" 2>/dev/null || true
