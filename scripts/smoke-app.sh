@@ -6,10 +6,15 @@ cd "$(dirname "$0")/.."
 bin="$CARGO_TARGET_DIR/debug/vsl-studio"
 shots="${VSL_SCREENSHOTS:-${CACHE:-$HOME/.cache/vsl-studio}/screenshots}"
 mkdir -p "$shots"
+# The app's data, settings and cache go to a temporary folder, so the smoke run neither
+# starts a person's watched folders nor touches their queue; models stay where setup put them.
+export VSL_MODELS_DIR="${VSL_MODELS_DIR:-${XDG_DATA_HOME:-$HOME/.local/share}/vsl-studio/models}"
+work="$(mktemp -d /tmp/vsl-smoke.XXXXXX)"
+export VSL_DATA_DIR="$work/data" VSL_CONFIG_DIR="$work/config" VSL_CACHE_DIR="$work/cache"
 display=":$((90 + RANDOM % 9))"
 Xvfb "$display" -screen 0 1280x900x24 -nolisten tcp >/dev/null 2>&1 &
 xvfb=$!
-trap 'kill "$app" "$xvfb" 2>/dev/null || true' EXIT
+trap 'kill "$app" "$xvfb" 2>/dev/null || true; rm -rf "$work"' EXIT
 sleep 1
 DISPLAY="$display" WEBKIT_DISABLE_COMPOSITING_MODE=1 "$bin" >/tmp/vsl-smoke.log 2>&1 &
 app=$!
