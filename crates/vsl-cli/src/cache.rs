@@ -66,7 +66,10 @@ pub fn run(command: CacheCommand) -> anyhow::Result<ExitCode> {
                 report.entries(),
                 format_size(report.bytes())
             );
-            println!("(hit rates count lookups made by this process: see vsl bench pipeline)");
+            println!(
+                "(hit rates: every lookup the app and the CLI made in this cache, from {})",
+                root.join(cache::HIT_LOG).display()
+            );
         }
         CacheCommand::Cleanup(args) => {
             let configured = CacheLimits::configured()?;

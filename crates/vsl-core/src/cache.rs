@@ -17,7 +17,6 @@
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
 
 use serde::Serialize;
@@ -52,22 +51,51 @@ impl CacheKind {
     pub fn dir(self, root: &Path) -> PathBuf {
         root.join(self.name())
     }
-
-    fn counters(self) -> &'static (AtomicU64, AtomicU64) {
-        static TRANSCRIPTS: (AtomicU64, AtomicU64) = (AtomicU64::new(0), AtomicU64::new(0));
-        static SLIDES: (AtomicU64, AtomicU64) = (AtomicU64::new(0), AtomicU64::new(0));
-        match self {
-            CacheKind::Transcripts => &TRANSCRIPTS,
-            CacheKind::Slides => &SLIDES,
-        }
-    }
 }
 
-/// Counts lookups since the process started (for the hit rate in [`report`]).
-pub fn record(kind: CacheKind, hits: u64, misses: u64) {
-    let (hit, miss) = kind.counters();
-    hit.fetch_add(hits, Ordering::Relaxed);
-    miss.fetch_add(misses, Ordering::Relaxed);
+/// The hit log under a cache root: one `<kind> <hits> <misses>` line per recorded batch of
+/// lookups, from every process (the app, the CLI) that used this cache.
+pub const HIT_LOG: &str = "hits.log";
+
+/// Counts lookups of `kind` in the cache at `root`, in the root's [`HIT_LOG`], which
+/// [`report`] sums. A log that cannot be written only loses the statistic.
+pub fn record(root: &Path, kind: CacheKind, hits: u64, misses: u64) {
+    if hits + misses == 0 {
+        return;
+    }
+    // One short line in one append-mode write: concurrent writers cannot interleave it.
+    let line = format!("{} {hits} {misses}\n", kind.name());
+    let appended = std::fs::create_dir_all(root).and_then(|()| {
+        std::fs::File::options()
+            .create(true)
+            .append(true)
+            .open(root.join(HIT_LOG))
+            .and_then(|mut file| std::io::Write::write_all(&mut file, line.as_bytes()))
+    });
+    drop(appended);
+}
+
+/// Hits and misses per kind in the hit log under `root` (zero when there is none).
+fn logged_hits(root: &Path) -> [(u64, u64); 2] {
+    let mut totals = [(0, 0); 2];
+    let Ok(text) = std::fs::read_to_string(root.join(HIT_LOG)) else {
+        return totals;
+    };
+    for line in text.lines() {
+        let mut fields = line.split_whitespace();
+        let (Some(kind), Some(Ok(hits)), Some(Ok(misses))) = (
+            fields.next(),
+            fields.next().map(str::parse::<u64>),
+            fields.next().map(str::parse::<u64>),
+        ) else {
+            continue;
+        };
+        if let Some(index) = CacheKind::ALL.iter().position(|k| k.name() == kind) {
+            totals[index].0 += hits;
+            totals[index].1 += misses;
+        }
+    }
+    totals
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -206,6 +234,11 @@ impl TranscriptCache {
         &self.dir
     }
 
+    /// The cache root this kind's folder sits in (where the hit log is).
+    fn root(&self) -> &Path {
+        self.dir.parent().unwrap_or(&self.dir)
+    }
+
     fn path(&self, key: &str) -> PathBuf {
         let prefix = key.get(..2).unwrap_or("00");
         self.dir.join(prefix).join(format!("{key}.json"))
@@ -220,14 +253,14 @@ impl TranscriptCache {
             .and_then(|bytes| serde_json::from_slice::<Transcript>(&bytes).ok());
         match &transcript {
             Some(_) => {
-                record(CacheKind::Transcripts, 1, 0);
+                record(self.root(), CacheKind::Transcripts, 1, 0);
                 // Refreshing the time is what makes cleanup least-recently-used; failing to
                 // is harmless.
                 if let Ok(file) = std::fs::File::options().append(true).open(&path) {
                     let _ = file.set_modified(SystemTime::now());
                 }
             }
-            None => record(CacheKind::Transcripts, 0, 1),
+            None => record(self.root(), CacheKind::Transcripts, 0, 1),
         }
         transcript
     }
@@ -264,13 +297,14 @@ pub struct KindReport {
     pub dir: PathBuf,
     pub entries: u64,
     pub bytes: u64,
-    /// Lookups since this process started.
+    /// Lookups recorded in the cache's hit log: every process that used this cache since
+    /// the log was started (it survives cleanups; delete it to start counting again).
     pub hits: u64,
     pub misses: u64,
 }
 
 impl KindReport {
-    /// Hits over lookups since start, `None` before the first lookup.
+    /// Hits over lookups, `None` before the first lookup.
     pub fn hit_rate(&self) -> Option<f64> {
         let lookups = self.hits + self.misses;
         (lookups > 0).then(|| self.hits as f64 / lookups as f64)
@@ -331,21 +365,21 @@ fn entries(dir: &Path, out: &mut Vec<Entry>) -> Result<(), CacheError> {
     Ok(())
 }
 
-/// Sizes of each kind under `root`, with the hit counters since start.
+/// Sizes of each kind under `root`, with the lookups its hit log recorded.
 pub fn report(root: &Path) -> Result<CacheReport, CacheError> {
     let mut kinds = Vec::new();
-    for kind in CacheKind::ALL {
+    let logged = logged_hits(root);
+    for (kind, (hits, misses)) in CacheKind::ALL.into_iter().zip(logged) {
         let dir = kind.dir(root);
         let mut files = Vec::new();
         entries(&dir, &mut files)?;
-        let (hits, misses) = kind.counters();
         kinds.push(KindReport {
             kind,
             dir,
             entries: files.len() as u64,
             bytes: files.iter().map(|file| file.bytes).sum(),
-            hits: hits.load(Ordering::Relaxed),
-            misses: misses.load(Ordering::Relaxed),
+            hits,
+            misses,
         });
     }
     Ok(CacheReport {
@@ -550,6 +584,29 @@ pub fn format_size(bytes: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_hit_log_sums_every_writer_and_skips_damaged_lines() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        record(dir.path(), CacheKind::Transcripts, 1, 0);
+        record(dir.path(), CacheKind::Transcripts, 0, 1);
+        record(dir.path(), CacheKind::Slides, 7, 3);
+        record(dir.path(), CacheKind::Slides, 0, 0);
+        let log = dir.path().join(HIT_LOG);
+        let mut text = std::fs::read_to_string(&log).expect("the log");
+        assert_eq!(
+            text.lines().count(),
+            3,
+            "empty batches are not logged: {text}"
+        );
+        text.push_str("slides x 1\ngarbage\nslides 2 0\n");
+        std::fs::write(&log, text).expect("written");
+        let report = report(dir.path()).expect("report");
+        assert_eq!((report.kinds[0].hits, report.kinds[0].misses), (1, 1));
+        assert_eq!((report.kinds[1].hits, report.kinds[1].misses), (9, 3));
+        assert_eq!(report.kinds[1].hit_rate(), Some(0.75));
+        assert_eq!(report.bytes(), 0, "the log is not a cache entry");
+    }
 
     #[test]
     fn limits_parse_from_text_and_turn_off() {

@@ -208,10 +208,17 @@ pub fn render_deck(
         }
     }
     let rendered = rendered.into_inner();
-    Ok(RenderStats {
+    let stats = RenderStats {
         rendered,
         cached: total - rendered,
-    })
+    };
+    crate::cache::record(
+        cache.dir.parent().unwrap_or(&cache.dir),
+        crate::cache::CacheKind::Slides,
+        stats.cached as u64,
+        stats.rendered as u64,
+    );
+    Ok(stats)
 }
 
 #[cfg(test)]

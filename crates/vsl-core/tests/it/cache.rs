@@ -138,6 +138,17 @@ fn the_second_run_of_a_file_reuses_its_transcript() {
     let first_srt = std::fs::read_to_string(dir.path().join("first/jfk.srt")).expect("srt");
     let second_srt = std::fs::read_to_string(dir.path().join("second/jfk.srt")).expect("srt");
     assert_eq!(first_srt, second_srt);
+    // The hit log counts both runs' lookups: the first missed, the second hit, and the
+    // second run's slides all came from the cache.
     let hits = cache::report(&dir.path().join("cache")).expect("report");
-    assert!(hits.kinds[0].hits >= 1, "{:?}", hits.kinds[0]);
+    let transcripts = &hits.kinds[0];
+    assert_eq!(
+        (transcripts.hits, transcripts.misses),
+        (1, 1),
+        "{transcripts:?}"
+    );
+    let slides = &hits.kinds[1];
+    assert_eq!(slides.kind, CacheKind::Slides);
+    assert_eq!(slides.misses, first.slides as u64, "{slides:?}");
+    assert!(slides.hits >= second.slides as u64, "{slides:?}");
 }
