@@ -174,6 +174,8 @@ impl Engine {
         install_log_hooks();
         let info = ggml::validate(path)?;
         let mut parameters = WhisperContextParameters::default();
+        // Flash attention stays off: it disables DTW and measured slower here
+        // (docs/BENCHMARKS.md, "Transcription").
         if let Some(preset) = dtw_preset(&info.hparams) {
             parameters.dtw_parameters(DtwParameters {
                 mode: DtwMode::ModelPreset {
