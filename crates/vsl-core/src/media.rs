@@ -83,37 +83,62 @@ pub(crate) fn init_ffmpeg() {
     });
 }
 
-/// Decodes the default audio stream of `path` to 16 kHz mono. `cancel` is polled per packet.
-pub fn decode(path: &Path, cancel: &dyn Fn() -> bool) -> Result<Pcm, MediaError> {
+/// The typed error for a file FFmpeg cannot open or read.
+pub(crate) fn unreadable(path: &Path) -> impl Fn(ffmpeg::Error) -> MediaError + '_ {
+    move |error| MediaError::Unreadable {
+        path: path.to_path_buf(),
+        reason: error.to_string(),
+    }
+}
+
+/// Opens `path` and finds its default audio stream; returns the input and the stream's
+/// index. What decoding and the MP4 export share, with their typed errors.
+pub(crate) fn open_audio(
+    path: &Path,
+) -> Result<(ffmpeg::format::context::Input, usize), MediaError> {
     init_ffmpeg();
     if !path.is_file() {
         return Err(MediaError::NotFound {
             path: path.to_path_buf(),
         });
     }
-    let unreadable = |error: ffmpeg::Error| MediaError::Unreadable {
-        path: path.to_path_buf(),
-        reason: error.to_string(),
-    };
-    let mut input = ffmpeg::format::input(&path).map_err(unreadable)?;
-    let stream = input
+    let input = ffmpeg::format::input(&path).map_err(unreadable(path))?;
+    let index = input
         .streams()
         .best(ffmpeg::media::Type::Audio)
         .ok_or_else(|| MediaError::NoAudio {
             path: path.to_path_buf(),
-        })?;
-    let stream_index = stream.index();
-    let parameters = stream.parameters();
+        })?
+        .index();
+    Ok((input, index))
+}
+
+/// A decoder for an audio stream's `parameters`; an unknown codec is named in the error.
+pub(crate) fn audio_decoder(
+    path: &Path,
+    parameters: ffmpeg::codec::Parameters,
+) -> Result<ffmpeg::decoder::Audio, MediaError> {
     let codec_id = parameters.id();
-    let context =
-        ffmpeg::codec::context::Context::from_parameters(parameters).map_err(unreadable)?;
-    let mut decoder = context
+    ffmpeg::codec::context::Context::from_parameters(parameters)
+        .map_err(unreadable(path))?
         .decoder()
         .audio()
         .map_err(|_| MediaError::UnsupportedCodec {
             path: path.to_path_buf(),
             codec: format!("{codec_id:?}").to_lowercase(),
+        })
+}
+
+/// Decodes the default audio stream of `path` to 16 kHz mono. `cancel` is polled per packet.
+pub fn decode(path: &Path, cancel: &dyn Fn() -> bool) -> Result<Pcm, MediaError> {
+    let (mut input, stream_index) = open_audio(path)?;
+    let parameters = input
+        .stream(stream_index)
+        .map(|stream| stream.parameters())
+        .ok_or_else(|| MediaError::NoAudio {
+            path: path.to_path_buf(),
         })?;
+    let mut decoder = audio_decoder(path, parameters)?;
     let container_duration = (input.duration() > 0)
         .then(|| input.duration() as f64 / f64::from(ffmpeg::ffi::AV_TIME_BASE));
 

@@ -59,25 +59,12 @@ impl AudioSource {
     /// Opens the default audio stream of `path` and prepares the copy or the encoder.
     /// `global_header`: the container wants codec headers out of band (MP4 does).
     pub fn open(path: &Path, global_header: bool) -> Result<AudioSource, ExportError> {
-        crate::media::init_ffmpeg();
-        if !path.is_file() {
-            return Err(MediaError::NotFound {
-                path: path.to_path_buf(),
-            }
-            .into());
-        }
-        let unreadable = |error: ffmpeg::Error| MediaError::Unreadable {
-            path: path.to_path_buf(),
-            reason: error.to_string(),
-        };
-        let input = ffmpeg::format::input(&path).map_err(unreadable)?;
+        let (input, stream_index) = crate::media::open_audio(path)?;
         let stream = input
-            .streams()
-            .best(ffmpeg::media::Type::Audio)
+            .stream(stream_index)
             .ok_or_else(|| MediaError::NoAudio {
                 path: path.to_path_buf(),
             })?;
-        let stream_index = stream.index();
         let source_time_base = stream.time_base();
         let parameters = stream.parameters();
         let codec_id = parameters.id();
@@ -98,15 +85,7 @@ impl AudioSource {
             }
         } else {
             let from_codec = format!("{codec_id:?}").to_lowercase();
-            let context =
-                codec::context::Context::from_parameters(parameters).map_err(unreadable)?;
-            let decoder = context
-                .decoder()
-                .audio()
-                .map_err(|_| MediaError::UnsupportedCodec {
-                    path: path.to_path_buf(),
-                    codec: from_codec.clone(),
-                })?;
+            let decoder = crate::media::audio_decoder(path, parameters)?;
             let (encoder, bit_rate) = open_aac_encoder(&decoder, global_header)?;
             Kind::Encode {
                 decoder,
