@@ -89,9 +89,7 @@ pub fn run() {
             .and_then(|settings| settings.cache_limits())
             .map_err(|error| error.to_string())
             .and_then(|limits| {
-                let root = vsl_core::paths::cache_dir();
-                vsl_core::cache::cleanup(&root, limits, std::time::SystemTime::now())
-                    .map_err(|error| error.to_string())
+                vsl_core::cache::cleanup_default(limits).map_err(|error| error.to_string())
             });
         if let Err(error) = cleaned {
             eprintln!("warning: cache cleanup at start-up failed: {error}");

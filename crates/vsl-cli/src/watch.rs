@@ -61,7 +61,8 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
 pub fn run(args: WatchArgs) -> anyhow::Result<ExitCode> {
     let cancel = crate::export::install_cancel_handler();
     vsl_core::pipeline::Formats::parse(&args.formats).map_err(anyhow::Error::msg)?;
-    match vsl_core::cache::cleanup_at_startup() {
+    let limits = vsl_core::cache::CacheLimits::configured()?;
+    match vsl_core::cache::cleanup_default(limits) {
         Ok(report) if report.removed_by_age + report.removed_by_size > 0 => eprintln!(
             "cache: removed {} old entries ({})",
             report.removed_by_age + report.removed_by_size,

@@ -501,26 +501,28 @@ pub fn cleanup(
     Ok(report)
 }
 
-/// [`cleanup`] of the default cache folder within [`CacheLimits::configured`], as the front
-/// ends run it at start-up.
-pub fn cleanup_at_startup() -> Result<CleanupReport, CacheError> {
-    cleanup(
-        &crate::paths::cache_dir(),
-        CacheLimits::configured()?,
-        SystemTime::now(),
-    )
+/// [`cleanup`] of the default cache folder within `limits`: what the front ends run at
+/// start-up (the CLI with [`CacheLimits::configured`], the app with its settings) and the
+/// app's "Clean up now".
+pub fn cleanup_default(limits: CacheLimits) -> Result<CleanupReport, CacheError> {
+    cleanup(&crate::paths::cache_dir(), limits, SystemTime::now())
 }
 
-/// Parses `500ms`, `90s`, `30m`, `24h`, `7d`, `2w` (a bare number is seconds).
-pub fn parse_duration(text: &str) -> Result<Duration, CacheError> {
-    let invalid = || CacheError::Duration(text.to_owned());
+/// `2.5GB` → `(2.5, "gb")`: the number and the lower-case unit after it.
+fn number_and_unit(text: &str) -> Option<(f64, String)> {
     let trimmed = text.trim();
     let split = trimmed
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
         .unwrap_or(trimmed.len());
     let (number, unit) = trimmed.split_at(split);
-    let number: f64 = number.parse().map_err(|_| invalid())?;
-    let seconds = match unit.trim().to_ascii_lowercase().as_str() {
+    Some((number.parse().ok()?, unit.trim().to_ascii_lowercase()))
+}
+
+/// Parses `500ms`, `90s`, `30m`, `24h`, `7d`, `2w` (a bare number is seconds).
+pub fn parse_duration(text: &str) -> Result<Duration, CacheError> {
+    let invalid = || CacheError::Duration(text.to_owned());
+    let (number, unit) = number_and_unit(text).ok_or_else(invalid)?;
+    let seconds = match unit.as_str() {
         "ms" => 0.001,
         "" | "s" | "sec" | "secs" => 1.0,
         "m" | "min" | "mins" => 60.0,
@@ -540,13 +542,8 @@ pub fn parse_duration(text: &str) -> Result<Duration, CacheError> {
 /// KiB/MiB/GiB powers of 1024.
 pub fn parse_size(text: &str) -> Result<u64, CacheError> {
     let invalid = || CacheError::Size(text.to_owned());
-    let trimmed = text.trim();
-    let split = trimmed
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(trimmed.len());
-    let (number, unit) = trimmed.split_at(split);
-    let number: f64 = number.parse().map_err(|_| invalid())?;
-    let scale: f64 = match unit.trim().to_ascii_lowercase().as_str() {
+    let (number, unit) = number_and_unit(text).ok_or_else(invalid)?;
+    let scale: f64 = match unit.as_str() {
         "" | "b" => 1.0,
         "k" | "kb" => 1e3,
         "m" | "mb" => 1e6,

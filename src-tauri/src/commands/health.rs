@@ -42,12 +42,8 @@ pub async fn get_health<R: Runtime>(app: AppHandle<R>) -> CommandResult<Health> 
 pub async fn cleanup_cache() -> CommandResult<CleanupReport> {
     tauri::async_runtime::spawn_blocking(|| {
         let limits = crate::settings::load()?.cache_limits()?;
-        vsl_core::cache::cleanup(
-            &vsl_core::paths::cache_dir(),
-            limits,
-            std::time::SystemTime::now(),
-        )
-        .map_err(|error| CommandError::new(error.kind(), error.to_string()))
+        vsl_core::cache::cleanup_default(limits)
+            .map_err(|error| CommandError::new(error.kind(), error.to_string()))
     })
     .await
     .map_err(CommandError::task)?
