@@ -66,21 +66,25 @@ fn run_writes_every_output_and_export_reexports_after_an_edit() {
     let home = tempfile::tempdir().expect("tempdir");
     let out = home.path().join("out");
     let input = test_data().join("jfk.wav");
-    let output = vsl(home.path())
-        .arg("run")
-        .arg(&input)
-        .args([
-            "--model",
-            "tiny.en",
-            "--language",
-            "en",
-            "--size",
-            "640x360",
-            "--out",
-        ])
-        .arg(&out)
-        .output()
-        .expect("run");
+    // The same `vsl run` twice: the second must refuse to replace the first's outputs.
+    let run_jfk = || {
+        vsl(home.path())
+            .arg("run")
+            .arg(&input)
+            .args([
+                "--model",
+                "tiny.en",
+                "--language",
+                "en",
+                "--size",
+                "640x360",
+                "--out",
+            ])
+            .arg(&out)
+            .output()
+            .expect("run")
+    };
+    let output = run_jfk();
     assert!(output.status.success(), "{}", text(&output));
     let summary = text(&output);
     for stage in [
@@ -135,21 +139,7 @@ fn run_writes_every_output_and_export_reexports_after_an_edit() {
 
     // A second run without --overwrite refuses before transcribing and keeps everything.
     let before = std::fs::read(out.join("jfk.mp4")).expect("mp4");
-    let again = vsl(home.path())
-        .arg("run")
-        .arg(&input)
-        .args([
-            "--model",
-            "tiny.en",
-            "--language",
-            "en",
-            "--size",
-            "640x360",
-            "--out",
-        ])
-        .arg(&out)
-        .output()
-        .expect("run");
+    let again = run_jfk();
     assert!(!again.status.success());
     assert!(text(&again).contains("--overwrite"), "{}", text(&again));
     assert_eq!(std::fs::read(out.join("jfk.mp4")).expect("mp4"), before);
