@@ -5,19 +5,17 @@ use std::collections::HashSet;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::Ordering;
-use std::time::Instant;
 
 use anyhow::Context;
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
-use vsl_core::models::{ModelStore, DEFAULT_MODEL};
 use vsl_core::pipeline::{
     self, Formats, PipelineError, PipelineOptions, PipelineOutcome, PipelineProgress, SubtitleMode,
 };
 use vsl_core::slides::SlideWarning;
-use vsl_core::transcribe::{default_threads, Engine, TranscribeOptions};
 
 use crate::look::{Look, LookArgs};
+use crate::transcribe::ModelArgs;
 
 #[derive(Clone, Copy, ValueEnum)]
 enum Subtitles {
@@ -35,15 +33,8 @@ pub struct RunArgs {
     /// Folder for `<stem>.mp4`, `.srt`, `.vtt`, `.txt`, `.json` and `<stem>_slides/`.
     #[arg(long)]
     out: PathBuf,
-    /// Catalog name of an installed model, or a path to a ggml file.
-    #[arg(long, default_value = DEFAULT_MODEL)]
-    model: String,
-    /// auto, en, pt, ... (auto detects the language).
-    #[arg(long, default_value = "auto")]
-    language: String,
-    /// Custom vocabulary to bias the transcription (the glossary's terms are added).
-    #[arg(long)]
-    prompt: Option<String>,
+    #[command(flatten)]
+    model: ModelArgs,
     #[command(flatten)]
     look: LookArgs,
     /// What to write: any of mp4, srt, vtt, txt, json.
@@ -58,8 +49,6 @@ pub struct RunArgs {
     /// Replace existing outputs instead of refusing.
     #[arg(long)]
     overwrite: bool,
-    #[arg(long, default_value_t = default_threads())]
-    threads: usize,
 }
 
 pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
@@ -75,22 +64,11 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create {}", args.out.display()))?;
 
-    let store = ModelStore::open_default()?;
-    let model_path = store.resolve(&args.model)?;
-    let load_started = Instant::now();
-    let engine = Engine::load(&model_path)?;
-    eprintln!(
-        "loaded {} in {:.2} s",
-        engine.name(),
-        load_started.elapsed().as_secs_f64()
-    );
+    let engine = args.model.load_engine()?;
     let options = PipelineOptions {
         out_dir: args.out.clone(),
-        transcribe: TranscribeOptions {
-            language: Some(args.language.clone()),
-            prompt: args.prompt.clone(),
-            threads: args.threads,
-        },
+        // The pipeline adds the glossary's terms to the prompt itself.
+        transcribe: args.model.options(args.model.prompt.clone()),
         glossary,
         style,
         preset,

@@ -18,21 +18,53 @@ pub struct TranscribeArgs {
     /// Folder for the `<stem>.json` transcripts.
     #[arg(long)]
     out: PathBuf,
+    #[command(flatten)]
+    model: ModelArgs,
+    /// A job glossary (TOML) whose terms, with the global glossary's, bias the model
+    /// toward the right spellings.
+    #[arg(long)]
+    glossary: Option<std::path::PathBuf>,
+}
+
+/// The transcription options `vsl transcribe` and `vsl run` share.
+#[derive(Args)]
+pub struct ModelArgs {
     /// Catalog name of an installed model, or a path to a ggml file.
     #[arg(long, default_value = DEFAULT_MODEL)]
     model: String,
     /// auto, en, pt, ... (auto detects and reports the language).
     #[arg(long, default_value = "auto")]
     language: String,
-    /// Custom vocabulary to bias the transcription (brand names, jargon).
+    /// Custom vocabulary to bias the transcription (brand names, jargon; a glossary's terms
+    /// are added).
     #[arg(long)]
-    prompt: Option<String>,
-    /// A job glossary (TOML) whose terms, with the global glossary's, bias the model
-    /// toward the right spellings.
-    #[arg(long)]
-    glossary: Option<std::path::PathBuf>,
+    pub prompt: Option<String>,
     #[arg(long, default_value_t = default_threads())]
     threads: usize,
+}
+
+impl ModelArgs {
+    /// Resolves and loads the model, saying how long loading took.
+    pub fn load_engine(&self) -> anyhow::Result<Engine> {
+        let model_path = ModelStore::open_default()?.resolve(&self.model)?;
+        let load_started = Instant::now();
+        let engine = Engine::load(&model_path)?;
+        eprintln!(
+            "loaded {} in {:.2} s",
+            engine.name(),
+            load_started.elapsed().as_secs_f64()
+        );
+        Ok(engine)
+    }
+
+    /// The transcription options, with `prompt` as the decoder's prompt.
+    pub fn options(&self, prompt: Option<String>) -> TranscribeOptions {
+        TranscribeOptions {
+            language: Some(self.language.clone()),
+            prompt,
+            threads: self.threads,
+        }
+    }
 }
 
 pub fn run(args: TranscribeArgs) -> anyhow::Result<ExitCode> {
@@ -42,15 +74,7 @@ pub fn run(args: TranscribeArgs) -> anyhow::Result<ExitCode> {
         // A second Ctrl-C while cancelling falls through to the default handler.
         let _ = ctrlc_handler(move || cancel.store(true, Ordering::Relaxed));
     }
-    let store = ModelStore::open_default()?;
-    let model_path = store.resolve(&args.model)?;
-    let load_started = Instant::now();
-    let engine = Engine::load(&model_path)?;
-    eprintln!(
-        "loaded {} in {:.2} s",
-        engine.name(),
-        load_started.elapsed().as_secs_f64()
-    );
+    let engine = args.model.load_engine()?;
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create {}", args.out.display()))?;
 
@@ -58,11 +82,9 @@ pub fn run(args: TranscribeArgs) -> anyhow::Result<ExitCode> {
         Some(&vsl_core::correct::Glossary::global_path()),
         args.glossary.as_deref(),
     )?;
-    let options = TranscribeOptions {
-        language: Some(args.language.clone()),
-        prompt: glossary.prompt(args.prompt.as_deref()),
-        threads: args.threads,
-    };
+    let options = args
+        .model
+        .options(glossary.prompt(args.model.prompt.as_deref()));
     let mut failures = 0;
     let mut seen_stems = std::collections::HashSet::new();
     for input in &args.inputs {
