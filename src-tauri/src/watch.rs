@@ -112,7 +112,7 @@ impl WatchService {
         let checked = if presets.is_empty() {
             Ok(Vec::new())
         } else {
-            check_folders(presets.clone())
+            check_folders(presets)
         };
         {
             let mut status = lock(&self.shared.status);
@@ -144,7 +144,8 @@ impl WatchService {
             Err(_) => Vec::new(),
         };
         let mut desired = lock(&self.shared.desired);
-        desired.presets = checked.map(|_| presets).unwrap_or_default();
+        // The checked presets, already absolute: what the watcher would compute again.
+        desired.presets = checked.unwrap_or_default();
         desired.version += 1;
         self.shared.stop.store(true, Ordering::Relaxed);
         self.shared.changed.notify_all();
