@@ -34,8 +34,10 @@ pub enum ModelsCommand {
         dir: PathBuf,
         #[arg(long)]
         name: String,
-        /// Weight format: f16 (exact) or q8_0 (half the size, faster on CPU).
-        #[arg(long, default_value = "f16")]
+        /// Weight format: auto (bf16 on CPUs with AVX512-BF16, else f16), f16 (exact),
+        /// bf16 (f16's size, faster where the CPU multiplies it natively) or q8_0 (half
+        /// the size).
+        #[arg(long, default_value = "auto")]
         quantize: String,
         #[arg(long)]
         force: bool,
@@ -127,7 +129,7 @@ pub fn run(command: ModelsCommand) -> anyhow::Result<ExitCode> {
             force,
         } => {
             let Some(format) = WeightFormat::parse(&quantize) else {
-                bail!("--quantize must be f16 or q8_0, not '{quantize}'");
+                bail!("--quantize must be auto, f16, bf16 or q8_0, not '{quantize}'");
             };
             let progress = bar(0, "converting {msg} [{bar:30}] {pos}/{len} tensors");
             progress.set_message(name.clone());
@@ -140,8 +142,9 @@ pub fn run(command: ModelsCommand) -> anyhow::Result<ExitCode> {
             let path = store.path_for(&name);
             let size = std::fs::metadata(&path).map(|meta| meta.len()).unwrap_or(0);
             println!(
-                "installed {name} ({} {quantize}, {} tensors, {}) at {}",
+                "installed {name} ({} {}, {} tensors, {}) at {}",
                 conversion.hparams.size_name(),
+                format.name(),
                 conversion.tensors,
                 mib(size),
                 path.display()

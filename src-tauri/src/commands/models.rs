@@ -135,7 +135,13 @@ pub async fn import_ct2_model<R: Runtime>(app: AppHandle<R>) -> CommandResult<Op
                 CommandError::new("bad_folder", format!("{} has no name", dir.display()))
             })?;
         let store = app.state::<AppState>().model_store()?;
-        store.import_ct2(&dir, &name, WeightFormat::default(), false, &mut |_, _| {})?;
+        store.import_ct2(
+            &dir,
+            &name,
+            WeightFormat::best_for_this_cpu(),
+            false,
+            &mut |_, _| {},
+        )?;
         Ok(Some(name))
     })
     .await

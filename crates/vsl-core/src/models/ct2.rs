@@ -20,16 +20,42 @@ use super::{mel, ModelError};
 pub enum WeightFormat {
     #[default]
     F16,
-    /// 8-bit blocks of 32 with an f16 scale: half the size, faster on CPU.
+    /// 8-bit blocks of 32 with an f16 scale: half the size; the decoder is faster, the
+    /// encoder is not (ggml's q8_0 GEMM is AVX2-wide).
     Q8_0,
+    /// bfloat16: f16's size, multiplied natively by CPUs with AVX512-BF16, where it
+    /// transcribes 7–15 % faster than f16 with the same words (docs/BENCHMARKS.md).
+    Bf16,
 }
 
 impl WeightFormat {
+    /// `f16`, `bf16`, `q8_0`, or `auto` for [`WeightFormat::best_for_this_cpu`].
     pub fn parse(text: &str) -> Option<Self> {
         match text {
             "f16" => Some(Self::F16),
             "q8_0" => Some(Self::Q8_0),
+            "bf16" => Some(Self::Bf16),
+            "auto" => Some(Self::best_for_this_cpu()),
             _ => None,
+        }
+    }
+
+    /// What `vsl models import-ct2` and the app write by default: bf16 where the CPU
+    /// multiplies it natively, f16 elsewhere (bf16 without AVX512-BF16 converts every
+    /// value on load into the multiply, and f16 keeps three more mantissa bits).
+    pub fn best_for_this_cpu() -> Self {
+        if cpu_has_bf16() {
+            Self::Bf16
+        } else {
+            Self::F16
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::F16 => "f16",
+            Self::Q8_0 => "q8_0",
+            Self::Bf16 => "bf16",
         }
     }
 
@@ -37,8 +63,19 @@ impl WeightFormat {
         match self {
             Self::F16 => TensorType::F16,
             Self::Q8_0 => TensorType::Q8_0,
+            Self::Bf16 => TensorType::BF16,
         }
     }
+}
+
+#[cfg(target_arch = "x86_64")]
+fn cpu_has_bf16() -> bool {
+    std::arch::is_x86_feature_detected!("avx512bf16")
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn cpu_has_bf16() -> bool {
+    false
 }
 
 /// What a conversion produced.
@@ -351,6 +388,10 @@ fn encode(values: &[f32], kind: TensorType, row: usize) -> Vec<u8> {
             .iter()
             .flat_map(|v| f16::from_f32(*v).to_le_bytes())
             .collect(),
+        TensorType::BF16 => values
+            .iter()
+            .flat_map(|v| bf16::from_f32(*v).to_le_bytes())
+            .collect(),
         TensorType::Q8_0 => {
             debug_assert!(row.is_multiple_of(32));
             let mut out = Vec::with_capacity(values.len() / 32 * 34);
@@ -363,7 +404,7 @@ fn encode(values: &[f32], kind: TensorType, row: usize) -> Vec<u8> {
             }
             out
         }
-        _ => unreachable!("the converter only writes f32, f16 and q8_0"),
+        _ => unreachable!("the converter only writes f32, f16, bf16 and q8_0"),
     }
 }
 
@@ -786,5 +827,32 @@ mod tests {
                 assert!((f32::from(q as i8) * scale - value).abs() <= scale * 0.51 + 1e-3);
             }
         }
+    }
+
+    #[test]
+    fn bf16_keeps_eight_significant_bits() {
+        let values = [1.0f32, -0.333_333, 3.14159e-3, 65504.0, 1.0e-30];
+        let bytes = encode(&values, TensorType::BF16, values.len());
+        assert_eq!(bytes.len(), 2 * values.len());
+        for (value, pair) in values.iter().zip(bytes.chunks(2)) {
+            let back = bf16::from_le_bytes([pair[0], pair[1]]).to_f32();
+            // Round to nearest: within half of the 2^-7 relative step.
+            assert!(
+                (back - value).abs() <= value.abs() / 256.0,
+                "{value} -> {back}"
+            );
+        }
+    }
+
+    #[test]
+    fn formats_parse_and_auto_follows_the_cpu() {
+        for format in [WeightFormat::F16, WeightFormat::Q8_0, WeightFormat::Bf16] {
+            assert_eq!(WeightFormat::parse(format.name()), Some(format));
+        }
+        assert_eq!(WeightFormat::parse("q4_0"), None);
+        let auto = WeightFormat::parse("auto").expect("auto");
+        assert_eq!(auto, WeightFormat::best_for_this_cpu());
+        assert_eq!(auto == WeightFormat::Bf16, cpu_has_bf16());
+        assert!(matches!(auto, WeightFormat::F16 | WeightFormat::Bf16));
     }
 }

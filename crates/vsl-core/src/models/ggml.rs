@@ -28,6 +28,8 @@ pub enum TensorType {
     Q5_0,
     Q5_1,
     Q8_0,
+    /// bfloat16: f32's exponent with a 7-bit mantissa; AVX512-BF16 multiplies it natively.
+    BF16,
 }
 
 impl TensorType {
@@ -40,6 +42,7 @@ impl TensorType {
             6 => Self::Q5_0,
             7 => Self::Q5_1,
             8 => Self::Q8_0,
+            30 => Self::BF16,
             _ => return None,
         })
     }
@@ -53,6 +56,7 @@ impl TensorType {
             Self::Q5_0 => 6,
             Self::Q5_1 => 7,
             Self::Q8_0 => 8,
+            Self::BF16 => 30,
         }
     }
 
@@ -66,6 +70,7 @@ impl TensorType {
             Self::Q5_0 => (32, 22),
             Self::Q5_1 => (32, 24),
             Self::Q8_0 => (32, 34),
+            Self::BF16 => (1, 2),
         }
     }
 
@@ -88,6 +93,7 @@ pub fn ftype_name(ftype: i32) -> &'static str {
         7 => "q8_0",
         8 => "q5_0",
         9 => "q5_1",
+        24 => "bf16",
         _ => "unknown",
     }
 }
@@ -102,6 +108,7 @@ pub fn ftype_for(weights: TensorType) -> i32 {
         TensorType::Q8_0 => 2 * QNT_VERSION_FACTOR + 7,
         TensorType::Q5_0 => 2 * QNT_VERSION_FACTOR + 8,
         TensorType::Q5_1 => 2 * QNT_VERSION_FACTOR + 9,
+        TensorType::BF16 => 24,
     }
 }
 

@@ -33,7 +33,8 @@ pub fn ct2_dir(name: &str) -> PathBuf {
 }
 
 /// A store shared by the tests of this binary, holding models converted once by the
-/// converter under test (tiny.en f16, base f16, base q8_0).
+/// converter under test: tiny.en f16 and bf16, base in the format `vsl models import-ct2`
+/// writes by default on this CPU (bf16 with AVX512-BF16, else f16), base q8_0.
 pub fn converted_store() -> &'static ModelStore {
     static STORE: OnceLock<(tempfile::TempDir, ModelStore)> = OnceLock::new();
     &STORE
@@ -42,7 +43,8 @@ pub fn converted_store() -> &'static ModelStore {
             let store = ModelStore::at(dir.path());
             for (source, name, format) in [
                 ("tiny.en", "tiny.en", WeightFormat::F16),
-                ("base", "base", WeightFormat::F16),
+                ("tiny.en", "tiny.en-bf16", WeightFormat::Bf16),
+                ("base", "base", WeightFormat::best_for_this_cpu()),
                 ("base", "base-ct2-q8", WeightFormat::Q8_0),
             ] {
                 store

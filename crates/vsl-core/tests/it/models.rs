@@ -43,12 +43,21 @@ fn converted_models_have_whisper_dimensions() {
     assert_eq!(base.n_tensors, base.hparams.expected_tensor_count());
     assert_eq!(base.n_tokens, 50257);
     assert!(base.hparams.multilingual());
+    assert_eq!(base.quantization, WeightFormat::best_for_this_cpu().name());
+
+    let bf16 = ggml::validate(&store.path_for("tiny.en-bf16")).expect("tiny.en bf16 valid");
+    assert_eq!(bf16.quantization, "bf16");
+    assert_eq!((bf16.hparams.n_vocab, bf16.n_tensors), (51864, 167));
+    assert_eq!(
+        bf16.file_size, tiny.file_size,
+        "bf16 and f16 are both 2 bytes"
+    );
 
     let q8 = ggml::validate(&store.path_for("base-ct2-q8")).expect("base q8_0 valid");
     assert_eq!(q8.quantization, "q8_0");
     assert!(
         q8.file_size < base.file_size * 6 / 10,
-        "q8_0 {} vs f16 {}",
+        "q8_0 {} vs 2-byte weights {}",
         q8.file_size,
         base.file_size
     );

@@ -50,6 +50,28 @@ fn quantized_base_transcribes_jfk() {
 }
 
 #[test]
+fn bf16_tiny_en_matches_f16_words_and_timings() {
+    let f16 = transcribe("tiny.en", Some("en"));
+    let bf16 = transcribe("tiny.en-bf16", Some("en"));
+    assert_eq!(normalize(&bf16.text()), normalize(JFK_TEXT));
+    let pairs: Vec<_> = f16.words().zip(bf16.words()).collect();
+    assert_eq!(pairs.len(), f16.words().count());
+    assert_eq!(pairs.len(), bf16.words().count());
+    for (a, b) in pairs {
+        assert_eq!(a.text, b.text);
+        assert!(
+            (a.start - b.start).abs() <= 0.1 && (a.end - b.end).abs() <= 0.1,
+            "{}: f16 {}–{} s, bf16 {}–{} s",
+            a.text,
+            a.start,
+            a.end,
+            b.start,
+            b.end
+        );
+    }
+}
+
+#[test]
 fn words_are_timed_monotonic_and_inside_segments() {
     let transcript = transcribe("tiny.en", None);
     let words: Vec<_> = transcript.words().collect();
