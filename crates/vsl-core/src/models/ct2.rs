@@ -16,15 +16,14 @@ use super::ggml::{self, HParams, TensorType};
 use super::{mel, ModelError};
 
 /// Output weight format for 2-D weights (attention, MLP, token embedding).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WeightFormat {
-    #[default]
     F16,
     /// 8-bit blocks of 32 with an f16 scale: half the size; the decoder is faster, the
     /// encoder is not (ggml's q8_0 GEMM is AVX2-wide).
     Q8_0,
     /// bfloat16: f16's size, multiplied natively by CPUs with AVX512-BF16, where it
-    /// transcribes 7–15 % faster than f16 with the same words (docs/BENCHMARKS.md).
+    /// transcribes 7–11 % faster than f16 with the same words (docs/BENCHMARKS.md).
     Bf16,
 }
 
@@ -51,12 +50,9 @@ impl WeightFormat {
         }
     }
 
+    /// The name `parse` takes and `vsl models list` shows.
     pub fn name(self) -> &'static str {
-        match self {
-            Self::F16 => "f16",
-            Self::Q8_0 => "q8_0",
-            Self::Bf16 => "bf16",
-        }
+        ggml::ftype_name(ggml::ftype_for(self.tensor_type()))
     }
 
     fn tensor_type(self) -> TensorType {
