@@ -11,10 +11,11 @@
 //!   process started; [`cleanup`] removes entries older than a maximum age, then the least
 //!   recently used ones until the total fits a maximum size.
 //!
-//! Layout under the cache root (`paths::cache_dir()`): `transcripts/<k0k1>/<key>.json` and
+//! Layout under the cache root (`Dirs::cache`): `transcripts/<k0k1>/<key>.json` and
 //! `slides/<k0k1>/<key>.png`. A transcript hit refreshes its file's modification time, which is
 //! what "least recently used" goes by.
 
+use crate::error::ErrorKind;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
@@ -122,12 +123,12 @@ pub enum CacheError {
 }
 
 impl CacheError {
-    pub fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> ErrorKind {
         match self {
             CacheError::Read { .. } | CacheError::Write { .. } | CacheError::Remove { .. } => {
-                "cache_io"
+                ErrorKind::CacheIo
             }
-            CacheError::Duration(_) | CacheError::Size(_) => "invalid_limit",
+            CacheError::Duration(_) | CacheError::Size(_) => ErrorKind::InvalidLimit,
         }
     }
 }
@@ -211,8 +212,8 @@ pub struct TranscriptCache {
 
 impl TranscriptCache {
     /// `<cache dir>/transcripts`.
-    pub fn open_default() -> TranscriptCache {
-        TranscriptCache::at(CacheKind::Transcripts.dir(&crate::paths::cache_dir()))
+    pub fn open(dirs: &crate::paths::Dirs) -> TranscriptCache {
+        TranscriptCache::at(CacheKind::Transcripts.dir(&dirs.cache))
     }
 
     pub fn at(dir: impl Into<PathBuf>) -> TranscriptCache {
@@ -268,23 +269,17 @@ impl TranscriptCache {
     /// Stores `transcript` under `key` (written to a temporary sibling, then renamed).
     pub fn put(&self, key: &str, transcript: &Transcript) -> Result<PathBuf, CacheError> {
         let path = self.path(key);
-        let write_error = |path: &Path| {
-            let path = path.to_path_buf();
-            move |source| CacheError::Write { path, source }
+        let write_error = |error: crate::fs::FsError| CacheError::Write {
+            path: error.path,
+            source: error.source,
         };
         let parent = path.parent().unwrap_or(&self.dir);
-        std::fs::create_dir_all(parent).map_err(write_error(parent))?;
-        let bytes = serde_json::to_vec(transcript)
-            .map_err(|error| write_error(&path)(std::io::Error::other(error)))?;
-        let temp = parent.join(format!(".{key}.{}.tmp", std::process::id()));
-        std::fs::write(&temp, bytes).map_err(write_error(&temp))?;
-        std::fs::rename(&temp, &path).map_err(|source| {
-            let _ = std::fs::remove_file(&temp);
-            CacheError::Write {
-                path: path.clone(),
-                source,
-            }
+        crate::fs::create_dir_all(parent).map_err(write_error)?;
+        let bytes = serde_json::to_vec(transcript).map_err(|error| CacheError::Write {
+            path: path.clone(),
+            source: std::io::Error::other(error),
         })?;
+        crate::fs::write_atomic(&path, &bytes, crate::fs::Replace::Yes).map_err(write_error)?;
         Ok(path)
     }
 }
@@ -400,25 +395,11 @@ impl CacheLimits {
     pub const DEFAULT_MAX_AGE: &str = "30d";
     pub const DEFAULT_MAX_SIZE: &str = "5GB";
 
-    /// What start-up cleanup enforces: [`Self::DEFAULT_MAX_AGE`] and
-    /// [`Self::DEFAULT_MAX_SIZE`] unless `VSL_CACHE_MAX_AGE` / `VSL_CACHE_MAX_SIZE` say
-    /// otherwise.
-    pub fn configured() -> Result<CacheLimits, CacheError> {
-        CacheLimits::configured_or(Self::DEFAULT_MAX_AGE, Self::DEFAULT_MAX_SIZE)
-    }
-
-    /// `VSL_CACHE_MAX_AGE` / `VSL_CACHE_MAX_SIZE` where set, else `max_age` / `max_size`
-    /// (a front end's own settings); see [`CacheLimits::parse`].
-    pub fn configured_or(max_age: &str, max_size: &str) -> Result<CacheLimits, CacheError> {
-        let var = |name: &str| {
-            std::env::var(name)
-                .ok()
-                .filter(|value| !value.trim().is_empty())
-        };
-        CacheLimits::parse(
-            var("VSL_CACHE_MAX_AGE").as_deref().unwrap_or(max_age),
-            var("VSL_CACHE_MAX_SIZE").as_deref().unwrap_or(max_size),
-        )
+    /// What start-up cleanup enforces unless the settings say otherwise:
+    /// [`Self::DEFAULT_MAX_AGE`] and [`Self::DEFAULT_MAX_SIZE`].
+    pub fn defaults() -> CacheLimits {
+        // Both constants parse (a unit test says so); no limit is the safe fallback.
+        CacheLimits::parse(Self::DEFAULT_MAX_AGE, Self::DEFAULT_MAX_SIZE).unwrap_or_default()
     }
 
     /// Limits from text such as `24h` and `2GB`; `0`, `none`, `off` or an empty string turn
@@ -502,10 +483,13 @@ pub fn cleanup(
 }
 
 /// [`cleanup`] of the default cache folder within `limits`: what the front ends run at
-/// start-up (the CLI with [`CacheLimits::configured`], the app with its settings) and the
-/// app's "Clean up now".
-pub fn cleanup_default(limits: CacheLimits) -> Result<CleanupReport, CacheError> {
-    cleanup(&crate::paths::cache_dir(), limits, SystemTime::now())
+/// start-up (`vsl watch` with its flags, the app with its settings) and the app's
+/// "Clean up now".
+pub fn cleanup_default(
+    dirs: &crate::paths::Dirs,
+    limits: CacheLimits,
+) -> Result<CleanupReport, CacheError> {
+    cleanup(&dirs.cache, limits, SystemTime::now())
 }
 
 /// `2.5GB` → `(2.5, "gb")`: the number and the lower-case unit after it.
@@ -579,8 +563,16 @@ pub fn format_size(bytes: u64) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::disallowed_methods)] // fixtures are written directly
 mod tests {
     use super::*;
+
+    #[test]
+    fn default_limits_are_thirty_days_and_five_gigabytes() {
+        let limits = CacheLimits::defaults();
+        assert_eq!(limits.max_age, Some(Duration::from_secs(30 * 24 * 3600)));
+        assert!(limits.max_size.is_some_and(|size| size >= 5_000_000_000));
+    }
 
     #[test]
     fn the_hit_log_sums_every_writer_and_skips_damaged_lines() {

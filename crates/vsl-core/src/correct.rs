@@ -12,6 +12,7 @@
 //! accent-insensitive; the replacement is written exactly as in the rule, keeps the
 //! punctuation around the phrase and takes the time span of the words it replaces.
 
+use crate::error::ErrorKind;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -49,10 +50,10 @@ pub enum CorrectionError {
 }
 
 impl CorrectionError {
-    pub fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> ErrorKind {
         match self {
-            CorrectionError::Io { .. } => "io",
-            CorrectionError::Invalid { .. } => "invalid_glossary",
+            CorrectionError::Io { .. } => ErrorKind::Io,
+            CorrectionError::Invalid { .. } => ErrorKind::InvalidGlossary,
         }
     }
 }
@@ -111,11 +112,6 @@ enum OneOrMany {
 }
 
 impl Glossary {
-    /// The user's global glossary: `<config dir>/glossary.toml`.
-    pub fn global_path() -> PathBuf {
-        crate::paths::config_dir().join(GLOSSARY_FILE)
-    }
-
     /// Reads one glossary file.
     pub fn load(path: &Path) -> Result<Glossary, CorrectionError> {
         let text = std::fs::read_to_string(path).map_err(|source| CorrectionError::Io {
@@ -344,17 +340,17 @@ impl GlossaryDocument {
             path: path.to_path_buf(),
             reason,
         })?;
-        let io = |source| CorrectionError::Io {
-            path: path.to_path_buf(),
-            source,
+        let io = |error: crate::fs::FsError| CorrectionError::Io {
+            path: error.path,
+            source: error.source,
         };
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(io)?;
+        if let Some(parent) = path
+            .parent()
+            .filter(|parent| !parent.as_os_str().is_empty())
+        {
+            crate::fs::create_dir_all(parent).map_err(io)?;
         }
-        let temporary = path.with_extension("toml.tmp");
-        std::fs::write(&temporary, text)
-            .and_then(|()| std::fs::rename(&temporary, path))
-            .map_err(io)
+        crate::fs::write_atomic(path, text.as_bytes(), crate::fs::Replace::Yes).map_err(io)
     }
 }
 

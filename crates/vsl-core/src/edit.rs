@@ -10,6 +10,7 @@
 //! - a slide keeps at least [`MIN_SLIDE_SECONDS`] on screen where its neighbours leave
 //!   room for it.
 
+use crate::error::ErrorKind;
 use crate::slides::{Slide, SlideDeck};
 
 /// The shortest time a slide is moved or cut to, so it can still be read.
@@ -30,8 +31,8 @@ pub enum EditError {
 
 impl EditError {
     /// A stable code for front ends.
-    pub fn kind(&self) -> &'static str {
-        "edit"
+    pub fn kind(&self) -> ErrorKind {
+        ErrorKind::Edit
     }
 }
 
@@ -214,17 +215,18 @@ pub fn add_glossary_rule(path: &std::path::Path, from: &str, to: &str) -> Result
     );
     crate::correct::Glossary::parse(&updated)
         .map_err(|reason| format!("{}: {reason}", path.display()))?;
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)
-            .map_err(|error| format!("{}: {error}", parent.display()))?;
+    if let Some(parent) = path
+        .parent()
+        .filter(|parent| !parent.as_os_str().is_empty())
+    {
+        crate::fs::create_dir_all(parent).map_err(|error| error.to_string())?;
     }
-    let temporary = path.with_extension("toml.tmp");
-    std::fs::write(&temporary, updated)
-        .and_then(|()| std::fs::rename(&temporary, path))
-        .map_err(|error| format!("{}: {error}", path.display()))
+    crate::fs::write_atomic(path, updated.as_bytes(), crate::fs::Replace::Yes)
+        .map_err(|error| error.to_string())
 }
 
 #[cfg(test)]
+#[allow(clippy::disallowed_methods)] // fixtures are written directly
 mod tests {
     use super::*;
 

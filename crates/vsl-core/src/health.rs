@@ -73,11 +73,12 @@ pub struct HealthOptions {
     pub cpu_window: Duration,
 }
 
-impl Default for HealthOptions {
-    fn default() -> Self {
+impl HealthOptions {
+    /// The process's cache, outputs in the current folder, no model.
+    pub fn new(dirs: &crate::paths::Dirs) -> Self {
         HealthOptions {
             output_dir: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
-            cache_dir: crate::paths::cache_dir(),
+            cache_dir: dirs.cache.clone(),
             model: None,
             cpu_window: sysinfo::MINIMUM_CPU_UPDATE_INTERVAL,
         }

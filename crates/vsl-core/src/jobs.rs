@@ -1,57 +1,42 @@
-//! Background jobs: blocking pipeline work run off the async runtime, observable and cancellable.
+//! The job runtime both front ends use: cancellation, a panic guard, job slots and
+//! throttled progress with an ETA. All of it is plain threads and locks: whisper.cpp and
+//! FFmpeg block, so jobs run on threads of their own, never on an async executor.
 //!
-//! [`spawn_job`] runs a closure on tokio's blocking pool and returns a [`JobHandle`]: the
-//! latest [`JobProgress`] (with an ETA) through a `watch` channel, a [`Canceller`] that can be
-//! stored in a registry, and [`JobHandle::wait`] for the [`JobOutcome`]. The closure gets a
-//! [`JobContext`] to report progress and to poll for cancellation (stages take `&AtomicBool`).
-//!
-//! Cancelled is an outcome, not a failure: a job that returns an error after it was asked to
-//! stop ends as [`JobOutcome::Cancelled`]. A panic inside the job (FFmpeg and whisper.cpp are
-//! FFI) ends as [`JobOutcome::Panicked`] instead of taking the runtime down.
+//! - [`CancelToken`]: the one cancel flag every stage takes (`media::decode`,
+//!   `Engine::transcribe`, `render_deck`, `export_mp4`, `run_file`, the watcher). Clones
+//!   share the flag, so a registry can keep one and the job another.
+//! - [`run_protected`]: runs a job and sorts how it ended into a [`JobOutcome`]. Cancelled
+//!   is an outcome, not a failure; a panic (FFI code underneath) becomes
+//!   [`JobOutcome::Panicked`] instead of ending the process.
+//! - [`Slots`]: how many jobs run at once; a waiting job's token ends the wait.
+//! - [`Throttle`]: stage-local progress to an overall fraction with an ETA, at most one
+//!   report per interval (the last one always passes).
 
+use std::ops::Deref;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
-use tokio::sync::watch;
+use crate::error::ErrorKind;
 
-/// The latest progress of a job.
-#[derive(Debug, Clone, PartialEq)]
-pub struct JobProgress {
-    /// What is running, e.g. `transcribe` or `export`.
-    pub stage: String,
-    pub done: u64,
-    pub total: u64,
-    /// Since the job started.
-    pub elapsed: Duration,
-    /// Time left in this stage, extrapolated from its rate so far.
-    pub eta: Option<Duration>,
-}
+/// A job's cancel flag; cheap to clone, and every clone sees the same flag.
+///
+/// It dereferences to the [`AtomicBool`] that the stages' inner loops poll.
+#[derive(Debug, Clone, Default)]
+pub struct CancelToken(Arc<AtomicBool>);
 
-impl JobProgress {
-    pub fn fraction(&self) -> f64 {
-        if self.total == 0 {
-            0.0
-        } else {
-            (self.done as f64 / self.total as f64).clamp(0.0, 1.0)
-        }
+impl CancelToken {
+    pub fn new() -> CancelToken {
+        CancelToken::default()
     }
-}
 
-/// How a job ended.
-#[derive(Debug)]
-pub enum JobOutcome<T, E> {
-    Completed(T),
-    Cancelled,
-    Failed(E),
-    Panicked(String),
-}
+    /// A token that is already cancelled (tests, and jobs cancelled before they start).
+    pub fn cancelled() -> CancelToken {
+        let token = CancelToken::new();
+        token.cancel();
+        token
+    }
 
-/// Sets a job's cancel flag; cheap to clone and keep in a registry.
-#[derive(Debug, Clone)]
-pub struct Canceller(Arc<AtomicBool>);
-
-impl Canceller {
     pub fn cancel(&self) {
         self.0.store(true, Ordering::Relaxed);
     }
@@ -61,202 +46,306 @@ impl Canceller {
     }
 }
 
-/// What the job's closure sees.
-#[derive(Debug)]
-pub struct JobContext {
-    cancel: Arc<AtomicBool>,
-    progress: watch::Sender<Option<JobProgress>>,
-    started: Instant,
-    /// The current stage and when it began, for the ETA.
-    stage: Mutex<(String, Instant)>,
+impl Deref for CancelToken {
+    type Target = AtomicBool;
+
+    fn deref(&self) -> &AtomicBool {
+        &self.0
+    }
 }
 
-impl JobContext {
-    /// The flag pipeline stages poll (`media::decode`, `Engine::transcribe`, `export_mp4`).
-    pub fn cancel_flag(&self) -> &AtomicBool {
-        &self.cancel
-    }
+/// An error that can say it means "cancelled" (every stage's has a `Cancelled` variant).
+pub trait JobFailure {
+    fn kind(&self) -> ErrorKind;
+}
 
-    pub fn is_cancelled(&self) -> bool {
-        self.cancel.load(Ordering::Relaxed)
-    }
-
-    /// Publishes progress; the ETA comes from the rate since `stage` began.
-    pub fn report(&self, stage: &str, done: u64, total: u64) {
-        let now = Instant::now();
-        let stage_started = {
-            let mut current = self
-                .stage
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            if current.0 != stage {
-                *current = (stage.to_owned(), now);
+macro_rules! job_failure {
+    ($($error:ty),* $(,)?) => {
+        $(impl JobFailure for $error {
+            fn kind(&self) -> ErrorKind {
+                <$error>::kind(self)
             }
-            current.1
-        };
-        let in_stage = now.duration_since(stage_started);
-        let eta = (done > 0 && total >= done && in_stage > Duration::from_millis(100)).then(|| {
-            Duration::from_secs_f64(in_stage.as_secs_f64() * (total - done) as f64 / done as f64)
-        });
-        self.progress.send_replace(Some(JobProgress {
-            stage: stage.to_owned(),
-            done,
-            total,
-            elapsed: now.duration_since(self.started),
-            eta,
-        }));
-    }
+        })*
+    };
 }
 
-/// A running job.
+job_failure!(
+    crate::Error,
+    crate::pipeline::PipelineError,
+    crate::export::ExportError,
+    crate::render::RenderError,
+    crate::media::MediaError,
+    crate::transcribe::TranscribeError,
+    crate::models::ModelError,
+);
+
+/// How a job ended.
 #[derive(Debug)]
-pub struct JobHandle<T, E> {
-    canceller: Canceller,
-    progress: watch::Receiver<Option<JobProgress>>,
-    task: tokio::task::JoinHandle<Result<T, E>>,
+pub enum JobOutcome<T, E> {
+    Completed(T),
+    Cancelled,
+    Failed(E),
+    /// The job panicked; the message is the panic's.
+    Panicked(String),
 }
 
-impl<T, E> JobHandle<T, E> {
-    /// Asks the job to stop; it ends within the stage's polling interval (about a frame or
-    /// a packet for export, a compute step for transcription).
-    pub fn cancel(&self) {
-        self.canceller.cancel();
+/// Runs `work` to its end and sorts the ending: an error that is a cancellation, or any
+/// error after `cancel` was set, is [`JobOutcome::Cancelled`]; a panic is
+/// [`JobOutcome::Panicked`] with its message.
+pub fn run_protected<T, E: JobFailure>(
+    cancel: &CancelToken,
+    work: impl FnOnce() -> Result<T, E>,
+) -> JobOutcome<T, E> {
+    // The job's state is dropped with the unwind; nothing it touched is shared with the
+    // caller except through the outcome, so observing it after a panic is sound.
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)) {
+        Ok(Ok(value)) => JobOutcome::Completed(value),
+        Ok(Err(error)) if error.kind() == ErrorKind::Cancelled || cancel.is_cancelled() => {
+            JobOutcome::Cancelled
+        }
+        Ok(Err(error)) => JobOutcome::Failed(error),
+        Err(payload) => JobOutcome::Panicked(panic_message(payload.as_ref())),
     }
+}
 
-    pub fn canceller(&self) -> Canceller {
-        self.canceller.clone()
+/// The text of a panic payload (`panic!("...")` carries a `&str` or a `String`).
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|text| (*text).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".to_owned())
+}
+
+// A panic while a lock here was held cannot leave a counter half-updated (each update is
+// one assignment), so a poisoned lock is still safe to use.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// A counting semaphore for job runs that a waiting job's cancel token can interrupt.
+#[derive(Debug)]
+pub struct Slots {
+    busy: Mutex<usize>,
+    freed: Condvar,
+    limit: usize,
+}
+
+/// A taken slot; dropping it frees the slot.
+#[derive(Debug)]
+pub struct Slot<'a>(&'a Slots);
+
+impl Drop for Slot<'_> {
+    fn drop(&mut self) {
+        *lock(&self.0.busy) -= 1;
+        self.0.freed.notify_one();
     }
+}
 
-    /// The latest progress (`None` before the first report); `changed().await` to follow it.
-    pub fn progress(&self) -> watch::Receiver<Option<JobProgress>> {
-        self.progress.clone()
-    }
+impl Slots {
+    /// How many pipelines run at once by default. One: a transcription already uses every
+    /// free core, and two whisper.cpp thread pools on the same cores spin against each other
+    /// and both run several times slower (docs/BENCHMARKS.md).
+    pub const PIPELINES: usize = 1;
 
-    pub async fn wait(self) -> JobOutcome<T, E> {
-        match self.task.await {
-            Ok(Ok(value)) => JobOutcome::Completed(value),
-            Ok(Err(_)) if self.canceller.is_cancelled() => JobOutcome::Cancelled,
-            Ok(Err(error)) => JobOutcome::Failed(error),
-            Err(join_error) if join_error.is_cancelled() => JobOutcome::Cancelled,
-            Err(join_error) => {
-                let payload = join_error.into_panic();
-                let message = payload
-                    .downcast_ref::<String>()
-                    .cloned()
-                    .or_else(|| payload.downcast_ref::<&str>().map(|s| (*s).to_owned()))
-                    .unwrap_or_else(|| "unknown panic".into());
-                JobOutcome::Panicked(message)
-            }
+    pub fn new(limit: usize) -> Slots {
+        Slots {
+            busy: Mutex::new(0),
+            freed: Condvar::new(),
+            limit: limit.max(1),
         }
     }
+
+    /// Takes a slot, waiting for one if all are busy (`on_wait` is called once, before the
+    /// wait). `None` when `cancel` is set before a slot frees up.
+    pub fn acquire(&self, cancel: &CancelToken, on_wait: impl FnOnce()) -> Option<Slot<'_>> {
+        let mut busy = lock(&self.busy);
+        let mut on_wait = Some(on_wait);
+        while *busy >= self.limit {
+            if cancel.is_cancelled() {
+                return None;
+            }
+            if let Some(notify) = on_wait.take() {
+                notify();
+            }
+            // The timeout lets a cancel set while waiting be noticed.
+            busy = self
+                .freed
+                .wait_timeout(busy, Duration::from_millis(100))
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+        }
+        *busy += 1;
+        Some(Slot(self))
+    }
 }
 
-/// Runs `work` on `runtime`'s blocking pool.
-pub fn spawn_job<T, E, F>(runtime: &tokio::runtime::Handle, work: F) -> JobHandle<T, E>
-where
-    T: Send + 'static,
-    E: Send + 'static,
-    F: FnOnce(&JobContext) -> Result<T, E> + Send + 'static,
-{
-    let cancel = Arc::new(AtomicBool::new(false));
-    let (sender, receiver) = watch::channel(None);
-    let now = Instant::now();
-    let context = JobContext {
-        cancel: Arc::clone(&cancel),
-        progress: sender,
-        started: now,
-        stage: Mutex::new((String::new(), now)),
-    };
-    let task = runtime.spawn_blocking(move || work(&context));
-    JobHandle {
-        canceller: Canceller(cancel),
-        progress: receiver,
-        task,
+/// Overall progress of a job.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Progress {
+    /// `0..=1` over the whole job.
+    pub fraction: f64,
+    /// Time left, extrapolated from the rate so far; `None` while too little is done to say.
+    pub eta: Option<Duration>,
+}
+
+#[derive(Debug)]
+struct ThrottleState {
+    from: f64,
+    to: f64,
+    last: Option<Instant>,
+}
+
+/// Turns stage-local progress into overall progress with an ETA, at most one report per
+/// `interval` so a fast stage cannot flood a window or a terminal.
+#[derive(Debug)]
+pub struct Throttle {
+    started: Instant,
+    interval: Duration,
+    state: Mutex<ThrottleState>,
+}
+
+impl Throttle {
+    /// About 10 reports a second.
+    pub const INTERVAL: Duration = Duration::from_millis(100);
+
+    pub fn new(interval: Duration) -> Throttle {
+        Throttle {
+            started: Instant::now(),
+            interval,
+            state: Mutex::new(ThrottleState {
+                from: 0.0,
+                to: 1.0,
+                last: None,
+            }),
+        }
+    }
+
+    /// A new stage that covers `from..to` of the whole job; its first report always passes.
+    pub fn stage(&self, from: f64, to: f64) {
+        *lock(&self.state) = ThrottleState {
+            from,
+            to,
+            last: None,
+        };
+    }
+
+    /// `local` (0..=1) of the current stage as overall progress, or `None` when the last
+    /// report was less than the interval ago (a finished stage, `local` 1, always passes).
+    pub fn update(&self, local: f64) -> Option<Progress> {
+        let mut state = lock(&self.state);
+        if state
+            .last
+            .is_some_and(|last| last.elapsed() < self.interval)
+            && local < 1.0
+        {
+            return None;
+        }
+        state.last = Some(Instant::now());
+        let fraction =
+            (state.from + (state.to - state.from) * local.clamp(0.0, 1.0)).clamp(0.0, 1.0);
+        drop(state);
+        let elapsed = self.started.elapsed().as_secs_f64();
+        // Under 5 % the estimate is mostly the model loading.
+        let eta = (fraction > 0.05)
+            .then(|| Duration::from_secs_f64(elapsed * (1.0 - fraction) / fraction));
+        Some(Progress { fraction, eta })
+    }
+}
+
+impl Default for Throttle {
+    fn default() -> Throttle {
+        Throttle::new(Throttle::INTERVAL)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn runtime() -> tokio::runtime::Runtime {
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .build()
-            .expect("runtime")
-    }
+    use crate::export::ExportError;
 
     #[test]
-    fn completed_with_progress() {
-        let runtime = runtime();
-        let handle = spawn_job(runtime.handle(), |context: &JobContext| {
-            for done in 1..=4 {
-                context.report("count", done, 4);
-            }
-            Ok::<_, String>(42)
-        });
-        let progress = handle.progress();
-        let outcome = runtime.block_on(handle.wait());
-        assert!(matches!(outcome, JobOutcome::Completed(42)), "{outcome:?}");
-        let last = progress.borrow().clone().expect("progress");
-        assert_eq!(
-            (last.stage.as_str(), last.done, last.total),
-            ("count", 4, 4)
-        );
-        assert_eq!(last.fraction(), 1.0);
-    }
-
-    #[test]
-    fn cancel_is_an_outcome_and_failure_is_not() {
-        let runtime = runtime();
-        let handle = spawn_job(runtime.handle(), |context: &JobContext| {
-            while !context.is_cancelled() {
-                std::thread::sleep(Duration::from_millis(5));
-            }
-            Err::<(), _>("stopped")
-        });
-        handle.cancel();
+    fn cancel_is_an_outcome_failure_is_not_and_a_panic_is_caught() {
+        let token = CancelToken::new();
+        let clone = token.clone();
         assert!(matches!(
-            runtime.block_on(handle.wait()),
+            run_protected(&token, || Ok::<_, ExportError>(7)),
+            JobOutcome::Completed(7)
+        ));
+        let failed = run_protected(&token, || {
+            Err::<(), _>(ExportError::InvalidDeck {
+                reason: "no slides".into(),
+            })
+        });
+        assert!(matches!(failed, JobOutcome::Failed(_)));
+        assert!(matches!(
+            run_protected(&token, || Err::<(), _>(ExportError::Cancelled)),
             JobOutcome::Cancelled
         ));
-
-        let handle = spawn_job(runtime.handle(), |_: &JobContext| Err::<(), _>("broken"));
+        // Any error once the token is set counts as the cancel it caused.
+        clone.cancel();
+        assert!(token.is_cancelled());
         assert!(matches!(
-            runtime.block_on(handle.wait()),
-            JobOutcome::Failed("broken")
+            run_protected(&token, || Err::<(), _>(ExportError::InvalidDeck {
+                reason: "interrupted".into()
+            })),
+            JobOutcome::Cancelled
         ));
-    }
-
-    #[test]
-    fn panic_becomes_an_outcome() {
-        let runtime = runtime();
-        let handle = spawn_job(runtime.handle(), |_: &JobContext| -> Result<(), ()> {
-            panic!("inside the job")
+        let panicked = run_protected(&CancelToken::new(), || -> Result<(), ExportError> {
+            panic!("ggml assert")
         });
-        match runtime.block_on(handle.wait()) {
-            JobOutcome::Panicked(message) => assert!(message.contains("inside the job")),
+        match panicked {
+            JobOutcome::Panicked(message) => assert_eq!(message, "ggml assert"),
             other => panic!("expected a panic outcome, got {other:?}"),
         }
     }
 
     #[test]
-    fn eta_follows_the_stage_rate() {
-        let runtime = runtime();
-        let handle = spawn_job(runtime.handle(), |context: &JobContext| {
-            context.report("stage", 0, 10);
-            std::thread::sleep(Duration::from_millis(150));
-            context.report("stage", 5, 10);
-            Ok::<_, ()>(())
+    fn slots_make_later_jobs_wait_and_cancel_ends_the_wait() {
+        let slots = Arc::new(Slots::new(1));
+        let never = CancelToken::new();
+        let first = slots.acquire(&never, || panic!("the first job does not wait"));
+        assert!(first.is_some());
+
+        let mut waited = false;
+        assert!(slots
+            .acquire(&CancelToken::cancelled(), || waited = true)
+            .is_none());
+        assert!(!waited, "a cancelled job does not report waiting");
+
+        let (sender, receiver) = std::sync::mpsc::channel();
+        let waiter = std::thread::spawn({
+            let slots = Arc::clone(&slots);
+            move || {
+                let slot = slots.acquire(&CancelToken::new(), || {
+                    sender.send("waiting").expect("sent");
+                });
+                slot.is_some()
+            }
         });
-        let progress = handle.progress();
-        let outcome = runtime.block_on(handle.wait());
-        assert!(matches!(outcome, JobOutcome::Completed(())));
-        let last = progress.borrow().clone().expect("progress");
-        let eta = last.eta.expect("eta");
-        // Half done after at least 150 ms in the stage: as long again to go, and never more
-        // than the job has been running.
-        assert!(eta >= Duration::from_millis(150), "{eta:?}");
-        assert!(eta <= last.elapsed, "{eta:?} > {:?}", last.elapsed);
+        assert_eq!(receiver.recv().expect("the waiter reports"), "waiting");
+        assert!(!waiter.is_finished());
+        drop(first);
+        assert!(waiter.join().expect("no panic"), "the waiter got the slot");
+    }
+
+    #[test]
+    fn throttle_drops_bursts_keeps_stage_starts_and_ends_and_estimates() {
+        let throttle = Throttle::new(Duration::from_secs(60));
+        throttle.stage(0.05, 0.8);
+        let first = throttle.update(0.0).expect("a stage's first report passes");
+        assert!((first.fraction - 0.05).abs() < 1e-9);
+        let burst = (1..100)
+            .filter_map(|step| throttle.update(f64::from(step) / 100.0))
+            .count();
+        assert_eq!(burst, 0, "a burst inside the interval is dropped");
+        let done = throttle
+            .update(1.0)
+            .expect("a finished stage always passes");
+        assert!((done.fraction - 0.8).abs() < 1e-9);
+        assert!(done.eta.is_some(), "past 5 % there is an estimate");
+        throttle.stage(0.8, 1.0);
+        let next = throttle.update(0.5).expect("a new stage passes");
+        assert!((next.fraction - 0.9).abs() < 1e-9);
     }
 }

@@ -3,6 +3,7 @@
 //! The default audio stream is decoded and resampled packet by packet, so memory is
 //! bounded by the output PCM, never by the input file.
 
+use crate::error::ErrorKind;
 use std::path::{Path, PathBuf};
 use std::sync::Once;
 
@@ -55,24 +56,34 @@ pub enum MediaError {
 }
 
 impl MediaError {
-    pub fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> ErrorKind {
         match self {
-            MediaError::NotFound { .. } => "not_found",
-            MediaError::Unreadable { .. } => "unsupported_media",
-            MediaError::NoAudio { .. } => "no_audio",
-            MediaError::UnsupportedCodec { .. } => "unsupported_codec",
-            MediaError::Corrupt { .. } => "corrupt_media",
-            MediaError::Empty { .. } => "empty_media",
-            MediaError::Truncated { .. } => "truncated_media",
-            MediaError::Cancelled => "cancelled",
+            MediaError::NotFound { .. } => ErrorKind::NotFound,
+            MediaError::Unreadable { .. } => ErrorKind::UnsupportedMedia,
+            MediaError::NoAudio { .. } => ErrorKind::NoAudio,
+            MediaError::UnsupportedCodec { .. } => ErrorKind::UnsupportedCodec,
+            MediaError::Corrupt { .. } => ErrorKind::CorruptMedia,
+            MediaError::Empty { .. } => ErrorKind::EmptyMedia,
+            MediaError::Truncated { .. } => ErrorKind::TruncatedMedia,
+            MediaError::Cancelled => ErrorKind::Cancelled,
         }
     }
 }
 
 /// File extensions the importer accepts.
 pub const SUPPORTED_EXTENSIONS: &[&str] = &[
-    "mp4", "mov", "mkv", "webm", "mp3", "m4a", "aac", "wav", "flac", "ogg", "opus",
+    "mp4", "m4v", "mov", "mkv", "webm", "avi", "mpg", "mpeg", "ts", "mp3", "m4a", "aac", "wav",
+    "flac", "ogg", "oga", "opus", "wma",
 ];
+
+/// Whether `path`'s extension (in any case) is one of [`SUPPORTED_EXTENSIONS`].
+pub fn is_supported(path: &Path) -> bool {
+    path.extension()
+        .and_then(|extension| extension.to_str())
+        .is_some_and(|extension| {
+            SUPPORTED_EXTENSIONS.contains(&extension.to_ascii_lowercase().as_str())
+        })
+}
 
 pub(crate) fn init_ffmpeg() {
     static INIT: Once = Once::new();
@@ -130,7 +141,7 @@ pub(crate) fn audio_decoder(
 }
 
 /// Decodes the default audio stream of `path` to 16 kHz mono. `cancel` is polled per packet.
-pub fn decode(path: &Path, cancel: &dyn Fn() -> bool) -> Result<Pcm, MediaError> {
+pub fn decode(path: &Path, cancel: &crate::jobs::CancelToken) -> Result<Pcm, MediaError> {
     let (mut input, stream_index) = open_audio(path)?;
     let parameters = input
         .stream(stream_index)
@@ -149,7 +160,7 @@ pub fn decode(path: &Path, cancel: &dyn Fn() -> bool) -> Result<Pcm, MediaError>
         if packet_stream.index() != stream_index {
             continue;
         }
-        if cancel() {
+        if cancel.is_cancelled() {
             return Err(MediaError::Cancelled);
         }
         // A damaged packet is skipped, as players do; only a file that is mostly damage fails.

@@ -14,20 +14,21 @@
 //! MP4 again after the slides are edited. Nothing is overwritten unless asked: every target is
 //! checked before the (long) transcription starts.
 
+use crate::error::ErrorKind;
+use crate::jobs::CancelToken;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use crate::correct::{self, CorrectionReport, Glossary};
 use crate::export::atomic::{check_target, write_atomic};
 use crate::export::{
-    export_mp4, write_json, write_subtitles, CueSource, ExportError, ExportOutcome, ExportProgress,
-    ExportRequest, SubtitleFormat,
+    check_targets, export_deck, ExportError, ExportOutcome, ExportPlan, ExportProgress,
 };
+use crate::health::{preflight, PreflightWarning};
 use crate::media::{self, MediaError};
 use crate::render::{self, RenderError, Renderer, SlideCache, SlideStyle};
 use crate::slides::{self, SlideDeck, SlidePreset, SlideWarning};
-use crate::transcribe::{Engine, TranscribeError, TranscribeOptions, Transcript};
+use crate::transcribe::{Engine, TranscribeError, TranscribeOptions};
 
 /// The pipeline's stages, in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -37,9 +38,8 @@ pub enum Stage {
     Correct,
     Slides,
     Render,
+    /// The MP4, the subtitles, the text and the JSON.
     Export,
-    /// Subtitles, text and JSON.
-    Files,
 }
 
 impl Stage {
@@ -51,66 +51,11 @@ impl Stage {
             Stage::Slides => "slides",
             Stage::Render => "render",
             Stage::Export => "export",
-            Stage::Files => "files",
         }
     }
 }
 
-/// Which outputs to write.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Formats {
-    pub mp4: bool,
-    pub srt: bool,
-    pub vtt: bool,
-    pub txt: bool,
-    pub json: bool,
-}
-
-impl Formats {
-    pub const ALL: Formats = Formats {
-        mp4: true,
-        srt: true,
-        vtt: true,
-        txt: true,
-        json: true,
-    };
-
-    /// Parses `mp4,srt,vtt,txt,json` (any subset).
-    pub fn parse(list: &str) -> Result<Formats, String> {
-        let mut formats = Formats {
-            mp4: false,
-            srt: false,
-            vtt: false,
-            txt: false,
-            json: false,
-        };
-        for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
-            match name.to_ascii_lowercase().as_str() {
-                "mp4" => formats.mp4 = true,
-                "srt" => formats.srt = true,
-                "vtt" => formats.vtt = true,
-                "txt" => formats.txt = true,
-                "json" => formats.json = true,
-                other => {
-                    return Err(format!(
-                        "unknown format '{other}' (use mp4, srt, vtt, txt, json)"
-                    ))
-                }
-            }
-        }
-        Ok(formats)
-    }
-}
-
-/// What the subtitle cues follow.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum SubtitleMode {
-    /// One cue per slide: captions change exactly with the picture.
-    #[default]
-    Slides,
-    /// One cue per transcript segment (longer, sentence-like cues).
-    Segments,
-}
+pub use crate::job::{Format, Formats, SubtitleMode};
 
 /// Everything a run needs besides the input file, resolved by the front end.
 #[derive(Debug, Clone)]
@@ -141,6 +86,8 @@ pub enum PipelineProgress {
         total: usize,
     },
     Exporting(ExportProgress),
+    /// The preflight found too little disk or memory; the run goes on (it may still fit).
+    Warning(PreflightWarning),
 }
 
 /// What a finished run wrote and how long each stage took.
@@ -184,13 +131,13 @@ pub enum PipelineError {
 }
 
 impl PipelineError {
-    pub fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> ErrorKind {
         match self {
             PipelineError::Media(error) => error.kind(),
             PipelineError::Transcribe(error) => error.kind(),
             PipelineError::Render(error) => error.kind(),
             PipelineError::Export(error) => error.kind(),
-            PipelineError::Cancelled => "cancelled",
+            PipelineError::Cancelled => ErrorKind::Cancelled,
         }
     }
 }
@@ -246,21 +193,46 @@ pub fn stem(input: &Path) -> String {
 /// so two inputs with one name (from two folders, or the same name dropped again with new
 /// content) both come out and nothing is replaced.
 pub fn free_stem(out_dir: &Path, input: &Path) -> String {
-    let stem = stem(input);
-    let taken = |name: &str| {
-        let paths = OutputPaths::new(out_dir, name);
-        [&paths.mp4, &paths.srt, &paths.vtt, &paths.txt, &paths.json]
-            .iter()
-            .any(|path| path.exists() || path.with_extension("json.gz").exists())
-            || paths.slides_dir.exists()
-    };
-    let mut name = stem.clone();
-    let mut counter = 1;
-    while taken(&name) {
-        counter += 1;
-        name = format!("{stem}-{counter}");
+    OutputNames::new(true).next(out_dir, input)
+}
+
+/// The one naming rule for a batch's outputs: `<stem>`, else `<stem>-2`, `<stem>-3`, ...
+/// when an earlier input of the batch took the name (`talk.wav` and `talk.mp4`) or, when
+/// `avoid_existing`, the folder already holds an output of that name. Without
+/// `avoid_existing` an existing output is left for [`run_file`] to refuse (or replace).
+#[derive(Debug, Clone, Default)]
+pub struct OutputNames {
+    given: std::collections::HashSet<String>,
+    avoid_existing: bool,
+}
+
+impl OutputNames {
+    pub fn new(avoid_existing: bool) -> OutputNames {
+        OutputNames {
+            given: Default::default(),
+            avoid_existing,
+        }
     }
-    name
+
+    /// The name of `input`'s outputs under `out_dir`.
+    pub fn next(&mut self, out_dir: &Path, input: &Path) -> String {
+        let stem = stem(input);
+        let taken = |name: &str| {
+            let paths = OutputPaths::new(out_dir, name);
+            [&paths.mp4, &paths.srt, &paths.vtt, &paths.txt, &paths.json]
+                .iter()
+                .any(|path| path.exists() || path.with_extension("json.gz").exists())
+                || paths.slides_dir.exists()
+        };
+        let mut name = stem.clone();
+        let mut counter = 1;
+        while self.given.contains(&name) || (self.avoid_existing && taken(&name)) {
+            counter += 1;
+            name = format!("{stem}-{counter}");
+        }
+        self.given.insert(name.clone());
+        name
+    }
 }
 
 /// Where each output of `input` goes under `out_dir`.
@@ -301,7 +273,7 @@ pub fn run_file(
     name: &str,
     options: &PipelineOptions,
     progress: &(dyn Fn(PipelineProgress) + Sync),
-    cancel: &AtomicBool,
+    cancel: &CancelToken,
 ) -> Result<PipelineOutcome, PipelineError> {
     let started = Instant::now();
     let paths = OutputPaths::new(&options.out_dir, name);
@@ -311,7 +283,10 @@ pub fn run_file(
             reason: error.to_string(),
         })
     })?;
-    check_outputs(&paths, options)?;
+    check_outputs(&paths, name, options)?;
+    for warning in preflight(input, &options.out_dir, Some(engine.path())) {
+        progress(PipelineProgress::Warning(warning));
+    }
 
     let mut timings = Vec::new();
     let mut timed = |stage: Stage, since: Instant| timings.push((stage, since.elapsed()));
@@ -332,7 +307,7 @@ pub fn run_file(
         None => {
             progress(PipelineProgress::Stage(Stage::Decode));
             let stage_started = Instant::now();
-            let pcm = media::decode(input, &|| cancel.load(std::sync::atomic::Ordering::Relaxed))?;
+            let pcm = media::decode(input, cancel)?;
             timed(Stage::Decode, stage_started);
 
             progress(PipelineProgress::Stage(Stage::Transcribe));
@@ -360,7 +335,12 @@ pub fn run_file(
 
     progress(PipelineProgress::Stage(Stage::Slides));
     let stage_started = Instant::now();
-    let mut deck = make_deck(&transcript, options);
+    let mut deck = SlideDeck::build(
+        &transcript,
+        &options.preset,
+        &options.style,
+        &options.glossary.highlight_terms(),
+    );
     let warnings = slides::check(&deck.slides, &options.preset);
     timed(Stage::Slides, stage_started);
     if deck.slides.is_empty() {
@@ -381,7 +361,12 @@ pub fn run_file(
         cancel,
     )?;
     let mut files = Vec::new();
-    files.push(write_json_file(&paths.deck(), &deck, true)?);
+    files.push(deck.save(&paths.slides_dir).map_err(|error| {
+        PipelineError::Export(ExportError::Write {
+            path: paths.deck(),
+            reason: error.to_string(),
+        })
+    })?);
     files.push(write_json_file(
         &paths.slides_dir.join("corrections.json"),
         &corrections,
@@ -389,63 +374,28 @@ pub fn run_file(
     )?);
     timed(Stage::Render, stage_started);
 
-    let mut mp4 = None;
-    if options.formats.mp4 {
-        progress(PipelineProgress::Stage(Stage::Export));
-        let stage_started = Instant::now();
-        let mut request = ExportRequest::new(&deck, &paths.slides_dir, input, &paths.mp4);
-        request.fps = options.fps;
-        request.overwrite = options.overwrite;
-        let outcome = export_mp4(
-            &request,
-            &mut |export| progress(PipelineProgress::Exporting(export.clone())),
-            cancel,
-        )?;
-        files.push(outcome.path.clone());
-        mp4 = Some(outcome);
-        timed(Stage::Export, stage_started);
-    }
-
-    progress(PipelineProgress::Stage(Stage::Files));
+    progress(PipelineProgress::Stage(Stage::Export));
     let stage_started = Instant::now();
-    let cue_source = match options.subtitles {
-        SubtitleMode::Slides => CueSource::Slides(&deck),
-        SubtitleMode::Segments => CueSource::Segments(&transcript),
-    };
-    for (wanted, path, format, source) in [
-        (
-            options.formats.srt,
-            &paths.srt,
-            SubtitleFormat::Srt,
-            cue_source,
-        ),
-        (
-            options.formats.vtt,
-            &paths.vtt,
-            SubtitleFormat::Vtt,
-            cue_source,
-        ),
-        // Plain text reads as prose: a paragraph per transcript segment.
-        (
-            options.formats.txt,
-            &paths.txt,
-            SubtitleFormat::Txt,
-            CueSource::Segments(&transcript),
-        ),
-    ] {
-        if wanted {
-            files.push(write_subtitles(path, format, source, options.overwrite)?);
-        }
-    }
-    if options.formats.json {
-        files.push(write_json(
-            &paths.json,
-            &transcript,
-            &deck,
-            options.overwrite,
-        )?);
-    }
-    timed(Stage::Files, stage_started);
+    let mut plan = ExportPlan::new(
+        &deck,
+        &paths.slides_dir,
+        input,
+        &options.out_dir,
+        name,
+        &options.formats,
+    );
+    plan.subtitles = options.subtitles;
+    plan.transcript = Some(&transcript);
+    plan.fps = options.fps;
+    plan.overwrite = options.overwrite;
+    let exported = export_deck(
+        &plan,
+        &mut |export| progress(PipelineProgress::Exporting(export.clone())),
+        cancel,
+    )?;
+    files.extend(exported.files);
+    let mp4 = exported.mp4;
+    timed(Stage::Export, stage_started);
 
     Ok(PipelineOutcome {
         input: input.to_path_buf(),
@@ -463,52 +413,18 @@ pub fn run_file(
     })
 }
 
-/// Cuts the corrected transcript into a deck in the options' shape (images not yet rendered).
-fn make_deck(transcript: &Transcript, options: &PipelineOptions) -> SlideDeck {
-    let slides = slides::segment(
-        transcript,
-        &options.preset,
-        &options.glossary.highlight_terms(),
-    );
-    let duration = slides.last().map_or(transcript.duration, |slide| {
-        slide.end.max(transcript.duration)
-    });
-    SlideDeck {
-        preset: options.preset.aspect.name().to_owned(),
-        theme: options.style.theme.name.clone(),
-        width: options.style.size.width,
-        height: options.style.size.height,
-        duration,
-        slides,
-    }
-}
-
 /// Refuses, before any work, to replace outputs that exist, unless `overwrite`.
-fn check_outputs(paths: &OutputPaths, options: &PipelineOptions) -> Result<(), PipelineError> {
-    let formats = options.formats;
-    let mut json_gz = paths.json.as_os_str().to_owned();
-    json_gz.push(".gz");
-    let json_gz = PathBuf::from(json_gz);
-    let targets = [
-        (formats.mp4, &paths.mp4),
-        (formats.srt, &paths.srt),
-        (formats.vtt, &paths.vtt),
-        (formats.txt, &paths.txt),
-        (formats.json, &paths.json),
-        (formats.json, &json_gz),
-        // Rendering replaces the slide images of an earlier deck in this folder: an edited
-        // deck is worth the same protection as a finished video.
-        (true, &paths.deck()),
-    ];
-    if options.overwrite {
-        return Ok(());
-    }
-    for (wanted, path) in targets {
-        // A folder that does not exist yet (the slides folder on a first run) holds nothing.
-        let folder_exists = path.parent().is_none_or(Path::is_dir);
-        if wanted && folder_exists {
-            check_target(path, false).map_err(PipelineError::Export)?;
-        }
+fn check_outputs(
+    paths: &OutputPaths,
+    name: &str,
+    options: &PipelineOptions,
+) -> Result<(), PipelineError> {
+    check_targets(&options.out_dir, name, &options.formats, options.overwrite)?;
+    // Rendering replaces the slide images of an earlier deck in this folder: an edited deck
+    // is worth the same protection as a finished video. A slides folder that does not exist
+    // yet (a first run) holds nothing.
+    if !options.overwrite && paths.slides_dir.is_dir() {
+        check_target(&paths.deck(), false)?;
     }
     Ok(())
 }
@@ -528,6 +444,7 @@ fn write_json_file<T: serde::Serialize>(
 }
 
 #[cfg(test)]
+#[allow(clippy::disallowed_methods, reason = "fixtures are written directly")]
 mod tests {
     use super::*;
 
@@ -544,11 +461,12 @@ mod tests {
     }
 
     #[test]
-    fn formats_parse() {
-        assert_eq!(Formats::parse("mp4,srt,vtt,txt,json"), Ok(Formats::ALL));
-        let only = Formats::parse(" MP4 , srt").expect("parse");
-        assert!(only.mp4 && only.srt && !only.vtt && !only.txt && !only.json);
-        assert!(Formats::parse("mp4,gif").is_err());
+    fn a_batch_never_gives_one_name_twice() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let mut names = OutputNames::new(false);
+        assert_eq!(names.next(dir.path(), Path::new("/a/talk.wav")), "talk");
+        assert_eq!(names.next(dir.path(), Path::new("/b/talk.mp4")), "talk-2");
+        assert_eq!(names.next(dir.path(), Path::new("/b/other.mp4")), "other");
     }
 
     #[test]

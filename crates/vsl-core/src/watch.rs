@@ -11,16 +11,18 @@
 //! Each import is keyed by the file's content hash and the preset's settings: a key already
 //! processed (done or failed) is never run again, and a second file with the same content is
 //! reported as a duplicate. That state is saved after every import to
-//! `<data dir>/watch/state.json` (written to a temporary sibling and renamed), so a restart
+//! `<data dir>/watch/state.json` (written to a temporary sibling and renamed, merged with what
+//! another watcher process recorded, under a lock on `state.json.lock`), so a restart
 //! neither repeats nor forgets work. What the processing step wrote is recorded too and never
 //! imported, which, with the check that output folders are outside watched folders unless
 //! asked, prevents feedback loops.
 //!
 //! The processing step is a closure: the CLI and the app run the pipeline; tests count.
 
+use crate::error::ErrorKind;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -29,119 +31,66 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::cache::hash_file;
-use crate::correct::Glossary;
-use crate::pipeline::{Formats, PipelineOptions, SubtitleMode};
-use crate::render::{SlideCache, SlideStyle};
-use crate::slides::{Aspect, SlidesConfig};
-use crate::transcribe::TranscribeOptions;
-
-/// File extensions imported as media.
-pub const MEDIA_EXTENSIONS: &[&str] = &[
-    "wav", "mp3", "m4a", "aac", "flac", "ogg", "oga", "opus", "wma", "mp4", "m4v", "mov", "mkv",
-    "webm", "avi", "mpg", "mpeg", "ts",
-];
+use crate::job::JobSpec;
+use crate::paths::Dirs;
 
 /// One watched folder and what to make of the files dropped into it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct WatchPreset {
     pub dir: PathBuf,
     pub out_dir: PathBuf,
-    /// Catalog name of a model, or a ggml file.
-    pub model: String,
-    /// `auto` or an ISO code.
-    pub language: String,
-    /// A job glossary (TOML) applied over the global one.
-    pub glossary: Option<PathBuf>,
-    /// `16:9`, `1:1` or `9:16`.
-    pub aspect: String,
-    pub theme: String,
-    /// `mp4,srt,vtt,txt,json` or a subset.
-    pub formats: String,
+    /// What each file's job runs with.
+    pub spec: JobSpec,
     /// Lets `out_dir` be inside a watched folder (its outputs are still never imported).
     pub allow_output_inside: bool,
 }
 
-impl Default for WatchPreset {
-    fn default() -> Self {
-        WatchPreset {
-            dir: PathBuf::new(),
-            out_dir: PathBuf::new(),
-            model: crate::models::DEFAULT_MODEL.to_owned(),
-            language: "auto".to_owned(),
-            glossary: None,
-            aspect: "16:9".to_owned(),
-            theme: "classic".to_owned(),
-            formats: "mp4,srt,vtt,txt,json".to_owned(),
-            allow_output_inside: false,
-        }
-    }
-}
-
 impl WatchPreset {
-    pub fn new(dir: impl Into<PathBuf>, out_dir: impl Into<PathBuf>) -> WatchPreset {
+    pub fn new(dir: impl Into<PathBuf>, out_dir: impl Into<PathBuf>, spec: JobSpec) -> WatchPreset {
         WatchPreset {
             dir: dir.into(),
             out_dir: out_dir.into(),
-            ..WatchPreset::default()
+            spec,
+            allow_output_inside: false,
         }
     }
 
     /// A digest of every setting that changes the outputs (not the folders: the same file
-    /// with the same settings gives the same result wherever it came from). The glossary
-    /// counts by its content, so editing it makes files eligible again.
-    pub fn settings_id(&self) -> String {
+    /// with the same settings gives the same result wherever it came from; not the thread
+    /// count). The glossaries and `slides.toml` count by their content, so editing one
+    /// makes files eligible again.
+    pub fn settings_id(&self, dirs: &Dirs) -> String {
         let mut hasher = Sha256::new();
         let mut field = |bytes: &[u8]| {
             hasher.update((bytes.len() as u64).to_le_bytes());
             hasher.update(bytes);
         };
-        field(b"vsl-watch-settings-1");
-        field(self.model.as_bytes());
-        field(self.language.as_bytes());
-        field(self.aspect.as_bytes());
-        field(self.theme.as_bytes());
-        field(self.formats.as_bytes());
-        match &self.glossary {
-            Some(glossary) => field(&std::fs::read(glossary).unwrap_or_default()),
-            None => field(b""),
+        field(b"vsl-watch-settings-2");
+        let spec = JobSpec {
+            threads: 0,
+            ..self.spec.clone()
+        };
+        field(&serde_json::to_vec(&spec).unwrap_or_default());
+        let global = dirs.glossary_file();
+        let slides = dirs.slides_config_file();
+        for file in [
+            self.spec.glossary.as_deref(),
+            self.spec.global_glossary.then_some(global.as_path()),
+            Some(
+                self.spec
+                    .slides_config
+                    .as_deref()
+                    .unwrap_or(slides.as_path()),
+            ),
+        ] {
+            field(
+                &file
+                    .and_then(|path| std::fs::read(path).ok())
+                    .unwrap_or_default(),
+            );
         }
         hex::encode(&hasher.finalize()[..16])
-    }
-
-    /// The pipeline options this preset stands for: the user's `slides.toml` presets and
-    /// themes, the global glossary under the folder's, the default slide cache. The error is
-    /// a sentence naming the setting at fault.
-    pub fn pipeline_options(&self, threads: usize) -> Result<PipelineOptions, String> {
-        let config = SlidesConfig::load_default().map_err(|error| error.to_string())?;
-        let aspect = Aspect::parse(&self.aspect).map_err(|error| error.to_string())?;
-        let preset = config.preset(aspect);
-        let theme = config
-            .theme(&self.theme)
-            .map_err(|error| error.to_string())?;
-        let glossary =
-            Glossary::load_layers(Some(&Glossary::global_path()), self.glossary.as_deref())
-                .map_err(|error| error.to_string())?;
-        Ok(PipelineOptions {
-            out_dir: self.out_dir.clone(),
-            transcribe: TranscribeOptions {
-                language: Some(self.language.clone()),
-                prompt: None,
-                threads,
-            },
-            glossary,
-            style: SlideStyle {
-                theme,
-                size: aspect.default_size(),
-                max_lines: preset.max_lines,
-            },
-            preset,
-            cache: SlideCache::open_default(),
-            formats: Formats::parse(&self.formats)?,
-            subtitles: SubtitleMode::Slides,
-            fps: None,
-            overwrite: false,
-        })
     }
 }
 
@@ -155,25 +104,23 @@ pub struct WatchConfig {
     pub rescan: Duration,
     /// The persisted state (default `<data dir>/watch/state.json`).
     pub state_file: PathBuf,
+    /// Where the glossary and `slides.toml` that settings ids cover live.
+    pub dirs: Dirs,
 }
 
 impl WatchConfig {
     pub const DEFAULT_DEBOUNCE: Duration = Duration::from_secs(2);
     pub const DEFAULT_RESCAN: Duration = Duration::from_secs(5);
 
-    pub fn new(folders: Vec<WatchPreset>) -> WatchConfig {
+    pub fn new(folders: Vec<WatchPreset>, dirs: &Dirs) -> WatchConfig {
         WatchConfig {
             folders,
             debounce: Self::DEFAULT_DEBOUNCE,
             rescan: Self::DEFAULT_RESCAN,
-            state_file: default_state_file(),
+            state_file: dirs.watch_state_file(),
+            dirs: dirs.clone(),
         }
     }
-}
-
-/// `<data dir>/watch/state.json`.
-pub fn default_state_file() -> PathBuf {
-    crate::paths::data_dir().join("watch").join("state.json")
 }
 
 /// What happened, for the front end to show.
@@ -228,12 +175,12 @@ pub enum WatchError {
 }
 
 impl WatchError {
-    pub fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> ErrorKind {
         match self {
-            WatchError::NoFolders => "no_folders",
-            WatchError::OutputInsideWatched { .. } => "output_inside_watched",
-            WatchError::Notify { .. } => "watch",
-            WatchError::State { .. } => "watch_state",
+            WatchError::NoFolders => ErrorKind::NoFolders,
+            WatchError::OutputInsideWatched { .. } => ErrorKind::OutputInsideWatched,
+            WatchError::Notify { .. } => ErrorKind::Watch,
+            WatchError::State { .. } => ErrorKind::WatchState,
         }
     }
 }
@@ -285,31 +232,35 @@ impl WatchState {
         }
     }
 
-    /// Writes the state to a temporary sibling and renames it over `path`, so a crash leaves
-    /// the previous state or the new one, never half of one.
-    pub fn save(&self, path: &Path) -> Result<(), WatchError> {
-        let state_error = |reason: String| WatchError::State {
+    /// Adds what another process (the app and `vsl watch` can run at once) recorded in `path`
+    /// since this state was loaded, then writes the union to a temporary sibling renamed over
+    /// `path`: a crash leaves the previous state or the new one, never half of one, and
+    /// neither writer drops the other's entries. The read-merge-write holds an exclusive lock
+    /// on `<path>.lock`. An entry in both is kept as `self` has it.
+    pub fn save(&mut self, path: &Path) -> Result<(), WatchError> {
+        let state_error = |error: crate::fs::FsError| WatchError::State {
             path: path.to_path_buf(),
-            reason,
+            reason: error.to_string(),
         };
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(|error| {
-                state_error(format!("cannot create {}: {error}", parent.display()))
-            })?;
+        if let Some(parent) = path
+            .parent()
+            .filter(|parent| !parent.as_os_str().is_empty())
+        {
+            crate::fs::create_dir_all(parent).map_err(state_error)?;
         }
-        let bytes =
-            serde_json::to_vec_pretty(self).map_err(|error| state_error(error.to_string()))?;
-        let name = path
-            .file_name()
-            .map(|name| name.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let temp = path.with_file_name(format!(".{name}.{}.part", std::process::id()));
-        std::fs::write(&temp, bytes)
-            .map_err(|error| state_error(format!("cannot write {}: {error}", temp.display())))?;
-        std::fs::rename(&temp, path).map_err(|error| {
-            let _ = std::fs::remove_file(&temp);
-            state_error(error.to_string())
-        })
+        let mut lock_name = path.file_name().unwrap_or_default().to_os_string();
+        lock_name.push(".lock");
+        let _lock = crate::fs::lock(&path.with_file_name(lock_name)).map_err(state_error)?;
+        let on_disk = WatchState::load(path)?;
+        for (key, entry) in on_disk.entries {
+            self.entries.entry(key).or_insert(entry);
+        }
+        self.version = self.version.max(on_disk.version).max(1);
+        let bytes = serde_json::to_vec_pretty(self).map_err(|error| WatchError::State {
+            path: path.to_path_buf(),
+            reason: error.to_string(),
+        })?;
+        crate::fs::write_atomic(path, &bytes, crate::fs::Replace::Yes).map_err(state_error)
     }
 }
 
@@ -344,7 +295,7 @@ pub fn is_media_file(path: &Path) -> bool {
     path.extension()
         .and_then(|extension| extension.to_str())
         .is_some_and(|extension| {
-            MEDIA_EXTENSIONS.contains(&extension.to_ascii_lowercase().as_str())
+            crate::media::SUPPORTED_EXTENSIONS.contains(&extension.to_ascii_lowercase().as_str())
         })
 }
 
@@ -473,7 +424,7 @@ impl Watcher {
             folders: folders
                 .into_iter()
                 .map(|preset| Folder {
-                    settings: preset.settings_id(),
+                    settings: preset.settings_id(&config.dirs),
                     preset,
                     watched: false,
                     reported_missing: false,
@@ -506,7 +457,7 @@ impl Watcher {
         &mut self,
         process: &mut Processor<'_>,
         report: &mut dyn FnMut(WatchEvent),
-        stop: &AtomicBool,
+        stop: &crate::jobs::CancelToken,
     ) -> Result<(), WatchError> {
         let tick = (self.debounce / 4).clamp(Duration::from_millis(20), Duration::from_millis(250));
         let mut last_scan: Option<Instant> = None;
@@ -619,7 +570,7 @@ impl Watcher {
         &mut self,
         process: &mut Processor<'_>,
         report: &mut dyn FnMut(WatchEvent),
-        stop: &AtomicBool,
+        stop: &crate::jobs::CancelToken,
     ) -> Result<(), WatchError> {
         let now = Instant::now();
         let mut ready = Vec::new();
@@ -718,7 +669,15 @@ impl Watcher {
         };
         self.state.version = 1;
         self.state.entries.insert(key, entry);
-        self.state.save(&self.state_file)
+        self.state.save(&self.state_file)?;
+        // The save merged in what another watcher recorded: never import its outputs either.
+        self.outputs.extend(
+            self.state
+                .entries
+                .values()
+                .flat_map(|entry| entry.outputs.iter().cloned()),
+        );
+        Ok(())
     }
 }
 
@@ -748,11 +707,85 @@ mod tests {
 
     #[test]
     fn settings_change_the_settings_id() {
-        let preset = WatchPreset::new("/in", "/out");
-        let elsewhere = WatchPreset::new("/other", "/elsewhere");
-        assert_eq!(preset.settings_id(), elsewhere.settings_id());
+        let root = tempfile::tempdir().expect("a temporary directory");
+        let dirs = Dirs::under(root.path());
+        let preset = WatchPreset::new("/in", "/out", JobSpec::default());
+        let elsewhere = WatchPreset::new("/other", "/elsewhere", JobSpec::default());
+        assert_eq!(preset.settings_id(&dirs), elsewhere.settings_id(&dirs));
         let mut portuguese = preset.clone();
-        portuguese.language = "pt".into();
-        assert_ne!(preset.settings_id(), portuguese.settings_id());
+        portuguese.spec.language = crate::job::Language::parse("pt");
+        assert_ne!(preset.settings_id(&dirs), portuguese.settings_id(&dirs));
+        let mut threads = preset.clone();
+        threads.spec.threads = 3;
+        assert_eq!(preset.settings_id(&dirs), threads.settings_id(&dirs));
+        // A custom theme edited in slides.toml makes the folder's files eligible again.
+        let before = preset.settings_id(&dirs);
+        crate::fs::create_dir_all(&dirs.config).expect("created");
+        crate::fs::write_atomic(
+            &dirs.slides_config_file(),
+            b"[theme.classic2]\nbackground = \"#000000\"\ntext = \"#FFFFFF\"\nhighlight = \"#FFC233\"\n",
+            crate::fs::Replace::Yes,
+        )
+        .expect("written");
+        assert_ne!(preset.settings_id(&dirs), before);
+    }
+
+    fn entry(name: &str) -> StateEntry {
+        StateEntry {
+            path: PathBuf::from(name),
+            status: Status::Done,
+            error: None,
+            outputs: vec![PathBuf::from(format!("{name}.mp4"))],
+            finished: 1,
+        }
+    }
+
+    #[test]
+    fn two_writers_of_one_state_file_keep_each_others_entries() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("watch").join("state.json");
+        // Two processes (the app and `vsl watch`), each with the state it loaded at start.
+        let mut app = WatchState::load(&path).expect("load");
+        let mut cli = WatchState::load(&path).expect("load");
+        app.entries.insert("a".into(), entry("a"));
+        app.save(&path).expect("save");
+        cli.entries.insert("b".into(), entry("b"));
+        cli.save(&path).expect("save");
+        assert_eq!(
+            cli.entries.len(),
+            2,
+            "the saving handle learns the other's entries"
+        );
+        let saved = WatchState::load(&path).expect("load");
+        assert_eq!(saved.entries.keys().collect::<Vec<_>>(), ["a", "b"]);
+
+        // The same, racing: every entry either side recorded survives.
+        std::thread::scope(|scope| {
+            for side in ["app", "cli"] {
+                let path = &path;
+                scope.spawn(move || {
+                    let mut state = WatchState::load(path).expect("load");
+                    for index in 0..25 {
+                        let key = format!("{side}-{index}");
+                        state.entries.insert(key.clone(), entry(&key));
+                        state.save(path).expect("save");
+                    }
+                });
+            }
+        });
+        let saved = WatchState::load(&path).expect("load");
+        assert_eq!(saved.entries.len(), 52);
+        let mut names: Vec<String> = std::fs::read_dir(path.parent().expect("folder"))
+            .expect("list")
+            .map(|entry| {
+                entry
+                    .expect("entry")
+                    .file_name()
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .collect();
+        names.sort();
+        assert_eq!(names, ["state.json", "state.json.lock"]);
     }
 }

@@ -1,20 +1,16 @@
-//! Writing a file so that its final name only ever holds a complete file.
-//!
-//! [`AtomicFile`] is a hidden temporary sibling (`.<name>.XXXXXX.part`, same folder, so the
-//! final rename cannot cross file systems). Dropping it without [`AtomicFile::commit`] deletes
-//! it: an error, a cancel or a panic leaves nothing behind.
+//! Export's view of [`crate::fs::AtomicFile`]: the same hidden `.<name>.XXXXXX.part` sibling,
+//! renamed only when complete, with errors as [`ExportError`]s (the output folder is checked
+//! first, so a missing or read-only folder is told as such).
 
 use std::fs::File;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::ExportError;
+use crate::fs::{FsError, Replace};
 
 #[derive(Debug)]
 pub struct AtomicFile {
-    temp: tempfile::NamedTempFile,
-    target: PathBuf,
-    overwrite: bool,
+    inner: crate::fs::AtomicFile,
 }
 
 impl AtomicFile {
@@ -22,72 +18,49 @@ impl AtomicFile {
     /// creates the temporary file next to it.
     pub fn create(target: &Path, overwrite: bool) -> Result<AtomicFile, ExportError> {
         check_target(target, overwrite)?;
-        let folder = parent_of(target);
-        let name = target
-            .file_name()
-            .map(|name| name.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let temp = tempfile::Builder::new()
-            .prefix(&format!(".{name}."))
-            .suffix(".part")
-            .tempfile_in(&folder)
-            .map_err(|error| match ExportError::io(&folder, &error) {
-                full @ ExportError::DiskFull { .. } => full,
-                _ => ExportError::OutputFolder {
-                    path: folder.clone(),
-                    reason: error.to_string(),
-                },
+        let inner =
+            crate::fs::AtomicFile::create(target, Replace::from(overwrite)).map_err(|error| {
+                match error.kind() {
+                    crate::error::ErrorKind::DiskFull | crate::error::ErrorKind::Exists => {
+                        from_fs(error)
+                    }
+                    _ => ExportError::OutputFolder {
+                        path: parent_of(target),
+                        reason: error.source.to_string(),
+                    },
+                }
             })?;
-        Ok(AtomicFile {
-            temp,
-            target: target.to_path_buf(),
-            overwrite,
-        })
+        Ok(AtomicFile { inner })
     }
 
     /// Where the data goes until the commit.
     pub fn path(&self) -> &Path {
-        self.temp.path()
+        self.inner.path()
     }
 
     pub fn target(&self) -> &Path {
-        &self.target
+        self.inner.target()
     }
 
     pub fn file(&mut self) -> &mut File {
-        self.temp.as_file_mut()
+        self.inner.file()
     }
 
     /// Flushes the data to disk and gives the file its final name. Without `overwrite`, a file
     /// that appeared at the target in the meantime is kept and this fails with `Exists`.
     pub fn commit(self) -> Result<PathBuf, ExportError> {
-        let temp_path = self.temp.path().to_path_buf();
-        // A rename is only atomic for the name; without the sync a crash could leave the final
-        // name pointing at a file whose data never reached the disk.
-        self.temp
-            .as_file()
-            .sync_all()
-            .map_err(|error| ExportError::io(&self.target, &error))?;
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            // tempfile creates files private (0600); an exported video is meant to be shared.
-            std::fs::set_permissions(&temp_path, std::fs::Permissions::from_mode(0o644))
-                .map_err(|error| ExportError::io(&self.target, &error))?;
-        }
-        let target = self.target;
-        let persisted = if self.overwrite {
-            self.temp.persist(&target)
-        } else {
-            self.temp.persist_noclobber(&target)
-        };
-        match persisted {
-            Ok(_) => Ok(target),
-            Err(error) if error.error.kind() == std::io::ErrorKind::AlreadyExists => {
-                Err(ExportError::Exists { path: target })
-            }
-            Err(error) => Err(ExportError::io(&target, &error.error)),
-        }
+        self.inner.commit().map_err(from_fs)
+    }
+}
+
+/// A full disk gets its own message; a file in the way is `Exists`.
+fn from_fs(error: FsError) -> ExportError {
+    if error.is_disk_full() {
+        ExportError::DiskFull { path: error.path }
+    } else if error.is_exists() {
+        ExportError::Exists { path: error.path }
+    } else {
+        ExportError::io(&error.path, &error.source)
     }
 }
 
@@ -97,6 +70,7 @@ pub fn write_atomic(
     overwrite: bool,
     contents: &[u8],
 ) -> Result<PathBuf, ExportError> {
+    use std::io::Write;
     let mut file = AtomicFile::create(target, overwrite)?;
     file.file()
         .write_all(contents)
@@ -147,8 +121,10 @@ fn parent_of(target: &Path) -> PathBuf {
 }
 
 #[cfg(test)]
+#[allow(clippy::disallowed_methods)]
 mod tests {
     use super::*;
+    use std::io::Write;
 
     #[test]
     fn commit_publishes_and_drop_cleans_up() {

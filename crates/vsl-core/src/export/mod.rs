@@ -5,6 +5,8 @@
 //!   slide is one encoded picture (plus cheap repeats for seeking), so the cost follows the
 //!   number of slides, not the length of the video. AAC audio is stream-copied; anything else
 //!   is encoded to AAC on its own thread while the video is encoded.
+//! - [`export_deck`]: a deck to every file of an [`ExportPlan`] (MP4, SRT, VTT, TXT, JSON),
+//!   checking every target first; the one export loop of the pipeline, `vsl export` and the app.
 //! - [`subtitles`]: SRT, WebVTT, plain text and the JSON bundle (gzipped when large).
 //! - [`atomic`]: every file is written to a hidden temporary sibling and renamed only when
 //!   complete, so a cancelled or failed export never leaves a broken file behind and never
@@ -13,14 +15,17 @@
 pub mod atomic;
 mod audio;
 mod mp4;
+mod plan;
 pub mod subtitles;
 pub mod timeline;
 mod yuv;
 
+use crate::error::ErrorKind;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 pub use mp4::export_mp4;
+pub use plan::{check_targets, export_deck, target_path, ExportPlan, ExportedFiles};
 pub use subtitles::{write_json, write_subtitles, CueSource, SubtitleFormat};
 
 use crate::media::MediaError;
@@ -151,7 +156,7 @@ pub enum ExportError {
     },
     #[error("the slide deck cannot be exported: {reason}")]
     InvalidDeck { reason: String },
-    #[error("{}: already exists; choose another name or allow overwriting (--overwrite)", path.display())]
+    #[error("{}: already exists; it was kept", path.display())]
     Exists { path: PathBuf },
     #[error("{}: cannot write to this folder ({reason})", path.display())]
     OutputFolder { path: PathBuf, reason: String },
@@ -166,18 +171,18 @@ pub enum ExportError {
 }
 
 impl ExportError {
-    pub fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> ErrorKind {
         match self {
             ExportError::Media(error) => error.kind(),
-            ExportError::SlideImage { .. } => "slide_image",
-            ExportError::SlideSize { .. } => "slide_size",
-            ExportError::InvalidDeck { .. } => "invalid_deck",
-            ExportError::Exists { .. } => "exists",
-            ExportError::OutputFolder { .. } => "output_folder",
-            ExportError::DiskFull { .. } => "disk_full",
-            ExportError::Write { .. } => "write",
-            ExportError::Encoder { .. } => "encoder",
-            ExportError::Cancelled => "cancelled",
+            ExportError::SlideImage { .. } => ErrorKind::SlideImage,
+            ExportError::SlideSize { .. } => ErrorKind::SlideSize,
+            ExportError::InvalidDeck { .. } => ErrorKind::InvalidDeck,
+            ExportError::Exists { .. } => ErrorKind::Exists,
+            ExportError::OutputFolder { .. } => ErrorKind::OutputFolder,
+            ExportError::DiskFull { .. } => ErrorKind::DiskFull,
+            ExportError::Write { .. } => ErrorKind::Write,
+            ExportError::Encoder { .. } => ErrorKind::Encoder,
+            ExportError::Cancelled => ErrorKind::Cancelled,
         }
     }
 

@@ -38,7 +38,7 @@ const PROGRESS_TICK: Duration = Duration::from_millis(100);
 pub fn export_mp4(
     request: &ExportRequest<'_>,
     progress: &mut dyn FnMut(&ExportProgress),
-    cancel: &AtomicBool,
+    cancel: &crate::jobs::CancelToken,
 ) -> Result<ExportOutcome, ExportError> {
     let started = Instant::now();
     crate::media::init_ffmpeg();

@@ -76,7 +76,13 @@ pub fn download(
         let _ = std::fs::remove_file(&part);
         return Err(error);
     }
-    std::fs::rename(&part, dest).map_err(ModelError::io(dest))
+    #[expect(
+        clippy::disallowed_methods,
+        reason = "the .part file is kept across runs for resume, so it cannot be an AtomicFile; \
+                  it is complete and verified here, and the rename is the publish step"
+    )]
+    let renamed = std::fs::rename(&part, dest);
+    renamed.map_err(ModelError::io(dest))
 }
 
 fn fetch_once(

@@ -1,3 +1,4 @@
+use crate::error::ErrorKind;
 use std::path::{Path, PathBuf};
 
 /// Everything that can go wrong while listing, installing or checking models.
@@ -13,9 +14,9 @@ pub enum ModelError {
     InvalidGgml { path: PathBuf, reason: String },
     #[error("{} is not a usable CTranslate2 Whisper model: {reason}", path.display())]
     InvalidCt2 { path: PathBuf, reason: String },
-    #[error("unknown model '{name}': not in the catalog and not an existing file (see `vsl models list`)")]
+    #[error("unknown model '{name}': not in the catalog and not an existing file")]
     UnknownModel { name: String },
-    #[error("model '{name}' is not installed (install it with `vsl models download {name}` or import one)")]
+    #[error("model '{name}' is not installed: download it or import one")]
     NotInstalled { name: String },
     #[error("download of {url} failed: the server answered HTTP {status}")]
     Http { url: String, status: u16 },
@@ -27,7 +28,7 @@ pub enum ModelError {
         expected: String,
         actual: String,
     },
-    #[error("{} already exists (pass --force to replace it)", path.display())]
+    #[error("{} already exists; it was kept", path.display())]
     Exists { path: PathBuf },
     #[error("cancelled")]
     Cancelled,
@@ -35,18 +36,20 @@ pub enum ModelError {
 
 impl ModelError {
     /// A stable machine-readable tag for the UI to branch on.
-    pub fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> ErrorKind {
         match self {
-            ModelError::Io { source, .. } if is_disk_full(source) => "disk_full",
-            ModelError::Io { .. } => "io",
-            ModelError::InvalidGgml { .. } | ModelError::InvalidCt2 { .. } => "invalid_model",
-            ModelError::UnknownModel { .. } => "unknown_model",
-            ModelError::NotInstalled { .. } => "not_installed",
-            ModelError::Http { .. } => "http",
-            ModelError::Network { .. } => "network",
-            ModelError::ChecksumMismatch { .. } => "checksum",
-            ModelError::Exists { .. } => "exists",
-            ModelError::Cancelled => "cancelled",
+            ModelError::Io { source, .. } if is_disk_full(source) => ErrorKind::DiskFull,
+            ModelError::Io { .. } => ErrorKind::Io,
+            ModelError::InvalidGgml { .. } | ModelError::InvalidCt2 { .. } => {
+                ErrorKind::InvalidModel
+            }
+            ModelError::UnknownModel { .. } => ErrorKind::UnknownModel,
+            ModelError::NotInstalled { .. } => ErrorKind::NotInstalled,
+            ModelError::Http { .. } => ErrorKind::Http,
+            ModelError::Network { .. } => ErrorKind::Network,
+            ModelError::ChecksumMismatch { .. } => ErrorKind::Checksum,
+            ModelError::Exists { .. } => ErrorKind::Exists,
+            ModelError::Cancelled => ErrorKind::Cancelled,
         }
     }
 

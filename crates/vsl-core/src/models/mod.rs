@@ -83,9 +83,9 @@ pub struct ModelStore {
 }
 
 impl ModelStore {
-    /// The user's store: `$VSL_MODELS_DIR` or the platform data dir.
-    pub fn open_default() -> Result<Self, ModelError> {
-        Ok(Self::at(crate::paths::models_dir()))
+    /// The process's store ([`crate::paths::Dirs::models`]).
+    pub fn open(dirs: &crate::paths::Dirs) -> Self {
+        Self::at(dirs.models.clone())
     }
 
     pub fn at(dir: impl Into<PathBuf>) -> Self {
@@ -235,7 +235,7 @@ impl ModelStore {
             name: name.to_owned(),
         })?;
         let dest = self.guard_existing(name, force)?;
-        let base = std::env::var("VSL_MODEL_BASE_URL")
+        let base = std::env::var(crate::paths::VSL_MODEL_BASE_URL)
             .ok()
             .filter(|url| !url.is_empty())
             .unwrap_or_else(|| DEFAULT_BASE_URL.to_owned());

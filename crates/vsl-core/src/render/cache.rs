@@ -7,7 +7,7 @@
 //! image and renders nothing; editing one slide changes one key and renders one image.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
@@ -26,9 +26,9 @@ pub struct SlideCache {
 }
 
 impl SlideCache {
-    /// `<cache dir>/slides` (see [`crate::paths::cache_dir`]).
-    pub fn open_default() -> SlideCache {
-        SlideCache::at(crate::paths::cache_dir().join("slides"))
+    /// `<cache dir>/slides`.
+    pub fn open(dirs: &crate::paths::Dirs) -> SlideCache {
+        SlideCache::at(dirs.slide_cache_dir())
     }
 
     pub fn at(dir: impl Into<PathBuf>) -> SlideCache {
@@ -89,43 +89,23 @@ fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> RenderError + '_ {
     }
 }
 
-/// A name no other writer uses, next to `path`, for writing before the rename.
-fn temp_path(path: &Path) -> PathBuf {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let count = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let name = path
-        .file_name()
-        .map(|name| name.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    path.with_file_name(format!(".{name}.{}.{count}.tmp", std::process::id()))
+fn fs_error(error: crate::fs::FsError) -> RenderError {
+    RenderError::Io {
+        path: error.path,
+        source: error.source,
+    }
 }
 
 /// Writes `bytes` to `path` through a temporary sibling, so `path` is always complete.
 fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), RenderError> {
     if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(io_error(parent))?;
+        crate::fs::create_dir_all(parent).map_err(fs_error)?;
     }
-    let temp = temp_path(path);
-    std::fs::write(&temp, bytes).map_err(io_error(&temp))?;
-    std::fs::rename(&temp, path).map_err(|source| {
-        let _ = std::fs::remove_file(&temp);
-        RenderError::Io {
-            path: path.to_path_buf(),
-            source,
-        }
-    })
+    crate::fs::write_atomic(path, bytes, crate::fs::Replace::Yes).map_err(fs_error)
 }
 
 fn copy_atomic(from: &Path, to: &Path) -> Result<(), RenderError> {
-    let temp = temp_path(to);
-    std::fs::copy(from, &temp).map_err(io_error(from))?;
-    std::fs::rename(&temp, to).map_err(|source| {
-        let _ = std::fs::remove_file(&temp);
-        RenderError::Io {
-            path: to.to_path_buf(),
-            source,
-        }
-    })
+    crate::fs::copy_atomic(from, to, crate::fs::Replace::Yes).map_err(fs_error)
 }
 
 /// `slide-0007-0123456789ab.png`: the names this module writes and may delete.
@@ -157,7 +137,7 @@ pub fn render_deck(
     out_dir: &Path,
     cache: &SlideCache,
     progress: &(dyn Fn(usize, usize) + Sync),
-    cancel: &AtomicBool,
+    cancel: &crate::jobs::CancelToken,
 ) -> Result<RenderStats, RenderError> {
     std::fs::create_dir_all(out_dir).map_err(io_error(out_dir))?;
     let total = deck.slides.len();

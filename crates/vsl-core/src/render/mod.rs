@@ -21,9 +21,11 @@ use cosmic_text::{
     SwashContent, Weight, Wrap,
 };
 use image::RgbImage;
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::error::ErrorKind;
+use crate::look::LookError;
+pub use crate::look::{RenderSize, Rgb, SlideStyle, Theme};
 use crate::slides::StyledSpan;
 
 /// Inter Display SemiBold: the slide text.
@@ -62,135 +64,25 @@ pub enum RenderError {
 }
 
 impl RenderError {
-    pub fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> ErrorKind {
         match self {
-            RenderError::Io { source, .. } if source.raw_os_error() == Some(28) => "disk_full",
-            RenderError::Io { .. } => "io",
-            RenderError::Encode { .. } => "encode",
-            RenderError::InvalidSize(_) => "invalid_size",
-            RenderError::Cancelled => "cancelled",
+            RenderError::Io { source, .. } if source.raw_os_error() == Some(28) => {
+                ErrorKind::DiskFull
+            }
+            RenderError::Io { .. } => ErrorKind::Io,
+            RenderError::Encode { .. } => ErrorKind::Encode,
+            RenderError::InvalidSize(_) => ErrorKind::InvalidSize,
+            RenderError::Cancelled => ErrorKind::Cancelled,
         }
     }
 }
 
-/// An sRGB colour, written `#RRGGBB` in files.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Rgb(pub [u8; 3]);
-
-impl Rgb {
-    /// `#RRGGBB` or `RRGGBB`, any case.
-    pub fn parse(text: &str) -> Option<Rgb> {
-        let hex = text.trim();
-        let hex = hex.strip_prefix('#').unwrap_or(hex);
-        if hex.len() != 6 || !hex.is_ascii() {
-            return None;
-        }
-        let channel = |i: usize| u8::from_str_radix(&hex[i..i + 2], 16).ok();
-        Some(Rgb([channel(0)?, channel(2)?, channel(4)?]))
-    }
-
-    pub fn hex(self) -> String {
-        let [r, g, b] = self.0;
-        format!("#{r:02X}{g:02X}{b:02X}")
-    }
-}
-
-impl Serialize for Rgb {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&self.hex())
-    }
-}
-
-impl<'de> Deserialize<'de> for Rgb {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Rgb, D::Error> {
-        let text = String::deserialize(deserializer)?;
-        Rgb::parse(&text)
-            .ok_or_else(|| serde::de::Error::custom(format!("'{text}' is not a #RRGGBB colour")))
-    }
-}
-
-/// Background, text and highlight colours.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Theme {
-    pub name: String,
-    pub background: Rgb,
-    pub text: Rgb,
-    pub highlight: Rgb,
-}
-
-impl Theme {
-    /// White background, near-black text, red highlights: the classic sales-letter look.
-    pub fn classic() -> Theme {
-        Theme {
-            name: "classic".into(),
-            background: Rgb([0xFF, 0xFF, 0xFF]),
-            text: Rgb([0x14, 0x14, 0x17]),
-            highlight: Rgb([0xD9, 0x1A, 0x20]),
+impl From<LookError> for RenderError {
+    fn from(error: LookError) -> RenderError {
+        match error {
+            LookError::InvalidSize(text) => RenderError::InvalidSize(text),
         }
     }
-
-    /// Near-black background, off-white text, amber highlights.
-    pub fn dark() -> Theme {
-        Theme {
-            name: "dark".into(),
-            background: Rgb([0x12, 0x13, 0x17]),
-            text: Rgb([0xF4, 0xF4, 0xF5]),
-            highlight: Rgb([0xFF, 0xC2, 0x33]),
-        }
-    }
-
-    pub fn builtin(name: &str) -> Option<Theme> {
-        match name {
-            "classic" => Some(Theme::classic()),
-            "dark" => Some(Theme::dark()),
-            _ => None,
-        }
-    }
-}
-
-/// Output size in pixels.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct RenderSize {
-    pub width: u32,
-    pub height: u32,
-}
-
-impl RenderSize {
-    pub const FULL_HD: RenderSize = RenderSize::new(1920, 1080);
-    pub const HD: RenderSize = RenderSize::new(1280, 720);
-    pub const PORTRAIT: RenderSize = RenderSize::new(1080, 1920);
-    pub const SQUARE: RenderSize = RenderSize::new(1080, 1080);
-
-    pub const fn new(width: u32, height: u32) -> RenderSize {
-        RenderSize { width, height }
-    }
-
-    /// `1920x1080`; each side 16 to 8192 pixels.
-    pub fn parse(text: &str) -> Result<RenderSize, RenderError> {
-        let invalid = || RenderError::InvalidSize(text.to_owned());
-        let (width, height) = text.trim().split_once(['x', 'X']).ok_or_else(invalid)?;
-        let width: u32 = width.trim().parse().map_err(|_| invalid())?;
-        let height: u32 = height.trim().parse().map_err(|_| invalid())?;
-        if !(16..=8192).contains(&width) || !(16..=8192).contains(&height) {
-            return Err(invalid());
-        }
-        Ok(RenderSize { width, height })
-    }
-}
-
-impl std::fmt::Display for RenderSize {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}x{}", self.width, self.height)
-    }
-}
-
-/// Everything besides the text that decides what a slide looks like.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SlideStyle {
-    pub theme: Theme,
-    pub size: RenderSize,
-    /// Lines the text may wrap into (the preset's `max_lines`).
-    pub max_lines: usize,
 }
 
 /// Where text may go, and how big it may get, for a canvas of this shape.
@@ -553,29 +445,6 @@ mod tests {
             size,
             max_lines: 3,
         }
-    }
-
-    #[test]
-    fn colours_parse_and_print() {
-        assert_eq!(Rgb::parse("#d91a20"), Some(Rgb([0xD9, 0x1A, 0x20])));
-        assert_eq!(Rgb::parse("FFFFFF"), Some(Rgb([255, 255, 255])));
-        assert_eq!(Rgb::parse("#FFF"), None);
-        assert_eq!(Rgb::parse("#GGGGGG"), None);
-        assert_eq!(Rgb([1, 2, 255]).hex(), "#0102FF");
-    }
-
-    #[test]
-    fn sizes_parse() {
-        assert_eq!(
-            RenderSize::parse("1920x1080").ok(),
-            Some(RenderSize::FULL_HD)
-        );
-        assert_eq!(
-            RenderSize::parse("1080X1920").ok(),
-            Some(RenderSize::PORTRAIT)
-        );
-        assert!(RenderSize::parse("1920").is_err());
-        assert!(RenderSize::parse("0x10").is_err());
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub mod metrics;
 pub use guard::Flag;
 pub use host::ModelHost;
 
+use crate::error::ErrorKind;
 use std::ffi::c_void;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -90,13 +91,15 @@ pub enum TranscribeError {
 }
 
 impl TranscribeError {
-    pub fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> ErrorKind {
         match self {
             TranscribeError::Model(error) => error.kind(),
-            TranscribeError::Load { .. } => "model_load",
-            TranscribeError::Whisper(_) => "transcription",
-            TranscribeError::Language(_) | TranscribeError::EnglishOnly { .. } => "language",
-            TranscribeError::Cancelled => "cancelled",
+            TranscribeError::Load { .. } => ErrorKind::ModelLoad,
+            TranscribeError::Whisper(_) => ErrorKind::Transcription,
+            TranscribeError::Language(_) | TranscribeError::EnglishOnly { .. } => {
+                ErrorKind::Language
+            }
+            TranscribeError::Cancelled => ErrorKind::Cancelled,
         }
     }
 }
@@ -225,8 +228,10 @@ impl Engine {
         pcm: &[f32],
         options: &TranscribeOptions,
         progress: &mut dyn FnMut(u8),
-        cancel: &AtomicBool,
+        cancel: &crate::jobs::CancelToken,
     ) -> Result<Transcript, TranscribeError> {
+        // whisper.cpp's abort callback polls the flag itself, through a raw pointer.
+        let cancel: &AtomicBool = cancel;
         let language = match options.language.as_deref().map(str::trim) {
             None | Some("") | Some("auto") => None,
             Some(code) => {

@@ -2,13 +2,14 @@
 //! when the same file runs through the pipeline twice.
 
 use std::path::Path;
-use std::sync::atomic::AtomicBool;
 use std::time::{Duration, SystemTime};
+use vsl_core::jobs::CancelToken;
 
 use vsl_core::cache::{self, CacheKind, CacheLimits, TranscriptCache};
+use vsl_core::job::{Formats, JobSpec, Language};
+use vsl_core::paths::Dirs;
 use vsl_core::pipeline::{self, PipelineOptions, Stage};
 use vsl_core::render::{RenderSize, SlideCache};
-use vsl_core::watch::WatchPreset;
 
 use crate::common::{engine, jfk_wav};
 
@@ -89,16 +90,19 @@ fn cleanup_by_size_removes_the_least_recently_used() {
 fn the_second_run_of_a_file_reuses_its_transcript() {
     let engine = engine("tiny.en");
     let dir = tempfile::tempdir().expect("tempdir");
-    let slides = SlideCache::at(dir.path().join("cache").join("slides"));
-    let options = |out: &str| -> PipelineOptions {
-        let mut preset = WatchPreset::new(dir.path(), dir.path().join(out));
-        preset.language = "en".into();
-        preset.formats = "srt".into();
-        let mut options = preset.pipeline_options(2).expect("options");
-        options.cache = slides.clone();
-        options.style.size = RenderSize::parse("640x360").expect("size");
-        options
+    // The test's own folders: nothing of a developer's glossary or slides.toml is read.
+    let dirs = Dirs::under(dir.path());
+    let slides = SlideCache::open(&dirs);
+    let spec = JobSpec {
+        language: Language::parse("en"),
+        formats: Formats::parse("srt").expect("formats"),
+        threads: 2,
+        size: Some(RenderSize::parse("640x360").expect("size")),
+        ..JobSpec::default()
     };
+    let resolved = spec.resolve(&dirs).expect("resolves");
+    let options =
+        |out: &str| -> PipelineOptions { resolved.pipeline_options(&dir.path().join(out), false) };
     let run = |out: &str| {
         pipeline::run_file(
             engine,
@@ -106,7 +110,7 @@ fn the_second_run_of_a_file_reuses_its_transcript() {
             "jfk",
             &options(out),
             &|_| {},
-            &AtomicBool::new(false),
+            &CancelToken::new(),
         )
         .expect("pipeline")
     };

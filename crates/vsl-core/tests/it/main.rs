@@ -1,6 +1,9 @@
 //! vsl-core integration tests: real models, real media, real files.
 //! The data comes from `make setup` (`$VSL_TEST_DATA`, default `~/.cache/vsl-studio/test-data`).
 
+// Fixtures are written directly; only product code must go through vsl_core::fs.
+#![allow(clippy::disallowed_methods)]
+
 mod cache;
 mod common;
 mod correct;
@@ -11,5 +14,6 @@ mod media;
 mod models;
 mod render;
 mod slides;
+mod tidy;
 mod transcribe;
 mod watch;

@@ -1,4 +1,5 @@
 use std::fs;
+use vsl_core::jobs::CancelToken;
 
 use vsl_core::media::{self, MediaError};
 
@@ -6,10 +7,10 @@ use crate::common::{jfk_wav, test_data};
 
 #[test]
 fn decodes_wav_and_mp3_to_16k_mono() {
-    let wav = media::decode(&jfk_wav(), &|| false).expect("wav");
+    let wav = media::decode(&jfk_wav(), &CancelToken::new()).expect("wav");
     assert_eq!(wav.samples.len(), 176_000, "jfk.wav is 11 s at 16 kHz");
     assert!(wav.samples.iter().all(|s| s.is_finite() && s.abs() <= 1.0));
-    let mp3 = media::decode(&test_data().join("jfk.mp3"), &|| false).expect("mp3");
+    let mp3 = media::decode(&test_data().join("jfk.mp3"), &CancelToken::new()).expect("mp3");
     assert!(
         (mp3.duration() - wav.duration()).abs() < 0.1,
         "{} vs {}",
@@ -23,16 +24,16 @@ fn bad_media_errors_name_the_file() {
     let dir = tempfile::tempdir().expect("tempdir");
     let missing = dir.path().join("missing.wav");
     assert!(matches!(
-        media::decode(&missing, &|| false),
+        media::decode(&missing, &CancelToken::new()),
         Err(MediaError::NotFound { .. })
     ));
 
     let text = dir.path().join("notes.mp3");
     fs::write(&text, "not audio at all ".repeat(100)).expect("write");
-    let error = media::decode(&text, &|| false).expect_err("text file");
+    let error = media::decode(&text, &CancelToken::new()).expect_err("text file");
     assert!(error.to_string().contains("notes.mp3"), "{error}");
 
-    let cancelled = media::decode(&jfk_wav(), &|| true).expect_err("cancelled");
+    let cancelled = media::decode(&jfk_wav(), &CancelToken::cancelled()).expect_err("cancelled");
     assert!(matches!(cancelled, MediaError::Cancelled));
 }
 
@@ -51,7 +52,7 @@ fn convert(name: &str, args: &[&str]) -> std::path::PathBuf {
 
 #[test]
 fn every_container_decodes_to_the_same_length() {
-    let reference = media::decode(&jfk_wav(), &|| false)
+    let reference = media::decode(&jfk_wav(), &CancelToken::new())
         .expect("wav")
         .samples
         .len() as i64;
@@ -69,7 +70,8 @@ fn every_container_decodes_to_the_same_length() {
     ];
     for (name, args) in variants {
         let path = convert(name, &args);
-        let pcm = media::decode(&path, &|| false).unwrap_or_else(|error| panic!("{name}: {error}"));
+        let pcm = media::decode(&path, &CancelToken::new())
+            .unwrap_or_else(|error| panic!("{name}: {error}"));
         let ours = pcm.samples.len() as i64;
         // What the ffmpeg CLI decodes from the same file, resampled the same way.
         let cli = std::process::Command::new("ffmpeg")
@@ -120,7 +122,7 @@ fn video_with_audio_decodes_its_audio() {
             None,
         );
     });
-    let pcm = media::decode(&path, &|| false).expect("video decodes");
+    let pcm = media::decode(&path, &CancelToken::new()).expect("video decodes");
     assert!((pcm.duration() - 11.0).abs() < 0.1, "{}", pcm.duration());
 }
 
@@ -146,7 +148,7 @@ fn video_without_audio_is_a_specific_error() {
             None,
         );
     });
-    let error = media::decode(&path, &|| false).expect_err("no audio");
+    let error = media::decode(&path, &CancelToken::new()).expect_err("no audio");
     assert!(matches!(error, MediaError::NoAudio { .. }), "{error}");
     assert!(error.to_string().contains("silent_video_v1.mp4"));
 }
@@ -163,7 +165,7 @@ fn a_file_still_being_copied_is_reported_as_incomplete() {
         let bytes = fs::read(&full).expect("read");
         // The first 40 %: what a reader sees while a copy is in progress.
         fs::write(&partial, &bytes[..bytes.len() * 2 / 5]).expect("write");
-        let error = media::decode(&partial, &|| false).expect_err("partial file");
+        let error = media::decode(&partial, &CancelToken::new()).expect_err("partial file");
         assert!(
             matches!(
                 error,

@@ -6,8 +6,8 @@
 //! directory and names them in the failure.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicBool;
 use std::sync::Mutex;
+use vsl_core::jobs::CancelToken;
 
 use image::RgbImage;
 use vsl_core::render::{
@@ -340,7 +340,7 @@ fn the_cache_renders_only_what_changed() {
     let cache = SlideCache::at(dir.path().join("cache"));
     let out = dir.path().join("out");
     let style = style(Theme::classic(), RenderSize::new(320, 180));
-    let never = AtomicBool::new(false);
+    let never = CancelToken::new();
     let progress_calls = Mutex::new(Vec::new());
     let progress = |done: usize, total: usize| {
         progress_calls.lock().expect("lock").push((done, total));
@@ -461,7 +461,7 @@ fn foreign_files_in_the_output_folder_survive_and_cancel_stops() {
         &out,
         &cache,
         &|_, _| {},
-        &AtomicBool::new(false),
+        &CancelToken::new(),
     )
     .expect("render");
     let names = png_names(&out);
@@ -474,10 +474,10 @@ fn foreign_files_in_the_output_folder_survive_and_cancel_stops() {
         &dir.path().join("cancelled"),
         &cache,
         &|_, _| {},
-        &AtomicBool::new(true),
+        &CancelToken::cancelled(),
     )
     .expect_err("cancelled");
-    assert_eq!(error.kind(), "cancelled");
+    assert_eq!(error.kind().as_str(), "cancelled");
 }
 
 #[test]
@@ -492,10 +492,10 @@ fn an_unwritable_output_names_the_path() {
         &blocker.join("out"),
         &SlideCache::at(dir.path().join("cache")),
         &|_, _| {},
-        &AtomicBool::new(false),
+        &CancelToken::new(),
     )
     .expect_err("cannot create a folder under a file");
-    assert_eq!(error.kind(), "io");
+    assert_eq!(error.kind().as_str(), "io");
     assert!(error.to_string().contains("file/out"), "{error}");
 }
 

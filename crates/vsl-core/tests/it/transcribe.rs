@@ -1,6 +1,7 @@
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use vsl_core::jobs::CancelToken;
 
 use vsl_core::media;
 use vsl_core::transcribe::{TranscribeError, TranscribeOptions};
@@ -8,7 +9,7 @@ use vsl_core::transcribe::{TranscribeError, TranscribeOptions};
 use crate::common::{engine, jfk_wav, normalize, JFK_TEXT};
 
 fn jfk_pcm() -> Vec<f32> {
-    media::decode(&jfk_wav(), &|| false)
+    media::decode(&jfk_wav(), &CancelToken::new())
         .expect("decode jfk")
         .samples
 }
@@ -19,7 +20,7 @@ fn transcribe(model: &str, language: Option<&str>) -> vsl_core::transcribe::Tran
         ..TranscribeOptions::default()
     };
     engine(model)
-        .transcribe(&jfk_pcm(), &options, &mut |_| {}, &AtomicBool::new(false))
+        .transcribe(&jfk_pcm(), &options, &mut |_| {}, &CancelToken::new())
         .expect("transcribe")
 }
 
@@ -116,7 +117,7 @@ fn english_only_model_refuses_portuguese() {
                 ..Default::default()
             },
             &mut |_| {},
-            &AtomicBool::new(false),
+            &CancelToken::new(),
         )
         .expect_err("pt on tiny.en");
     assert!(
@@ -131,7 +132,7 @@ fn english_only_model_refuses_portuguese() {
                 ..Default::default()
             },
             &mut |_| {},
-            &AtomicBool::new(false),
+            &CancelToken::new(),
         )
         .expect_err("unknown language");
     assert!(matches!(error, TranscribeError::Language(_)), "{error}");
@@ -145,8 +146,8 @@ fn cancel_stops_the_job_and_the_engine_stays_usable() {
     for _ in 0..3 {
         pcm.extend_from_within(..);
     }
-    let cancel = Arc::new(AtomicBool::new(false));
-    let flag = Arc::clone(&cancel);
+    let cancel = CancelToken::new();
+    let flag = cancel.clone();
     let canceller = std::thread::spawn(move || {
         std::thread::sleep(Duration::from_millis(800));
         flag.store(true, Ordering::Relaxed);
@@ -167,7 +168,7 @@ fn cancel_stops_the_job_and_the_engine_stays_usable() {
             &jfk_pcm(),
             &TranscribeOptions::default(),
             &mut |_| {},
-            &AtomicBool::new(false),
+            &CancelToken::new(),
         )
         .expect("engine usable after cancel");
     assert_eq!(normalize(&again.text()), normalize(JFK_TEXT));
@@ -181,7 +182,7 @@ fn progress_reaches_one_hundred() {
             &jfk_pcm(),
             &TranscribeOptions::default(),
             &mut |p| seen.push(p),
-            &AtomicBool::new(false),
+            &CancelToken::new(),
         )
         .expect("transcribe");
     assert_eq!(seen.last(), Some(&100));
@@ -238,14 +239,14 @@ fn jfk_word_starts_match_reference_timings() {
 #[test]
 fn long_english_speech_with_base_has_low_wer() {
     let audio = crate::common::long_english();
-    let pcm = media::decode(&audio, &|| false).expect("decode");
+    let pcm = media::decode(&audio, &CancelToken::new()).expect("decode");
     assert!(pcm.duration() >= 120.0, "fixture is {} s", pcm.duration());
     let transcript = engine("base")
         .transcribe(
             &pcm.samples,
             &TranscribeOptions::default(),
             &mut |_| {},
-            &AtomicBool::new(false),
+            &CancelToken::new(),
         )
         .expect("transcribe");
     assert_eq!(transcript.language, "en");
@@ -265,7 +266,7 @@ fn long_english_speech_with_base_has_low_wer() {
 
 #[test]
 fn portuguese_forced_and_detected() {
-    let pcm = media::decode(&crate::common::portuguese(), &|| false).expect("decode");
+    let pcm = media::decode(&crate::common::portuguese(), &CancelToken::new()).expect("decode");
     let reference = normalize(
         &std::fs::read_to_string(crate::common::fixture_text("pt_br.txt")).expect("text"),
     );
@@ -275,7 +276,7 @@ fn portuguese_forced_and_detected() {
             ..Default::default()
         };
         let transcript = engine("base")
-            .transcribe(&pcm.samples, &options, &mut |_| {}, &AtomicBool::new(false))
+            .transcribe(&pcm.samples, &options, &mut |_| {}, &CancelToken::new())
             .expect("transcribe");
         assert_eq!(transcript.language, "pt", "language {language:?}");
         let error_rate = crate::common::wer(&reference, &normalize(&transcript.text()));
@@ -293,13 +294,13 @@ fn portuguese_forced_and_detected() {
 }
 
 fn transcribe_file(path: &std::path::Path) -> vsl_core::transcribe::Transcript {
-    let pcm = media::decode(path, &|| false).expect("decode");
+    let pcm = media::decode(path, &CancelToken::new()).expect("decode");
     engine("base")
         .transcribe(
             &pcm.samples,
             &TranscribeOptions::default(),
             &mut |_| {},
-            &AtomicBool::new(false),
+            &CancelToken::new(),
         )
         .expect("transcribe")
 }

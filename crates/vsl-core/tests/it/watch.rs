@@ -4,13 +4,16 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
+use vsl_core::jobs::CancelToken;
 
-use vsl_core::pipeline::{self, Formats};
-use vsl_core::render::{RenderSize, SlideCache};
+use vsl_core::job::{Formats, JobSpec, Language};
+use vsl_core::paths::Dirs;
+use vsl_core::pipeline;
+use vsl_core::render::RenderSize;
 use vsl_core::watch::{Status, WatchConfig, WatchEvent, WatchPreset, WatchState, Watcher};
 
 use crate::common::{engine, jfk_wav};
@@ -22,7 +25,7 @@ type Calls = Arc<Mutex<Vec<(PathBuf, u64)>>>;
 type Events = Arc<Mutex<Vec<WatchEvent>>>;
 
 struct Running {
-    stop: Arc<AtomicBool>,
+    stop: CancelToken,
     thread: Option<JoinHandle<()>>,
     calls: Calls,
     events: Events,
@@ -52,7 +55,8 @@ impl Drop for Running {
 }
 
 fn config(folders: Vec<WatchPreset>, state: &Path, debounce_ms: u64) -> WatchConfig {
-    let mut config = WatchConfig::new(folders);
+    let root = state.parent().expect("the state file is in a folder");
+    let mut config = WatchConfig::new(folders, &Dirs::under(root));
     config.debounce = Duration::from_millis(debounce_ms);
     config.rescan = Duration::from_millis(300);
     config.state_file = state.to_path_buf();
@@ -63,7 +67,7 @@ fn config(folders: Vec<WatchPreset>, state: &Path, debounce_ms: u64) -> WatchCon
 /// names containing `fail` fail.
 fn start_counting(config: WatchConfig) -> Running {
     let mut watcher = Watcher::new(config).expect("start watcher");
-    let stop = Arc::new(AtomicBool::new(false));
+    let stop = CancelToken::new();
     let calls: Calls = Arc::default();
     let events: Events = Arc::default();
     let thread = {
@@ -115,7 +119,11 @@ fn slow_copy_is_imported_once_when_complete() {
     // The writer pauses 100 ms between chunks, well inside the 1.5 s window even when the
     // machine is loaded.
     let running = start_counting(config(
-        vec![WatchPreset::new(&inbox, dir.path().join("out"))],
+        vec![WatchPreset::new(
+            &inbox,
+            dir.path().join("out"),
+            JobSpec::default(),
+        )],
         &state,
         1500,
     ));
@@ -149,7 +157,13 @@ fn a_burst_of_100_files_each_once_across_folder_recreation_and_restart() {
     let inbox = inbox.canonicalize().expect("inbox path");
     let out = dir.path().join("out");
     let state = dir.path().join("watch").join("state.json");
-    let make = || config(vec![WatchPreset::new(&inbox, &out)], &state, 300);
+    let make = || {
+        config(
+            vec![WatchPreset::new(&inbox, &out, JobSpec::default())],
+            &state,
+            300,
+        )
+    };
     let running = start_counting(make());
 
     let clip = |index: usize| inbox.join(format!("clip-{index:03}.wav"));
@@ -258,7 +272,7 @@ fn outputs_inside_a_watched_folder_are_refused_unless_asked() {
     let inbox = dir.path().join("inbox");
     std::fs::create_dir(&inbox).expect("inbox");
     let state = dir.path().join("state.json");
-    let preset = WatchPreset::new(&inbox, inbox.join("out"));
+    let preset = WatchPreset::new(&inbox, inbox.join("out"), JobSpec::default());
     let error = Watcher::new(config(vec![preset.clone()], &state, 300)).expect_err("refused");
     assert_eq!(error.kind(), "output_inside_watched");
     assert!(error.to_string().contains("inbox"), "{error}");
@@ -276,30 +290,38 @@ fn a_watched_file_goes_through_the_real_pipeline_once() {
     let inbox = dir.path().join("inbox");
     std::fs::create_dir(&inbox).expect("inbox");
     let out = dir.path().join("out");
-    let cache = dir.path().join("cache").join("slides");
-    let mut preset = WatchPreset::new(&inbox, &out);
-    preset.language = "en".into();
-    preset.formats = "mp4,srt".into();
+    let dirs = Dirs::under(dir.path());
+    let spec = JobSpec {
+        language: Language::parse("en"),
+        formats: Formats::parse("mp4,srt").expect("formats"),
+        threads: 2,
+        size: Some(RenderSize::parse("640x360").expect("size")),
+        ..JobSpec::default()
+    };
+    let preset = WatchPreset::new(&inbox, &out, spec);
     let mut watcher =
         Watcher::new(config(vec![preset], &dir.path().join("state.json"), 300)).expect("watcher");
-    let stop = Arc::new(AtomicBool::new(false));
+    let stop = CancelToken::new();
     let runs = Arc::new(Mutex::new(0usize));
     let thread = {
         let (stop, runs) = (stop.clone(), runs.clone());
         std::thread::spawn(move || {
             let mut process = |path: &Path, preset: &WatchPreset| {
                 *runs.lock().expect("runs") += 1;
-                let mut options = preset.pipeline_options(2)?;
-                options.cache = SlideCache::at(&cache);
-                options.style.size = RenderSize::parse("640x360").map_err(|e| e.to_string())?;
+                let options = preset
+                    .spec
+                    .resolve(&dirs)
+                    .map_err(|error| error.to_string())?
+                    .pipeline_options(&preset.out_dir, false);
                 assert_eq!(options.formats, Formats::parse("mp4,srt").expect("formats"));
+                assert!(options.cache.dir().starts_with(&dirs.cache));
                 let outcome = pipeline::run_file(
                     engine,
                     path,
                     &pipeline::stem(path),
                     &options,
                     &|_| {},
-                    &AtomicBool::new(false),
+                    &CancelToken::new(),
                 )
                 .map_err(|error| error.to_string())?;
                 Ok(outcome.files)

@@ -1,0 +1,568 @@
+//! What a job runs with, defined once.
+//!
+//! [`JobSpec`] is everything a job is asked to do: the model, the spoken [`Language`], the
+//! slide shape and size, the theme, the glossary, the output [`Formats`], the subtitle mode
+//! and the frame rate. The app's settings, a watched folder, the editor and the CLI's flags
+//! all build one, and [`JobSpec::resolve`] is the only way from a spec to what the stages
+//! take ([`ResolvedJob`]: transcription options, glossary, preset, [`SlideStyle`], cache).
+//! Validation is that same resolve, so saving a setting checks exactly what a run will do.
+//!
+//! [`choices`] lists what a spec may hold (shapes, themes, formats, languages, media
+//! extensions, threads), so the app's menus come from the same lists the resolver accepts.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::correct::{CorrectionError, Glossary};
+use crate::error::ErrorKind;
+use crate::paths::Dirs;
+use crate::render::{RenderSize, SlideCache, SlideStyle};
+use crate::slides::{Aspect, SlidePreset, SlidesConfig, SlidesError};
+use crate::transcribe::{default_threads, TranscribeOptions};
+
+/// The most whisper.cpp threads a spec may ask for.
+pub const MAX_THREADS: usize = 64;
+
+/// The spoken language: detected, or one Whisper code (`en`, `pt`, ...).
+///
+/// Every spelling of "detect" (`auto`, an empty string, a missing value) is [`Language::Auto`],
+/// and codes are lower-cased once here, so `EN` and `en` are the same job (and cache key).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub enum Language {
+    #[default]
+    Auto,
+    Code(String),
+}
+
+impl Language {
+    /// Normalises a spelling; an unknown code is kept and refused by [`Language::check`].
+    pub fn parse(text: &str) -> Language {
+        let code = text.trim().to_lowercase();
+        if code.is_empty() || code == "auto" {
+            Language::Auto
+        } else {
+            Language::Code(code)
+        }
+    }
+
+    /// The code, or `None` for detection (what `TranscribeOptions::language` takes).
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            Language::Auto => None,
+            Language::Code(code) => Some(code),
+        }
+    }
+
+    /// `auto` or the code.
+    pub fn as_str(&self) -> &str {
+        self.code().unwrap_or("auto")
+    }
+
+    /// Refuses a code Whisper does not know.
+    pub fn check(&self) -> Result<(), JobError> {
+        match self {
+            Language::Code(code) if whisper_rs::get_lang_id(code).is_none() => {
+                Err(JobError::Language(code.clone()))
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+impl Serialize for Language {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Language {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = Option::<String>::deserialize(deserializer)?;
+        Ok(text.map_or(Language::Auto, |text| Language::parse(&text)))
+    }
+}
+
+/// One kind of output file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    Mp4,
+    Srt,
+    Vtt,
+    Txt,
+    Json,
+}
+
+impl Format {
+    pub const ALL: [Format; 5] = [
+        Format::Mp4,
+        Format::Srt,
+        Format::Vtt,
+        Format::Txt,
+        Format::Json,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Mp4 => "mp4",
+            Format::Srt => "srt",
+            Format::Vtt => "vtt",
+            Format::Txt => "txt",
+            Format::Json => "json",
+        }
+    }
+
+    pub fn parse(name: &str) -> Result<Format, JobError> {
+        let wanted = name.trim().to_ascii_lowercase();
+        Format::ALL
+            .into_iter()
+            .find(|format| format.name() == wanted)
+            .ok_or_else(|| JobError::UnknownFormat(name.trim().to_owned()))
+    }
+}
+
+/// Which outputs to write: a set of [`Format`]s, serialized as a list of names.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Formats(BTreeSet<Format>);
+
+impl Formats {
+    pub fn all() -> Formats {
+        Formats(Format::ALL.into_iter().collect())
+    }
+
+    pub fn none() -> Formats {
+        Formats::default()
+    }
+
+    pub fn of(formats: &[Format]) -> Formats {
+        Formats(formats.iter().copied().collect())
+    }
+
+    /// `mp4,srt,vtt,txt,json` or any subset, in any case.
+    pub fn parse(list: &str) -> Result<Formats, JobError> {
+        list.split(',')
+            .filter(|name| !name.trim().is_empty())
+            .map(Format::parse)
+            .collect::<Result<BTreeSet<_>, _>>()
+            .map(Formats)
+    }
+
+    pub fn contains(&self, format: Format) -> bool {
+        self.0.contains(&format)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = Format> + '_ {
+        self.0.iter().copied()
+    }
+
+    /// `mp4,srt` — the CLI's spelling.
+    pub fn names(&self) -> String {
+        self.iter().map(Format::name).collect::<Vec<_>>().join(",")
+    }
+}
+
+impl FromIterator<Format> for Formats {
+    fn from_iter<I: IntoIterator<Item = Format>>(iter: I) -> Self {
+        Formats(iter.into_iter().collect())
+    }
+}
+
+/// What the subtitle cues follow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SubtitleMode {
+    /// One cue per slide: captions change exactly with the picture.
+    #[default]
+    Slides,
+    /// One cue per transcript segment (longer, sentence-like cues).
+    Segments,
+}
+
+/// Everything a job is asked to do. Every field has a default, so a settings file or a
+/// watched folder names only what it changes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct JobSpec {
+    /// An installed model's catalog name, or a ggml file.
+    pub model: String,
+    pub language: Language,
+    /// whisper.cpp threads; 0 picks the load-aware default when the job starts.
+    pub threads: usize,
+    /// Words to bias the decoder towards (the glossary's terms are added to it).
+    pub prompt: Option<String>,
+    /// The slide shape (`16:9`, `1:1`, `9:16`).
+    pub preset: Aspect,
+    /// Pixels; `None` is full HD in the aspect's shape.
+    #[serde(with = "optional_size")]
+    pub size: Option<RenderSize>,
+    /// `classic`, `dark`, or a custom theme from `slides.toml`.
+    pub theme: String,
+    /// A job glossary applied over the global one.
+    pub glossary: Option<PathBuf>,
+    /// Whether the global glossary (`<config>/glossary.toml`) applies.
+    pub global_glossary: bool,
+    /// Presets and custom themes; `None` is `<config>/slides.toml` when it exists.
+    pub slides_config: Option<PathBuf>,
+    pub formats: Formats,
+    pub subtitles: SubtitleMode,
+    /// Constant frame rate for the MP4; `None` is variable (one picture per slide).
+    pub fps: Option<u32>,
+}
+
+impl Default for JobSpec {
+    fn default() -> Self {
+        JobSpec {
+            model: crate::models::DEFAULT_MODEL.to_owned(),
+            language: Language::Auto,
+            threads: 0,
+            prompt: None,
+            preset: Aspect::Landscape,
+            size: None,
+            theme: "classic".to_owned(),
+            glossary: None,
+            global_glossary: true,
+            slides_config: None,
+            formats: Formats::all(),
+            subtitles: SubtitleMode::Slides,
+            fps: None,
+        }
+    }
+}
+
+/// A spec resolved against the files it names: what the stages take.
+#[derive(Debug, Clone)]
+pub struct ResolvedJob {
+    pub spec: JobSpec,
+    pub transcribe: TranscribeOptions,
+    pub glossary: Glossary,
+    pub preset: SlidePreset,
+    pub style: SlideStyle,
+    pub cache: SlideCache,
+}
+
+impl ResolvedJob {
+    /// What [`crate::pipeline::run_file`] takes, writing under `out_dir`.
+    pub fn pipeline_options(
+        &self,
+        out_dir: &Path,
+        overwrite: bool,
+    ) -> crate::pipeline::PipelineOptions {
+        crate::pipeline::PipelineOptions {
+            out_dir: out_dir.to_path_buf(),
+            transcribe: self.transcribe.clone(),
+            glossary: self.glossary.clone(),
+            preset: self.preset.clone(),
+            style: self.style.clone(),
+            cache: self.cache.clone(),
+            formats: self.spec.formats.clone(),
+            subtitles: self.spec.subtitles,
+            fps: self.spec.fps,
+            overwrite,
+        }
+    }
+}
+
+/// Why a spec cannot run.
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    #[error("unknown output format '{0}' (use mp4, srt, vtt, txt, json)")]
+    UnknownFormat(String),
+    #[error("language '{0}' is not one Whisper knows (use auto, or a code such as en or pt)")]
+    Language(String),
+    #[error("{0} threads is out of range (0 picks a default; at most {MAX_THREADS})")]
+    Threads(usize),
+    #[error("the frame rate must be 1 to 240 frames per second, not {0}")]
+    Fps(u32),
+    #[error("'{0}' is not a size: use WIDTHxHEIGHT, 16 to 8192 pixels a side")]
+    Size(String),
+    #[error(transparent)]
+    Slides(#[from] SlidesError),
+    #[error(transparent)]
+    Glossary(#[from] CorrectionError),
+}
+
+impl JobError {
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            JobError::UnknownFormat(_) => ErrorKind::UnknownFormat,
+            JobError::Language(_) => ErrorKind::Language,
+            JobError::Threads(_) | JobError::Fps(_) => ErrorKind::InvalidSettings,
+            JobError::Size(_) => ErrorKind::InvalidSize,
+            JobError::Slides(error) => error.kind(),
+            JobError::Glossary(error) => error.kind(),
+        }
+    }
+}
+
+impl JobSpec {
+    /// Resolves the spec against `dirs`: reads `slides.toml` and the glossaries, picks the
+    /// preset, theme and size. Errors name the file or the value at fault.
+    pub fn resolve(&self, dirs: &Dirs) -> Result<ResolvedJob, JobError> {
+        self.language.check()?;
+        if self.threads > MAX_THREADS {
+            return Err(JobError::Threads(self.threads));
+        }
+        if let Some(fps) = self.fps {
+            if !(1..=240).contains(&fps) {
+                return Err(JobError::Fps(fps));
+            }
+        }
+        let config = self.slides_config(dirs)?;
+        let preset = config.preset(self.preset);
+        let theme = config.theme(&self.theme)?;
+        let size = self.size.unwrap_or_else(|| self.preset.default_size());
+        let global = dirs.glossary_file();
+        let global = self.global_glossary.then_some(global.as_path());
+        let glossary = Glossary::load_layers(global, self.glossary.as_deref())?;
+        Ok(ResolvedJob {
+            transcribe: TranscribeOptions {
+                language: self.language.code().map(str::to_owned),
+                prompt: self
+                    .prompt
+                    .clone()
+                    .filter(|prompt| !prompt.trim().is_empty()),
+                threads: if self.threads == 0 {
+                    default_threads()
+                } else {
+                    self.threads
+                },
+            },
+            glossary,
+            style: SlideStyle {
+                theme,
+                size,
+                max_lines: preset.max_lines,
+            },
+            preset,
+            cache: SlideCache::at(dirs.slide_cache_dir()),
+            spec: self.clone(),
+        })
+    }
+
+    /// `slides.toml`: the spec's own file (which must exist), else the config folder's when
+    /// there is one, else the built-in presets and themes.
+    pub fn slides_config(&self, dirs: &Dirs) -> Result<SlidesConfig, SlidesError> {
+        match &self.slides_config {
+            Some(path) => SlidesConfig::load(path),
+            None => SlidesConfig::load_or_default(&dirs.slides_config_file()),
+        }
+    }
+}
+
+/// `RenderSize` as `"1920x1080"` in settings files.
+mod optional_size {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use crate::render::RenderSize;
+
+    pub fn serialize<S: Serializer>(
+        size: &Option<RenderSize>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        match size {
+            Some(size) => serializer.serialize_str(&size.to_string()),
+            None => serializer.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<RenderSize>, D::Error> {
+        let text = Option::<String>::deserialize(deserializer)?;
+        text.filter(|text| !text.trim().is_empty())
+            .map(|text| RenderSize::parse(&text).map_err(serde::de::Error::custom))
+            .transpose()
+    }
+}
+
+/// A language a spec may name, for menus.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LanguageChoice {
+    /// `auto` or a Whisper code.
+    pub code: String,
+    /// Whisper's English name (`portuguese`); empty for `auto`.
+    pub name: String,
+}
+
+/// What a [`JobSpec`] may hold, for the app's menus and the CLI's help.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Choices {
+    /// File extensions the decoder accepts (lower case, no dot).
+    pub media_extensions: Vec<&'static str>,
+    pub aspects: Vec<&'static str>,
+    /// Built-in themes first, then `slides.toml`'s custom ones.
+    pub themes: Vec<String>,
+    pub formats: Vec<&'static str>,
+    pub subtitle_modes: Vec<&'static str>,
+    /// `auto` first, then every Whisper language.
+    pub languages: Vec<LanguageChoice>,
+    pub max_threads: usize,
+}
+
+/// What a spec may hold on this machine, with the custom themes of `dirs`' `slides.toml`.
+///
+/// A `slides.toml` that does not load lists the built-in themes only; resolving a job
+/// reports that file's error.
+pub fn choices(dirs: &Dirs) -> Choices {
+    let themes = SlidesConfig::load_or_default(&dirs.slides_config_file())
+        .unwrap_or_default()
+        .theme_names();
+    let mut languages = vec![LanguageChoice {
+        code: "auto".to_owned(),
+        name: String::new(),
+    }];
+    for id in 0..=whisper_rs::get_lang_max_id() {
+        if let (Some(code), Some(name)) = (
+            whisper_rs::get_lang_str(id),
+            whisper_rs::get_lang_str_full(id),
+        ) {
+            languages.push(LanguageChoice {
+                code: code.to_owned(),
+                name: name.to_owned(),
+            });
+        }
+    }
+    Choices {
+        media_extensions: crate::media::SUPPORTED_EXTENSIONS.to_vec(),
+        aspects: Aspect::ALL.iter().map(|aspect| aspect.name()).collect(),
+        themes,
+        formats: Format::ALL.iter().map(|format| format.name()).collect(),
+        subtitle_modes: vec!["slides", "segments"],
+        languages,
+        max_threads: MAX_THREADS,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_spelling_of_auto_is_one_language_and_codes_are_lower_case() {
+        for auto in ["", " ", "auto", "AUTO", "Auto"] {
+            assert_eq!(Language::parse(auto), Language::Auto, "{auto:?}");
+        }
+        assert_eq!(Language::parse("EN"), Language::parse("en"));
+        assert_eq!(Language::parse(" Pt ").code(), Some("pt"));
+        let missing: JobSpec = toml::from_str("").expect("parses");
+        assert_eq!(missing.language, Language::Auto);
+        let upper: JobSpec = toml::from_str("language = \"EN\"").expect("parses");
+        assert_eq!(upper.language, Language::Code("en".into()));
+        assert_eq!(
+            Language::parse("xx").check().expect_err("unknown").kind(),
+            ErrorKind::Language
+        );
+        Language::parse("pt").check().expect("pt is Whisper's");
+    }
+
+    #[test]
+    fn formats_parse_and_serialize_as_names() {
+        assert_eq!(
+            Formats::parse("mp4,srt,vtt,txt,json").expect("parse"),
+            Formats::all()
+        );
+        let only = Formats::parse(" MP4 , srt").expect("parse");
+        assert!(only.contains(Format::Mp4) && only.contains(Format::Srt));
+        assert!(!only.contains(Format::Vtt));
+        assert_eq!(only.names(), "mp4,srt");
+        let error = Formats::parse("mp4,gif").expect_err("gif");
+        assert_eq!(error.kind(), ErrorKind::UnknownFormat);
+        assert!(error.to_string().contains("gif"), "{error}");
+        assert_eq!(
+            serde_json::to_value(&only).expect("serializes"),
+            serde_json::json!(["mp4", "srt"])
+        );
+    }
+
+    #[test]
+    fn resolve_uses_full_size_and_refuses_bad_values_with_their_kind() {
+        let root = tempfile::tempdir().expect("a temporary directory");
+        let dirs = Dirs::under(root.path());
+        let resolved = JobSpec::default()
+            .resolve(&dirs)
+            .expect("the defaults resolve");
+        assert_eq!(resolved.style.size, Aspect::Landscape.default_size());
+        assert_eq!(resolved.transcribe.language, None);
+        assert!(resolved.cache.dir().starts_with(root.path()));
+
+        let portrait = JobSpec {
+            preset: Aspect::Portrait,
+            language: Language::parse("PT"),
+            ..JobSpec::default()
+        }
+        .resolve(&dirs)
+        .expect("resolves");
+        assert_eq!(portrait.style.size, RenderSize::PORTRAIT);
+        assert_eq!(portrait.transcribe.language.as_deref(), Some("pt"));
+
+        let bad_theme = JobSpec {
+            theme: "neon".into(),
+            ..JobSpec::default()
+        };
+        assert_eq!(
+            bad_theme.resolve(&dirs).expect_err("unknown theme").kind(),
+            ErrorKind::UnknownTheme
+        );
+        let bad_language = JobSpec {
+            language: Language::parse("klingon"),
+            ..JobSpec::default()
+        };
+        assert_eq!(
+            bad_language.resolve(&dirs).expect_err("language").kind(),
+            ErrorKind::Language
+        );
+        let bad_threads = JobSpec {
+            threads: 1000,
+            ..JobSpec::default()
+        };
+        assert!(bad_threads.resolve(&dirs).is_err());
+    }
+
+    #[test]
+    fn custom_themes_are_choices_and_resolve() {
+        let root = tempfile::tempdir().expect("a temporary directory");
+        let dirs = Dirs::under(root.path());
+        crate::fs::create_dir_all(&dirs.config).expect("created");
+        crate::fs::write_atomic(
+            &dirs.slides_config_file(),
+            b"[theme.brand]\nbackground = \"#101820\"\ntext = \"#FFFFFF\"\nhighlight = \"#FFC233\"\n",
+            crate::fs::Replace::Yes,
+        )
+        .expect("written");
+        let choices = choices(&dirs);
+        assert_eq!(choices.themes, ["classic", "dark", "brand"]);
+        assert!(choices
+            .languages
+            .iter()
+            .any(|language| language.code == "pt"));
+        assert_eq!(choices.languages[0].code, "auto");
+        assert!(choices.media_extensions.contains(&"mkv"));
+        JobSpec {
+            theme: "brand".into(),
+            ..JobSpec::default()
+        }
+        .resolve(&dirs)
+        .expect("a custom theme resolves");
+    }
+
+    #[test]
+    fn specs_round_trip_through_toml() {
+        let spec = JobSpec {
+            size: Some(RenderSize::HD),
+            formats: Formats::of(&[Format::Mp4, Format::Vtt]),
+            fps: Some(30),
+            ..JobSpec::default()
+        };
+        let text = toml::to_string(&spec).expect("serializes");
+        assert!(text.contains("size = \"1280x720\""), "{text}");
+        assert_eq!(toml::from_str::<JobSpec>(&text).expect("parses"), spec);
+    }
+}
