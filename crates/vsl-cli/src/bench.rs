@@ -1,7 +1,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::atomic::AtomicBool;
 use std::time::Instant;
+use vsl_core::jobs::CancelToken;
 
 use clap::{Args, Subcommand};
 use serde_json::json;
@@ -39,13 +39,13 @@ pub struct TranscribeBench {
     threads: usize,
 }
 
-pub fn run(command: BenchCommand) -> anyhow::Result<ExitCode> {
+pub fn run(command: BenchCommand, dirs: &vsl_core::paths::Dirs) -> anyhow::Result<ExitCode> {
     let args = match command {
         BenchCommand::Transcribe(args) => args,
         BenchCommand::Slides(args) => return crate::slides::bench(args),
-        BenchCommand::Pipeline(args) => return crate::monitor::bench(args),
+        BenchCommand::Pipeline(args) => return crate::monitor::bench(args, dirs),
     };
-    let store = ModelStore::open_default()?;
+    let store = ModelStore::open(dirs);
     let path = store.resolve(&args.model)?;
     let reference = match &args.reference {
         Some(file) => Some(normalize(&std::fs::read_to_string(file)?)),
@@ -54,16 +54,18 @@ pub fn run(command: BenchCommand) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     let engine = Engine::load(&path)?;
     let load_seconds = started.elapsed().as_secs_f64();
-    let pcm = vsl_core::media::decode(&args.audio, &|| false)?;
+    let pcm = vsl_core::media::decode(&args.audio, &CancelToken::new())?;
     let options = TranscribeOptions {
-        language: Some(args.language.clone()),
+        language: vsl_core::job::Language::parse(&args.language)
+            .code()
+            .map(str::to_owned),
         prompt: None,
         threads: args.threads,
     };
     for run in 0..args.runs.max(1) {
         let started = Instant::now();
         let transcript =
-            engine.transcribe(&pcm.samples, &options, &mut |_| {}, &AtomicBool::new(false))?;
+            engine.transcribe(&pcm.samples, &options, &mut |_| {}, &CancelToken::new())?;
         let seconds = started.elapsed().as_secs_f64();
         let error_rate = reference
             .as_ref()

@@ -33,8 +33,8 @@ fn parse_size(text: &str) -> Result<u64, String> {
     cache::parse_size(text).map_err(|error| error.to_string())
 }
 
-pub fn run(command: CacheCommand) -> anyhow::Result<ExitCode> {
-    let root = vsl_core::paths::cache_dir();
+pub fn run(command: CacheCommand, dirs: &vsl_core::paths::Dirs) -> anyhow::Result<ExitCode> {
+    let root = dirs.cache.clone();
     match command {
         CacheCommand::Report { json } => {
             let report = cache::report(&root)?;
@@ -72,7 +72,7 @@ pub fn run(command: CacheCommand) -> anyhow::Result<ExitCode> {
             );
         }
         CacheCommand::Cleanup(args) => {
-            let configured = CacheLimits::configured()?;
+            let configured = CacheLimits::defaults();
             let limits = CacheLimits {
                 max_age: args.max_age.or(configured.max_age),
                 max_size: args.max_size.or(configured.max_size),

@@ -3,17 +3,15 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 
-use anyhow::Context;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
-use vsl_core::export::atomic::check_target;
 use vsl_core::export::{
-    export_mp4, write_subtitles, AudioMode, CueSource, ExportError, ExportOutcome, ExportProgress,
-    ExportRequest, SubtitleFormat, DEFAULT_CRF, DEFAULT_REPEAT_EVERY,
+    export_deck, AudioMode, ExportError, ExportOutcome, ExportPlan, ExportProgress, DEFAULT_CRF,
+    DEFAULT_REPEAT_EVERY,
 };
+use vsl_core::job::{Format, Formats};
+use vsl_core::jobs::CancelToken;
 use vsl_core::slides::SlideDeck;
 
 #[derive(Args)]
@@ -31,8 +29,8 @@ pub struct ExportArgs {
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=240))]
     fps: Option<u32>,
     /// Also write these next to the MP4: srt, vtt, txt (one cue per slide).
-    #[arg(long, value_delimiter = ',', default_value = "mp4")]
-    formats: Vec<String>,
+    #[arg(long, default_value = "mp4")]
+    formats: String,
     /// Replace existing files instead of refusing.
     #[arg(long)]
     overwrite: bool,
@@ -46,88 +44,56 @@ pub struct ExportArgs {
 
 pub fn run(args: ExportArgs) -> anyhow::Result<ExitCode> {
     let cancel = install_cancel_handler();
-    let deck = read_deck(&args.slides)?;
     let deck_dir = args
         .slides
         .parent()
         .filter(|dir| !dir.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let formats = parse_formats(&args.formats)?;
-    let mut request = ExportRequest::new(&deck, deck_dir, &args.audio, &args.out);
-    request.fps = args.fps;
-    request.overwrite = args.overwrite;
-    request.repeat_every = args.repeat_every.max(0.0);
-    request.crf = args.crf;
+    let deck = SlideDeck::load(deck_dir)?;
+    let formats = Formats::parse(&args.formats)?;
+    let out_dir = args
+        .out
+        .parent()
+        .filter(|dir| !dir.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let stem = vsl_core::pipeline::stem(&args.out);
+    let mut plan = ExportPlan::new(&deck, deck_dir, &args.audio, out_dir, &stem, &formats);
+    plan.fps = args.fps;
+    plan.overwrite = args.overwrite;
+    plan.repeat_every = args.repeat_every;
+    plan.crf = args.crf;
 
-    // Refuse before the export rather than after it, when a subtitle file is in the way.
-    for name in ["srt", "vtt", "txt"] {
-        if formats.contains(&name) {
-            check_target(&args.out.with_extension(name), args.overwrite)?;
+    let bar = progress_bar("exporting");
+    let result = export_deck(&plan, &mut |progress| show(&bar, progress), &cancel);
+    bar.finish_and_clear();
+    let written = match result {
+        Ok(written) => written,
+        Err(ExportError::Cancelled) => {
+            eprintln!("cancelled; nothing was written");
+            return Ok(ExitCode::from(crate::EXIT_CANCELLED));
         }
-    }
-    let outcome = if formats.contains(&"mp4") {
-        let bar = progress_bar("exporting");
-        let result = export_mp4(&request, &mut |progress| show(&bar, progress), &cancel);
-        bar.finish_and_clear();
-        match result {
-            Ok(outcome) => Some(outcome),
-            Err(ExportError::Cancelled) => {
-                eprintln!("cancelled; nothing was written");
-                return Ok(ExitCode::from(crate::EXIT_CANCELLED));
-            }
-            Err(error) => return Err(error.into()),
-        }
-    } else {
-        None
+        Err(error) => return Err(error.into()),
     };
-    for (name, format) in [
-        ("srt", SubtitleFormat::Srt),
-        ("vtt", SubtitleFormat::Vtt),
-        ("txt", SubtitleFormat::Txt),
-    ] {
-        if formats.contains(&name) {
-            let path = args.out.with_extension(name);
-            write_subtitles(&path, format, CueSource::Slides(&deck), args.overwrite)?;
-            println!("{}", path.display());
+    for file in &written.files {
+        if written.mp4.as_ref().is_none_or(|mp4| &mp4.path != file) {
+            println!("{}", file.display());
         }
     }
-    if let Some(outcome) = outcome {
-        println!("{}", summary(&outcome, deck.slides.len()));
+    if let Some(outcome) = &written.mp4 {
+        println!("{}", summary(outcome, deck.slides.len()));
+    } else if !formats.contains(Format::Mp4) && written.files.is_empty() {
+        eprintln!("nothing to write: --formats was empty");
     }
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn read_deck(path: &Path) -> anyhow::Result<SlideDeck> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    serde_json::from_str(&text).with_context(|| {
-        format!(
-            "{} is not a slides.json written by `vsl slides` or `vsl run`",
-            path.display()
-        )
-    })
-}
-
-fn parse_formats(names: &[String]) -> anyhow::Result<Vec<&'static str>> {
-    names
-        .iter()
-        .map(|name| match name.trim().to_ascii_lowercase().as_str() {
-            "mp4" => Ok("mp4"),
-            "srt" => Ok("srt"),
-            "vtt" => Ok("vtt"),
-            "txt" => Ok("txt"),
-            other => anyhow::bail!("unknown format '{other}' (use mp4, srt, vtt, txt)"),
-        })
-        .collect()
-}
-
-/// Ctrl-C sets the flag the export polls; the export then removes its temporary file.
-pub fn install_cancel_handler() -> Arc<AtomicBool> {
-    let cancel = Arc::new(AtomicBool::new(false));
-    let flag = Arc::clone(&cancel);
+/// Ctrl-C cancels the job; its stage then removes its temporary file.
+pub fn install_cancel_handler() -> CancelToken {
+    let cancel = CancelToken::new();
+    let token = cancel.clone();
     // If a handler is already installed, Ctrl-C keeps its default behaviour, which still
     // stops the process; the temporary file is then left as a hidden `.part` file.
-    let _ = ctrlc::set_handler(move || flag.store(true, Ordering::Relaxed));
+    let _ = ctrlc::set_handler(move || token.cancel());
     cancel
 }
 

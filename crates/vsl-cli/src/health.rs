@@ -21,19 +21,23 @@ pub struct HealthArgs {
     model: Option<String>,
 }
 
-pub fn options(out: Option<PathBuf>, model: Option<&str>) -> anyhow::Result<HealthOptions> {
-    let mut options = HealthOptions::default();
+pub fn options(
+    dirs: &vsl_core::paths::Dirs,
+    out: Option<PathBuf>,
+    model: Option<&str>,
+) -> anyhow::Result<HealthOptions> {
+    let mut options = HealthOptions::new(dirs);
     if let Some(out) = out {
         options.output_dir = out;
     }
     if let Some(model) = model {
-        options.model = Some(ModelStore::open_default()?.resolve(model)?);
+        options.model = Some(ModelStore::open(dirs).resolve(model)?);
     }
     Ok(options)
 }
 
-pub fn run(args: HealthArgs) -> anyhow::Result<ExitCode> {
-    let health = Health::collect(&options(args.out, args.model.as_deref())?);
+pub fn run(args: HealthArgs, dirs: &vsl_core::paths::Dirs) -> anyhow::Result<ExitCode> {
+    let health = Health::collect(&options(dirs, args.out, args.model.as_deref())?);
     if args.json {
         println!("{}", serde_json::to_string_pretty(&health)?);
         return Ok(ExitCode::SUCCESS);

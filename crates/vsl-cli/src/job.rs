@@ -1,13 +1,59 @@
-//! The options `vsl slides` and `vsl run` share: how slides look and which glossary
-//! corrects them, resolved against `slides.toml` and the global glossary.
+//! The flags every pipeline command shares, turned into a [`JobSpec`]: the CLI's only way
+//! to say what a job runs with (the app's settings and watched folders build the same
+//! type). Resolving it (`JobSpec::resolve`) reads `slides.toml` and the glossaries.
 
 use std::path::PathBuf;
+use std::time::Instant;
 
 use clap::Args;
-use vsl_core::correct::Glossary;
-use vsl_core::render::{RenderSize, SlideCache, SlideStyle};
-use vsl_core::slides::{Aspect, SlidePreset, SlidesConfig};
+use vsl_core::job::{JobSpec, Language};
+use vsl_core::models::{ModelStore, DEFAULT_MODEL};
+use vsl_core::paths::Dirs;
+use vsl_core::render::RenderSize;
+use vsl_core::slides::Aspect;
+use vsl_core::transcribe::Engine;
 
+/// The model and how it listens.
+#[derive(Args)]
+pub struct ModelArgs {
+    /// Catalog name of an installed model, or a path to a ggml file.
+    #[arg(long, default_value = DEFAULT_MODEL)]
+    pub model: String,
+    /// auto, en, pt, ... (auto detects and reports the language).
+    #[arg(long, default_value = "auto")]
+    language: String,
+    /// Custom vocabulary to bias the transcription (brand names, jargon; a glossary's terms
+    /// are added).
+    #[arg(long)]
+    prompt: Option<String>,
+    /// whisper.cpp threads (0: one per core not already busy).
+    #[arg(long, default_value_t = 0)]
+    threads: usize,
+}
+
+impl ModelArgs {
+    pub fn apply(&self, spec: &mut JobSpec) {
+        spec.model = self.model.clone();
+        spec.language = Language::parse(&self.language);
+        spec.prompt = self.prompt.clone();
+        spec.threads = self.threads;
+    }
+}
+
+/// Resolves and loads the spec's model, saying how long loading took.
+pub fn load_engine(spec: &JobSpec, dirs: &Dirs) -> anyhow::Result<Engine> {
+    let model_path = ModelStore::open(dirs).resolve(&spec.model)?;
+    let load_started = Instant::now();
+    let engine = Engine::load(&model_path)?;
+    eprintln!(
+        "loaded {} in {:.2} s",
+        engine.name(),
+        load_started.elapsed().as_secs_f64()
+    );
+    Ok(engine)
+}
+
+/// How slides look and which glossary corrects them.
 #[derive(Args)]
 pub struct LookArgs {
     /// Slide shape: 16:9, 1:1 or 9:16.
@@ -28,49 +74,24 @@ pub struct LookArgs {
     /// Presets and custom themes (default: slides.toml in the config folder, if present).
     #[arg(long)]
     config: Option<PathBuf>,
-    /// Cache folder for rendered slides (default: the platform cache folder).
+    /// Cache folder (rendered slides in slides/, transcripts in transcripts/; default: the
+    /// platform cache folder).
     #[arg(long)]
     cache_dir: Option<PathBuf>,
 }
 
-/// [`LookArgs`] resolved: everything the segmenter and renderer take.
-pub struct Look {
-    pub aspect: Aspect,
-    pub preset: SlidePreset,
-    pub style: SlideStyle,
-    pub glossary: Glossary,
-    pub cache: SlideCache,
-}
-
 impl LookArgs {
-    /// Reads `slides.toml` and the glossaries; errors name the file or value at fault.
-    pub fn resolve(&self) -> anyhow::Result<Look> {
-        let config = match &self.config {
-            Some(path) => SlidesConfig::load(path)?,
-            None => SlidesConfig::load_default()?,
-        };
-        let aspect = Aspect::parse(&self.preset)?;
-        let preset = config.preset(aspect);
-        let theme = config.theme(&self.theme)?;
-        let size = match &self.size {
-            Some(size) => RenderSize::parse(size)?,
-            None => aspect.default_size(),
-        };
-        let global = (!self.no_global_glossary).then(Glossary::global_path);
-        let glossary = Glossary::load_layers(global.as_deref(), self.glossary.as_deref())?;
-        Ok(Look {
-            aspect,
-            style: SlideStyle {
-                theme,
-                size,
-                max_lines: preset.max_lines,
-            },
-            preset,
-            glossary,
-            cache: self
-                .cache_dir
-                .clone()
-                .map_or_else(SlideCache::open_default, SlideCache::at),
-        })
+    /// Writes the flags into `spec` and `dirs`; a bad shape or size names the value.
+    pub fn apply(&self, spec: &mut JobSpec, dirs: &mut Dirs) -> anyhow::Result<()> {
+        spec.preset = Aspect::parse(&self.preset)?;
+        spec.theme = self.theme.clone();
+        spec.glossary = self.glossary.clone();
+        spec.global_glossary = !self.no_global_glossary;
+        spec.size = self.size.as_deref().map(RenderSize::parse).transpose()?;
+        spec.slides_config = self.config.clone();
+        if let Some(cache) = &self.cache_dir {
+            dirs.cache = cache.clone();
+        }
+        Ok(())
     }
 }

@@ -5,7 +5,8 @@ mod bench;
 mod cache;
 mod export;
 mod health;
-mod look;
+mod job;
+
 mod models;
 mod monitor;
 mod run;
@@ -16,6 +17,7 @@ mod watch;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use vsl_core::ErrorKind;
 
 #[derive(Parser)]
 #[command(
@@ -67,27 +69,74 @@ pub const EXIT_CANCELLED: u8 = 130;
 fn main() -> ExitCode {
     restore_sigpipe();
     let cli = Cli::parse();
+    // The one place the CLI reads where its files live; every command gets these.
+    let dirs = vsl_core::paths::Dirs::from_env();
     let result = match cli.command {
-        Command::Models { command } => models::run(command),
-        Command::Transcribe(args) => transcribe::run(args),
-        Command::Slides(args) => slides::run(args),
+        Command::Models { command } => models::run(command, &dirs),
+        Command::Transcribe(args) => transcribe::run(args, &dirs),
+        Command::Slides(args) => slides::run(args, dirs),
         Command::Export(args) => export::run(args),
-        Command::Run(args) => run::run(args),
-        Command::Bench { command } => bench::run(command),
-        Command::Watch(args) => watch::run(args),
-        Command::Health(args) => health::run(args),
-        Command::Cache { command } => cache::run(command),
-        Command::Monitor(args) => monitor::monitor(args),
+        Command::Run(args) => run::run(args, dirs),
+        Command::Bench { command } => bench::run(command, &dirs),
+        Command::Watch(args) => watch::run(args, &dirs),
+        Command::Health(args) => health::run(args, &dirs),
+        Command::Cache { command } => cache::run(command, &dirs),
+        Command::Monitor(args) => monitor::monitor(args, &dirs),
     };
     match result {
         Ok(code) => code,
         Err(error) => {
             eprintln!("error: {error:#}");
+            if let Some(remedy) = remedy(&error) {
+                eprintln!("hint: {remedy}");
+            }
             ExitCode::FAILURE
         }
     }
 }
 
+/// What to try, for the errors a flag fixes. The library's messages name the file and say
+/// what went wrong; only the CLI knows its own flags.
+fn remedy(error: &anyhow::Error) -> Option<&'static str> {
+    error.chain().find_map(|cause| {
+        if let Some(error) = cause.downcast_ref::<vsl_core::models::ModelError>() {
+            return match error.kind() {
+                ErrorKind::Exists => Some("pass --force to replace it"),
+                ErrorKind::NotInstalled | ErrorKind::UnknownModel => Some(
+                    "see `vsl models list`; `vsl models download NAME` or `vsl models import-ct2 DIR`",
+                ),
+                _ => None,
+            };
+        }
+        let kind = if let Some(error) = cause.downcast_ref::<vsl_core::export::ExportError>() {
+            error.kind()
+        } else if let Some(error) = cause.downcast_ref::<vsl_core::pipeline::PipelineError>() {
+            error.kind()
+        } else {
+            cause.downcast_ref::<vsl_core::job::JobError>()?.kind()
+        };
+        remedy_for(kind)
+    })
+}
+
+/// `error`'s message, prefixed with `path` unless it already names it (most do).
+pub fn with_path(path: &std::path::Path, error: &dyn std::fmt::Display) -> String {
+    let text = error.to_string();
+    if text.contains(&*path.to_string_lossy()) {
+        text
+    } else {
+        format!("{}: {text}", path.display())
+    }
+}
+
+/// The flag that fixes an error of `kind`, if one does.
+pub fn remedy_for(kind: ErrorKind) -> Option<&'static str> {
+    match kind {
+        ErrorKind::Exists => Some("pass --overwrite to replace it"),
+        ErrorKind::UnknownTheme => Some("custom themes go in slides.toml (see --config)"),
+        _ => None,
+    }
+}
 /// Rust ignores SIGPIPE, which turns `vsl models list | head` into a panic; a CLI
 /// should simply stop when its reader goes away.
 fn restore_sigpipe() {

@@ -65,8 +65,8 @@ fn mib(bytes: u64) -> String {
     format!("{:.1} MiB", bytes as f64 / f64::from(1u32 << 20))
 }
 
-pub fn run(command: ModelsCommand) -> anyhow::Result<ExitCode> {
-    let store = ModelStore::open_default()?;
+pub fn run(command: ModelsCommand, dirs: &vsl_core::paths::Dirs) -> anyhow::Result<ExitCode> {
+    let store = ModelStore::open(dirs);
     match command {
         ModelsCommand::List { json } => {
             let entries = store.list()?;

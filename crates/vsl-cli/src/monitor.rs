@@ -3,18 +3,19 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::Context;
 use clap::Args;
 use vsl_core::cache::{self, format_size, CacheKind};
 use vsl_core::health::{peak_rss, Health};
+use vsl_core::job::{JobSpec, Language};
+use vsl_core::jobs::CancelToken;
 use vsl_core::models::{ModelStore, DEFAULT_MODEL};
+use vsl_core::paths::Dirs;
 use vsl_core::pipeline::{self, PipelineOutcome, Stage};
-use vsl_core::render::{RenderSize, SlideCache};
+use vsl_core::render::RenderSize;
 use vsl_core::transcribe::{default_threads, Engine};
-use vsl_core::watch::WatchPreset;
 
 #[derive(Args)]
 pub struct MonitorArgs {
@@ -32,9 +33,9 @@ pub struct MonitorArgs {
     model: Option<String>,
 }
 
-pub fn monitor(args: MonitorArgs) -> anyhow::Result<ExitCode> {
+pub fn monitor(args: MonitorArgs, dirs: &Dirs) -> anyhow::Result<ExitCode> {
     let cancel = crate::export::install_cancel_handler();
-    let options = crate::health::options(args.out, args.model.as_deref())?;
+    let options = crate::health::options(dirs, args.out, args.model.as_deref())?;
     let mut printed = 0;
     loop {
         let health = Health::collect(&options);
@@ -56,7 +57,7 @@ pub fn monitor(args: MonitorArgs) -> anyhow::Result<ExitCode> {
         // Sleep in short steps so Ctrl-C answers at once.
         let until = Instant::now() + Duration::from_secs(args.interval);
         while Instant::now() < until {
-            if cancel.load(Ordering::Relaxed) {
+            if cancel.is_cancelled() {
                 return Ok(ExitCode::from(crate::EXIT_CANCELLED));
             }
             std::thread::sleep(Duration::from_millis(100));
@@ -83,8 +84,8 @@ pub struct PipelineBench {
 }
 
 /// The bundled sample: the JFK clip `make setup` fetched, or one generated once.
-fn sample() -> anyhow::Result<PathBuf> {
-    let test_data = std::env::var_os("VSL_TEST_DATA")
+fn sample(dirs: &Dirs) -> anyhow::Result<PathBuf> {
+    let test_data = std::env::var_os(vsl_core::paths::VSL_TEST_DATA)
         .map(PathBuf::from)
         .or_else(|| {
             std::env::var_os("HOME")
@@ -95,15 +96,14 @@ fn sample() -> anyhow::Result<PathBuf> {
             return Ok(jfk);
         }
     }
-    let generated = vsl_core::paths::cache_dir()
-        .join("bench")
-        .join("sample.wav");
+    let generated = dirs.cache.join("bench").join("sample.wav");
     if !generated.is_file() {
-        std::fs::create_dir_all(generated.parent().unwrap_or(&generated))?;
-        let temp = generated.with_extension("part.wav");
+        vsl_core::fs::create_dir_all(generated.parent().unwrap_or(&generated))?;
+        // espeak-ng writes into the temporary file, which gets the final name once complete.
+        let temp = vsl_core::fs::AtomicFile::create(&generated, vsl_core::fs::Replace::Yes)?;
         let status = std::process::Command::new("espeak-ng")
             .args(["-v", "en-us", "-s", "150", "-w"])
-            .arg(&temp)
+            .arg(temp.path())
             .arg(
                 "And so my fellow Americans, ask not what your country can do for you, \
                  ask what you can do for your country.",
@@ -111,7 +111,7 @@ fn sample() -> anyhow::Result<PathBuf> {
             .status()
             .context("no sample: pass --audio, run `make setup`, or install espeak-ng")?;
         anyhow::ensure!(status.success(), "espeak-ng failed to make the sample");
-        std::fs::rename(&temp, &generated)?;
+        temp.commit()?;
     }
     Ok(generated)
 }
@@ -131,12 +131,12 @@ impl Drop for WorkDir {
     }
 }
 
-pub fn bench(args: PipelineBench) -> anyhow::Result<ExitCode> {
+pub fn bench(args: PipelineBench, dirs: &Dirs) -> anyhow::Result<ExitCode> {
     let audio = match args.audio {
         Some(audio) => audio,
-        None => sample()?,
+        None => sample(dirs)?,
     };
-    let store = ModelStore::open_default()?;
+    let store = ModelStore::open(dirs);
     let model_path = store.resolve(&args.model)?;
     let started = Instant::now();
     let engine = Engine::load(&model_path)?;
@@ -145,22 +145,27 @@ pub fn bench(args: PipelineBench) -> anyhow::Result<ExitCode> {
     // A fresh cache folder: the first run is cold, the second finds everything cached.
     let work =
         WorkDir(std::env::temp_dir().join(format!("vsl-bench-pipeline-{}", std::process::id())));
-    let slides = SlideCache::at(work.path().join("cache").join("slides"));
+    // What a watched folder's job runs with, with its cache in the scratch folder.
+    let bench_dirs = Dirs {
+        cache: work.path().join("cache"),
+        ..dirs.clone()
+    };
+    let spec = JobSpec {
+        language: Language::parse(&args.language),
+        threads: args.threads,
+        size: Some(RenderSize::parse(&args.size)?),
+        ..JobSpec::default()
+    };
+    let resolved = spec.resolve(&bench_dirs)?;
     let run = |out: &str| -> anyhow::Result<PipelineOutcome> {
-        let mut preset = WatchPreset::new(work.path(), work.path().join(out));
-        preset.language = args.language.clone();
-        let mut options = preset
-            .pipeline_options(args.threads)
-            .map_err(anyhow::Error::msg)?;
-        options.cache = slides.clone();
-        options.style.size = RenderSize::parse(&args.size)?;
+        let options = resolved.pipeline_options(&work.path().join(out), false);
         Ok(pipeline::run_file(
             &engine,
             &audio,
             "bench",
             &options,
             &|_| {},
-            &AtomicBool::new(false),
+            &CancelToken::new(),
         )?)
     };
     let cold = run("cold")?;

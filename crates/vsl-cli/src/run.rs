@@ -1,21 +1,17 @@
 //! `vsl run`: the whole pipeline for each input, one progress display per file and a summary
 //! with per-stage seconds and the real-time factor.
 
-use std::collections::HashSet;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::atomic::Ordering;
 
 use anyhow::Context;
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
-use vsl_core::pipeline::{
-    self, Formats, PipelineError, PipelineOptions, PipelineOutcome, PipelineProgress, SubtitleMode,
-};
-use vsl_core::slides::SlideWarning;
+use vsl_core::job::{Formats, JobSpec, SubtitleMode};
+use vsl_core::paths::Dirs;
+use vsl_core::pipeline::{self, OutputNames, PipelineError, PipelineOutcome, PipelineProgress};
 
-use crate::look::{Look, LookArgs};
-use crate::transcribe::ModelArgs;
+use crate::job::{load_engine, LookArgs, ModelArgs};
 
 #[derive(Clone, Copy, ValueEnum)]
 enum Subtitles {
@@ -51,51 +47,43 @@ pub struct RunArgs {
     overwrite: bool,
 }
 
-pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
-    let cancel = crate::export::install_cancel_handler();
-    let formats = Formats::parse(&args.formats).map_err(anyhow::Error::msg)?;
-    let Look {
-        preset,
-        style,
-        glossary,
-        cache,
-        ..
-    } = args.look.resolve()?;
-    std::fs::create_dir_all(&args.out)
-        .with_context(|| format!("cannot create {}", args.out.display()))?;
-
-    let engine = args.model.load_engine()?;
-    let options = PipelineOptions {
-        out_dir: args.out.clone(),
-        // The pipeline adds the glossary's terms to the prompt itself.
-        transcribe: args.model.options(args.model.prompt.clone()),
-        glossary,
-        style,
-        preset,
-        cache,
-        formats,
-        subtitles: match args.subtitles {
+impl RunArgs {
+    /// What every input's job runs with.
+    fn spec(&self, dirs: &mut Dirs) -> anyhow::Result<JobSpec> {
+        let mut spec = JobSpec::default();
+        self.model.apply(&mut spec);
+        self.look.apply(&mut spec, dirs)?;
+        spec.formats = Formats::parse(&self.formats)?;
+        spec.subtitles = match self.subtitles {
             Subtitles::Slides => SubtitleMode::Slides,
             Subtitles::Segments => SubtitleMode::Segments,
-        },
-        fps: args.fps,
-        overwrite: args.overwrite,
-    };
+        };
+        spec.fps = self.fps;
+        Ok(spec)
+    }
+}
+
+pub fn run(args: RunArgs, mut dirs: Dirs) -> anyhow::Result<ExitCode> {
+    let cancel = crate::export::install_cancel_handler();
+    // Everything that can be checked is, before the model loads: the inputs, the settings.
+    for input in &args.inputs {
+        if !input.is_file() {
+            anyhow::bail!("{}: no such file", input.display());
+        }
+    }
+    let spec = args.spec(&mut dirs)?;
+    let resolved = spec.resolve(&dirs)?;
+    vsl_core::fs::create_dir_all(&args.out)
+        .with_context(|| format!("cannot create {}", args.out.display()))?;
+    let options = resolved.pipeline_options(&args.out, args.overwrite);
+    let engine = load_engine(&spec, &dirs)?;
 
     let mut failures = 0;
     let mut finished = Vec::new();
-    let mut names = HashSet::new();
+    // Same stem twice (talk.wav, talk.mp4): the later one is talk-2, never the first's files.
+    let mut names = OutputNames::new(false);
     for input in &args.inputs {
-        // Same stem twice (talk.wav, talk.mp4): the later one keeps its extension, as
-        // `vsl transcribe` does, instead of replacing the first one's outputs.
-        let mut name = pipeline::stem(input);
-        if !names.insert(name.clone()) {
-            name = input
-                .file_name()
-                .map(|name| name.to_string_lossy().into_owned())
-                .unwrap_or(name);
-            names.insert(name.clone());
-        }
+        let name = names.next(&args.out, input);
         let bar = ProgressBar::new(1000);
         if let Ok(style) =
             ProgressStyle::with_template("{prefix} {msg:<11} [{bar:30}] {percent:>3}% eta {eta}")
@@ -121,24 +109,34 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             PipelineProgress::Exporting(export) => {
                 bar.set_position((export.fraction() * 1000.0) as u64)
             }
+            PipelineProgress::Warning(warning) => {
+                bar.suspend(|| eprintln!("warning: {}: {warning}", input.display()));
+            }
         };
-        let result = pipeline::run_file(&engine, input, &name, &options, &show, &cancel);
+        // whisper.cpp and FFmpeg are FFI: a panic on one file fails that file, not the batch.
+        let outcome = vsl_core::jobs::run_protected(&cancel, || {
+            pipeline::run_file(&engine, input, &name, &options, &show, &cancel)
+        });
         bar.finish_and_clear();
-        match result {
-            Ok(outcome) => {
+        match outcome {
+            vsl_core::jobs::JobOutcome::Completed(outcome) => {
                 print_outcome(&outcome);
                 finished.push(outcome);
             }
-            Err(PipelineError::Cancelled) => {
+            vsl_core::jobs::JobOutcome::Cancelled => {
                 eprintln!("cancelled; no partial output was left under a final name");
                 return Ok(ExitCode::from(crate::EXIT_CANCELLED));
             }
-            Err(error) => {
-                eprintln!("error: {}: {error}", input.display());
+            vsl_core::jobs::JobOutcome::Failed(error) => {
+                report_failure(input, &error);
+                failures += 1;
+            }
+            vsl_core::jobs::JobOutcome::Panicked(message) => {
+                eprintln!("error: {}: the engine failed ({message})", input.display());
                 failures += 1;
             }
         }
-        if cancel.load(Ordering::Relaxed) {
+        if cancel.is_cancelled() {
             return Ok(ExitCode::from(crate::EXIT_CANCELLED));
         }
     }
@@ -156,6 +154,14 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::FAILURE
     })
+}
+
+/// The error, naming the input once, and the flag that fixes it, if one does.
+fn report_failure(input: &std::path::Path, error: &PipelineError) {
+    eprintln!("error: {}", crate::with_path(input, error));
+    if let Some(remedy) = crate::remedy_for(error.kind()) {
+        eprintln!("hint: {remedy}");
+    }
 }
 
 fn print_outcome(outcome: &PipelineOutcome) {
@@ -183,18 +189,7 @@ fn print_outcome(outcome: &PipelineOutcome) {
         println!("  {}", crate::export::summary(mp4, outcome.slides));
     }
     for warning in &outcome.warnings {
-        match warning {
-            SlideWarning::ReadingSpeed {
-                index,
-                chars_per_second,
-            } => println!("  warning: slide {index} reads at {chars_per_second:.0} characters/s"),
-            SlideWarning::TooShort { index, seconds } => {
-                println!("  warning: slide {index} shows for only {seconds:.2} s")
-            }
-            SlideWarning::TooLong { index, seconds } => {
-                println!("  warning: slide {index} shows for {seconds:.1} s")
-            }
-        }
+        println!("  warning: {warning}");
     }
     if !outcome.corrections.review.is_empty() {
         println!(

@@ -1,18 +1,19 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::Context;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use vsl_core::correct;
+use vsl_core::job::{JobSpec, ResolvedJob};
+use vsl_core::jobs::CancelToken;
+use vsl_core::paths::Dirs;
 use vsl_core::render::{self, RenderError, RenderSize, Renderer, SlideCache, SlideStyle};
-use vsl_core::slides::{self, Aspect, SlideDeck, SlideWarning};
+use vsl_core::slides::{self, Aspect, SlideDeck};
 use vsl_core::transcribe::Transcript;
 
-use crate::look::{Look, LookArgs};
+use crate::job::LookArgs;
 
 #[derive(Args)]
 pub struct SlidesArgs {
@@ -25,37 +26,22 @@ pub struct SlidesArgs {
     look: LookArgs,
 }
 
-pub fn run(args: SlidesArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: SlidesArgs, mut dirs: Dirs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
-    let cancel = Arc::new(AtomicBool::new(false));
-    {
-        let cancel = Arc::clone(&cancel);
-        // If a handler is already installed the default Ctrl-C behaviour stays, which
-        // still stops the run; nothing partial is left under a final name either way.
-        let _ = ctrlc::set_handler(move || cancel.store(true, Ordering::Relaxed));
-    }
+    let cancel = crate::export::install_cancel_handler();
     let mut transcript = read_transcript(&args.transcript)?;
-    let Look {
-        aspect,
+    let mut spec = JobSpec::default();
+    args.look.apply(&mut spec, &mut dirs)?;
+    let ResolvedJob {
         preset,
         style,
         glossary,
         cache,
-    } = args.look.resolve()?;
+        ..
+    } = spec.resolve(&dirs)?;
 
     let report = correct::apply(&mut transcript, &glossary);
-    let slides = slides::segment(&transcript, &preset, &glossary.highlight_terms());
-    let duration = slides.last().map_or(transcript.duration, |slide| {
-        slide.end.max(transcript.duration)
-    });
-    let mut deck = SlideDeck {
-        preset: aspect.name().to_owned(),
-        theme: style.theme.name.clone(),
-        width: style.size.width,
-        height: style.size.height,
-        duration,
-        slides,
-    };
+    let mut deck = SlideDeck::build(&transcript, &preset, &style, &glossary.highlight_terms());
 
     let bar = ProgressBar::new(deck.slides.len() as u64);
     if let Ok(style) = ProgressStyle::with_template("rendering [{bar:30}] {pos}/{len}") {
@@ -80,31 +66,14 @@ pub fn run(args: SlidesArgs) -> anyhow::Result<ExitCode> {
         Err(error) => return Err(error.into()),
     };
 
-    write_json(
-        &args.out.join(slides::DECK_FILE),
-        serde_json::to_string_pretty(&deck)?,
-    )?;
+    deck.save(&args.out)?;
     write_json(
         &args.out.join("corrections.json"),
         serde_json::to_string_pretty(&report)?,
     )?;
 
     for warning in slides::check(&deck.slides, &preset) {
-        match warning {
-            SlideWarning::ReadingSpeed {
-                index,
-                chars_per_second,
-            } => eprintln!(
-                "warning: slide {index} reads at {chars_per_second:.1} characters/s (over {})",
-                preset.max_chars_per_second
-            ),
-            SlideWarning::TooShort { index, seconds } => {
-                eprintln!("warning: slide {index} shows for only {seconds:.2} s")
-            }
-            SlideWarning::TooLong { index, seconds } => {
-                eprintln!("warning: slide {index} shows for {seconds:.1} s")
-            }
-        }
+        eprintln!("warning: {warning}");
     }
     println!(
         "{} slides {} {} ({} rendered, {} cached), {} glossary replacements, {} words to review, {:.2} s -> {}",
@@ -133,9 +102,7 @@ fn read_transcript(path: &Path) -> anyhow::Result<Transcript> {
 }
 
 fn write_json(path: &Path, json: String) -> anyhow::Result<()> {
-    let temp = path.with_extension("json.part");
-    std::fs::write(&temp, json).with_context(|| format!("cannot write {}", temp.display()))?;
-    std::fs::rename(&temp, path).with_context(|| format!("cannot write {}", path.display()))?;
+    vsl_core::fs::write_atomic(path, json.as_bytes(), vsl_core::fs::Replace::Yes)?;
     Ok(())
 }
 
@@ -179,7 +146,7 @@ pub fn bench(args: SlidesBench) -> anyhow::Result<ExitCode> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(args.threads.max(1))
         .build()?;
-    let never = AtomicBool::new(false);
+    let never = CancelToken::new();
     for run in 0..args.runs.max(1) {
         let dir =
             std::env::temp_dir().join(format!("vsl-bench-slides-{}-{run}", std::process::id()));

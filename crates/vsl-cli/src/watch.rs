@@ -4,14 +4,17 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use clap::Args;
-use vsl_core::health::preflight;
+use vsl_core::cache::CacheLimits;
+use vsl_core::job::{Formats, JobSpec, Language};
+use vsl_core::jobs::{run_protected, JobOutcome};
 use vsl_core::models::{ModelStore, DEFAULT_MODEL};
-use vsl_core::pipeline::{self, PipelineError};
-use vsl_core::transcribe::{default_threads, ModelHost};
+use vsl_core::paths::Dirs;
+use vsl_core::pipeline::{self, PipelineProgress};
+use vsl_core::slides::Aspect;
+use vsl_core::transcribe::ModelHost;
 use vsl_core::watch::{WatchConfig, WatchEvent, WatchPreset, Watcher};
 
 #[derive(Args)]
@@ -50,19 +53,43 @@ pub struct WatchArgs {
     /// The processed/failed state file (default: <data dir>/watch/state.json).
     #[arg(long)]
     state: Option<PathBuf>,
-    #[arg(long, default_value_t = default_threads())]
+    /// whisper.cpp threads (0: one per core not already busy, chosen per file).
+    #[arg(long, default_value_t = 0)]
     threads: usize,
+    /// At start-up, remove cache entries unused for longer than this (off: keep them).
+    #[arg(long, default_value = CacheLimits::DEFAULT_MAX_AGE)]
+    cache_max_age: String,
+    /// Then the least recently used until the cache fits this size (off: no limit).
+    #[arg(long, default_value = CacheLimits::DEFAULT_MAX_SIZE)]
+    cache_max_size: String,
 }
 
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     vsl_core::cache::parse_duration(text).map_err(|error| error.to_string())
 }
 
-pub fn run(args: WatchArgs) -> anyhow::Result<ExitCode> {
+impl WatchArgs {
+    fn spec(&self) -> anyhow::Result<JobSpec> {
+        Ok(JobSpec {
+            model: self.model.clone(),
+            language: Language::parse(&self.language),
+            threads: self.threads,
+            preset: Aspect::parse(&self.preset)?,
+            theme: self.theme.clone(),
+            glossary: self.glossary.clone(),
+            formats: Formats::parse(&self.formats)?,
+            ..JobSpec::default()
+        })
+    }
+}
+
+pub fn run(args: WatchArgs, dirs: &Dirs) -> anyhow::Result<ExitCode> {
     let cancel = crate::export::install_cancel_handler();
-    vsl_core::pipeline::Formats::parse(&args.formats).map_err(anyhow::Error::msg)?;
-    let limits = vsl_core::cache::CacheLimits::configured()?;
-    match vsl_core::cache::cleanup_default(limits) {
+    let spec = args.spec()?;
+    // The settings are checked once, now, as every file's job would check them.
+    spec.resolve(dirs)?;
+    let limits = CacheLimits::parse(&args.cache_max_age, &args.cache_max_size)?;
+    match vsl_core::cache::cleanup_default(dirs, limits) {
         Ok(report) if report.removed_by_age + report.removed_by_size > 0 => eprintln!(
             "cache: removed {} old entries ({})",
             report.removed_by_age + report.removed_by_size,
@@ -75,43 +102,42 @@ pub fn run(args: WatchArgs) -> anyhow::Result<ExitCode> {
         .dirs
         .iter()
         .map(|dir| WatchPreset {
-            dir: dir.clone(),
-            out_dir: args.out.clone(),
-            model: args.model.clone(),
-            language: args.language.clone(),
-            glossary: args.glossary.clone(),
-            aspect: args.preset.clone(),
-            theme: args.theme.clone(),
-            formats: args.formats.clone(),
             allow_output_inside: args.allow_output_inside,
+            ..WatchPreset::new(dir, &args.out, spec.clone())
         })
         .collect();
-    let mut config = WatchConfig::new(folders);
+    let mut config = WatchConfig::new(folders, dirs);
     config.debounce = args.debounce;
     if let Some(state) = &args.state {
         config.state_file = state.clone();
     }
     // Folders first: a misplaced output folder is the likelier mistake, and cheaper to report.
     let mut watcher = Watcher::new(config)?;
-    let store = ModelStore::open_default()?;
-    let model_path = store.resolve(&args.model)?;
+    let model_path = ModelStore::open(dirs).resolve(&args.model)?;
     // Released after ten idle minutes: a watcher waits for hours between drops.
     let host = ModelHost::new(Duration::from_secs(600));
     let mut process = |input: &Path, preset: &WatchPreset| -> Result<Vec<PathBuf>, String> {
-        let loaded = host.loaded().is_some();
-        let model = (!loaded).then_some(model_path.as_path());
-        for warning in preflight(input, &preset.out_dir, model) {
-            eprintln!("warning: {}: {warning}", input.display());
-        }
         let engine = host
             .engine(&model_path)
             .map_err(|error| error.to_string())?;
-        let options = preset.pipeline_options(args.threads)?;
-        std::fs::create_dir_all(&preset.out_dir)
-            .map_err(|error| format!("cannot create {}: {error}", preset.out_dir.display()))?;
+        // Resolved per file: the glossary or slides.toml may have changed since the start.
+        let options = preset
+            .spec
+            .resolve(dirs)
+            .map_err(|error| error.to_string())?
+            .pipeline_options(&preset.out_dir, false);
+        vsl_core::fs::create_dir_all(&preset.out_dir).map_err(|error| error.to_string())?;
         let name = pipeline::free_stem(&preset.out_dir, input);
-        match pipeline::run_file(&engine, input, &name, &options, &|_| {}, &cancel) {
-            Ok(outcome) => {
+        let show = |update: PipelineProgress| {
+            if let PipelineProgress::Warning(warning) = update {
+                eprintln!("warning: {}: {warning}", input.display());
+            }
+        };
+        // A panic in FFmpeg or whisper.cpp on one poisoned file fails that file only.
+        match run_protected(&cancel, || {
+            pipeline::run_file(&engine, input, &name, &options, &show, &cancel)
+        }) {
+            JobOutcome::Completed(outcome) => {
                 println!(
                     "  {} words, {} slides, {:.1} s audio in {:.1} s",
                     outcome.words,
@@ -123,8 +149,9 @@ pub fn run(args: WatchArgs) -> anyhow::Result<ExitCode> {
                 files.push(outcome.slides_dir);
                 Ok(files)
             }
-            Err(PipelineError::Cancelled) => Err("cancelled".to_owned()),
-            Err(error) => Err(error.to_string()),
+            JobOutcome::Cancelled => Err("cancelled".to_owned()),
+            JobOutcome::Failed(error) => Err(error.to_string()),
+            JobOutcome::Panicked(message) => Err(format!("the engine failed: {message}")),
         }
     };
     let mut report = |event: WatchEvent| match event {
@@ -150,7 +177,7 @@ pub fn run(args: WatchArgs) -> anyhow::Result<ExitCode> {
         }
     };
     watcher.run(&mut process, &mut report, &cancel)?;
-    Ok(if cancel.load(Ordering::Relaxed) {
+    Ok(if cancel.is_cancelled() {
         ExitCode::from(crate::EXIT_CANCELLED)
     } else {
         ExitCode::SUCCESS

@@ -67,7 +67,8 @@ fn transcribe_writes_json_and_a_summary() {
     let transcript: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.path().join("jfk.json")).expect("jfk.json"))
             .expect("json");
-    // Same stem twice in one run: the second keeps its extension instead of overwriting.
+    // Same stem twice in one run: the second is named like a second output anywhere
+    // (`jfk-2`) instead of overwriting the first.
     let twice = vsl(models())
         .arg("transcribe")
         .arg(test_data().join("jfk.wav"))
@@ -77,7 +78,7 @@ fn transcribe_writes_json_and_a_summary() {
         .output()
         .expect("run");
     assert!(twice.status.success(), "{}", text(&twice));
-    assert!(out.path().join("jfk.mp3.json").is_file());
+    assert!(out.path().join("jfk-2.json").is_file());
     assert_eq!(transcript["language"], "en");
     assert_eq!(transcript["model"], "tiny.en");
     let words = transcript["segments"][0]["words"]
@@ -108,8 +109,11 @@ fn failures_have_exit_codes_and_messages() {
         text(&missing)
     );
 
+    // Inputs are checked before the model: a missing file never waits for a model load.
     let not_installed = vsl(models())
-        .args(["transcribe", "x.wav", "--model", "base", "--out"])
+        .arg("transcribe")
+        .arg(test_data().join("jfk.wav"))
+        .args(["--model", "base", "--out"])
         .arg(out.path())
         .output()
         .expect("run");

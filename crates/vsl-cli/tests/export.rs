@@ -1,6 +1,8 @@
 //! `vsl run` and `vsl export` end to end: a real model, real audio, the real binary; a disk
 //! that fills up mid-export; re-exporting after the slides were edited.
 
+#![allow(clippy::disallowed_methods)] // fixtures are written directly
+
 mod common;
 
 use common::{test_data, text, tiny_models as models, vsl_at};

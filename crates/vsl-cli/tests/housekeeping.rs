@@ -1,6 +1,8 @@
 //! `vsl health`, `vsl cache`, `vsl monitor` and `vsl watch`'s refusals, end to end, with the
 //! data, config and cache folders inside a temporary home.
 
+#![allow(clippy::disallowed_methods)] // fixtures are written directly
+
 mod common;
 
 use common::{text, vsl_at as vsl};

@@ -1,5 +1,7 @@
 //! `vsl slides` end to end on a real transcript (the JFK fixture made by `vsl transcribe`).
 
+#![allow(clippy::disallowed_methods)] // fixtures are written directly
+
 mod common;
 
 use common::{text, vsl_at as vsl};
