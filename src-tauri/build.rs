@@ -8,6 +8,7 @@ use std::path::Path;
 /// command that is registered but not granted stays unreachable.
 const APP_COMMANDS: &[&str] = &[
     "app_info",
+    "app_choices",
     "list_models",
     "start_job",
     "retry_job",

@@ -1,32 +1,32 @@
-//! VSL Studio's desktop shell: the Tauri layer between the web UI in `ui/` and
-//! the pipeline in `vsl-core`.
+//! VSL Studio's desktop shell: the Tauri layer between the web UI in `ui/` and the pipeline
+//! in `vsl-core`.
 //!
 //! - [`run`] starts the app; `main.rs` only calls it.
-//! - [`builder`] registers the commands and the shared [`state::AppState`] on any
-//!   Tauri runtime, so tests drive the same setup with `tauri::test::mock_builder()`.
-//! - [`commands`] holds the `#[tauri::command]`s, one module per area.
-//! - [`error::CommandError`] is the single error type the UI receives, as
-//!   `{ kind, message }`.
+//! - [`builder`] registers the state and commands on any Tauri runtime with the given
+//!   [`Dirs`], so tests drive the same setup with `tauri::test::mock_builder()` and folders of
+//!   their own (no test reads a person's queue, glossary or settings).
+//! - [`services`] do the work (job runtime, editor, settings, watched folders, queue);
+//!   [`commands`] are the thin `#[tauri::command]`s on top of them.
+//! - [`error::CommandError`] is the one error type the UI receives, as `{ kind, message }`.
 //!
-//! This crate holds no pipeline logic: anything that could run without a window
-//! belongs in `vsl-core`, where the CLI can use it too.
+//! This crate holds no pipeline logic: anything that could run without a window belongs in
+//! `vsl-core`, where the CLI can use it too.
 
 pub mod commands;
 pub mod error;
-pub mod queue;
-pub mod settings;
-pub mod state;
-pub mod watch;
+pub mod services;
 
 use tauri::{Builder, Context, Manager, Runtime};
+use vsl_core::paths::Dirs;
 
-use crate::state::AppState;
-use crate::watch::WatchService;
+use crate::services::state::AppState;
+use crate::services::watch::WatchService;
+use crate::services::{queue, settings};
 
-/// Registers the app's state and commands on `builder`.
+/// Registers the app's state and commands on `builder`, working in `dirs`.
 #[must_use]
-pub fn builder<R: Runtime>(builder: Builder<R>) -> Builder<R> {
-    let state = AppState::default();
+pub fn builder<R: Runtime>(builder: Builder<R>, dirs: Dirs) -> Builder<R> {
+    let state = AppState::new(dirs);
     queue::restore(&state);
     builder
         .plugin(tauri_plugin_dialog::init())
@@ -36,7 +36,7 @@ pub fn builder<R: Runtime>(builder: Builder<R>) -> Builder<R> {
         .setup(|app| {
             // Watched folders start with the app; a broken settings file leaves them off
             // (the settings sheet shows the error when opened).
-            if let Ok(settings) = settings::load() {
+            if let Ok(settings) = settings::load(&app.state::<AppState>().dirs) {
                 app.state::<WatchService>()
                     .configure(app.handle(), &settings);
             }
@@ -44,6 +44,7 @@ pub fn builder<R: Runtime>(builder: Builder<R>) -> Builder<R> {
         })
         .invoke_handler(tauri::generate_handler![
             commands::app::app_info,
+            commands::app::app_choices,
             commands::models::list_models,
             commands::models::download_model,
             commands::models::cancel_download,
@@ -67,14 +68,14 @@ pub fn builder<R: Runtime>(builder: Builder<R>) -> Builder<R> {
             commands::health::cleanup_cache,
             commands::glossary::get_glossary,
             commands::glossary::save_glossary,
-            watch::get_watch_status,
-            settings::get_settings,
-            settings::save_settings,
+            commands::watch::get_watch_status,
+            commands::settings::get_settings,
+            commands::settings::save_settings,
         ])
 }
 
-/// The app's context: `tauri.conf.json`, the embedded `ui-dist/`, the icons and
-/// the resolved capabilities.
+/// The app's context: `tauri.conf.json`, the embedded `ui-dist/`, the icons and the
+/// resolved capabilities.
 #[must_use]
 pub fn context<R: Runtime>() -> Context<R> {
     tauri::generate_context!()
@@ -82,20 +83,26 @@ pub fn context<R: Runtime>() -> Context<R> {
 
 /// Starts the desktop app and blocks until it exits.
 pub fn run() {
+    // The one place the app reads where its files live.
+    let dirs = Dirs::from_env();
     // Keep the caches within their configured limits, off the start-up path so the window
     // is not delayed (the rules and their tests live in vsl_core::cache).
-    std::thread::spawn(|| {
-        let cleaned = settings::load()
-            .and_then(|settings| settings.cache_limits())
-            .map_err(|error| error.to_string())
-            .and_then(|limits| {
-                vsl_core::cache::cleanup_default(limits).map_err(|error| error.to_string())
-            });
-        if let Err(error) = cleaned {
-            eprintln!("warning: cache cleanup at start-up failed: {error}");
+    std::thread::spawn({
+        let dirs = dirs.clone();
+        move || {
+            let cleaned = settings::load(&dirs)
+                .and_then(|settings| settings.cache_limits())
+                .map_err(|error| error.to_string())
+                .and_then(|limits| {
+                    vsl_core::cache::cleanup_default(&dirs, limits)
+                        .map_err(|error| error.to_string())
+                });
+            if let Err(error) = cleaned {
+                eprintln!("warning: cache cleanup at start-up failed: {error}");
+            }
         }
     });
-    if let Err(error) = builder(tauri::Builder::default()).run(context()) {
+    if let Err(error) = builder(tauri::Builder::default(), dirs).run(context()) {
         eprintln!("error: VSL Studio could not start: {error}");
         std::process::exit(1);
     }

@@ -10,7 +10,8 @@ use serde_json::{json, Value};
 use tauri::test::MockRuntime;
 use tauri::WebviewWindow;
 
-use common::{app_with_window, invoke as invoke_with};
+use common::{app_in, app_with_window, invoke as invoke_with, write_settings};
+use vsl_core::paths::Dirs;
 
 /// Invokes `command` without arguments, as `ui/ipc.js` does.
 fn invoke(window: &WebviewWindow<MockRuntime>, command: &str) -> Result<Value, Value> {
@@ -19,9 +20,10 @@ fn invoke(window: &WebviewWindow<MockRuntime>, command: &str) -> Result<Value, V
 
 #[test]
 fn app_info_returns_product_name_and_crate_version() {
-    let (_app, window) = app_with_window("main");
+    let test = app_with_window("main");
+    let window = &test.window;
 
-    let info = invoke(&window, "app_info").expect("app_info succeeds");
+    let info = invoke(window, "app_info").expect("app_info succeeds");
 
     assert_eq!(
         info,
@@ -31,13 +33,11 @@ fn app_info_returns_product_name_and_crate_version() {
 
 #[test]
 fn list_models_with_an_empty_models_dir_offers_only_the_catalog() {
-    let models_dir = tempfile::tempdir().expect("a temporary directory");
-    // No other test in this binary reads VSL_MODELS_DIR, so setting it here
-    // cannot race with them.
-    std::env::set_var("VSL_MODELS_DIR", models_dir.path());
-    let (_app, window) = app_with_window("main");
+    let root = tempfile::tempdir().expect("a temporary directory");
+    let (_app, window) = app_in("main", Dirs::under(root.path()));
+    let window = &window;
 
-    let models = invoke(&window, "list_models").expect("list_models succeeds");
+    let models = invoke(window, "list_models").expect("list_models succeeds");
 
     let entries = models.as_array().expect("list_models returns an array");
     assert!(
@@ -71,9 +71,10 @@ fn list_models_with_an_empty_models_dir_offers_only_the_catalog() {
 
 #[test]
 fn commands_are_refused_to_windows_without_a_capability() {
-    let (_app, window) = app_with_window("untrusted");
+    let test = app_with_window("untrusted");
+    let window = &test.window;
 
-    let error = invoke(&window, "app_info").expect_err("app_info is refused");
+    let error = invoke(window, "app_info").expect_err("app_info is refused");
 
     assert!(
         error.to_string().contains("not allowed"),
@@ -83,20 +84,21 @@ fn commands_are_refused_to_windows_without_a_capability() {
 
 #[test]
 fn start_job_refuses_files_that_are_not_media_and_names_them() {
-    let (_app, window) = app_with_window("main");
+    let test = app_with_window("main");
+    let window = &test.window;
     let notes = tempfile::Builder::new()
         .suffix(".txt")
         .tempfile()
         .expect("a temporary file");
 
     let error = invoke_with(
-        &window,
+        window,
         "start_job",
         json!({ "path": notes.path(), "onProgress": "__CHANNEL__:7" }),
     )
     .expect_err("a text file is refused");
 
-    assert_eq!(error["kind"], json!("unsupported"), "{error}");
+    assert_eq!(error["kind"], json!("unsupported_media"), "{error}");
     let name = notes.path().file_name().expect("a file name");
     assert!(
         error["message"]
@@ -108,18 +110,19 @@ fn start_job_refuses_files_that_are_not_media_and_names_them() {
 
 #[test]
 fn start_job_refuses_relative_and_missing_paths() {
-    let (_app, window) = app_with_window("main");
+    let test = app_with_window("main");
+    let window = &test.window;
 
     let relative = invoke_with(
-        &window,
+        window,
         "start_job",
         json!({ "path": "jfk.wav", "onProgress": "__CHANNEL__:7" }),
     )
     .expect_err("a relative path is refused");
-    assert_eq!(relative["kind"], json!("unsupported"), "{relative}");
+    assert_eq!(relative["kind"], json!("unsupported_media"), "{relative}");
 
     let missing = invoke_with(
-        &window,
+        window,
         "start_job",
         json!({ "path": "/nowhere/jfk.wav", "onProgress": "__CHANNEL__:7" }),
     )
@@ -129,7 +132,8 @@ fn start_job_refuses_relative_and_missing_paths() {
 
 #[test]
 fn job_commands_answer_not_found_for_unknown_ids() {
-    let (_app, window) = app_with_window("main");
+    let test = app_with_window("main");
+    let window = &test.window;
 
     for (command, args) in [
         ("cancel_job", json!({ "id": "nope" })),
@@ -139,16 +143,17 @@ fn job_commands_answer_not_found_for_unknown_ids() {
             json!({ "id": "nope", "edit": { "op": "mergeNext", "index": 0 } }),
         ),
     ] {
-        let error = invoke_with(&window, command, args).expect_err("unknown job");
+        let error = invoke_with(window, command, args).expect_err("unknown job");
         assert_eq!(error["kind"], json!("not_found"), "{command}: {error}");
     }
 }
 
 #[test]
 fn show_in_folder_only_reveals_files_the_app_exported() {
-    let (_app, window) = app_with_window("main");
+    let test = app_with_window("main");
+    let window = &test.window;
 
-    let error = invoke_with(&window, "show_in_folder", json!({ "path": "/etc/passwd" }))
+    let error = invoke_with(window, "show_in_folder", json!({ "path": "/etc/passwd" }))
         .expect_err("an arbitrary path is refused");
 
     assert_eq!(error["kind"], json!("forbidden"), "{error}");
@@ -156,10 +161,11 @@ fn show_in_folder_only_reveals_files_the_app_exported() {
 
 #[test]
 fn export_deck_refuses_a_folder_that_is_not_one() {
-    let (_app, window) = app_with_window("main");
+    let test = app_with_window("main");
+    let window = &test.window;
 
     let error = invoke_with(
-        &window,
+        window,
         "export_deck",
         json!({
             "id": "nope",
@@ -170,16 +176,16 @@ fn export_deck_refuses_a_folder_that_is_not_one() {
     )
     .expect_err("a relative folder is refused");
 
-    assert_eq!(error["kind"], json!("bad_folder"), "{error}");
+    assert_eq!(error["kind"], json!("output_folder"), "{error}");
 }
 
 #[test]
 fn remove_model_names_a_model_that_is_not_installed() {
-    // No store anywhere has a model called "nope", so this leaves VSL_MODELS_DIR alone
-    // (another test in this binary sets it) and touches nothing on disk.
-    let (_app, window) = app_with_window("main");
+    // No store anywhere has a model called "nope", so this touches nothing on disk.
+    let test = app_with_window("main");
+    let window = &test.window;
 
-    let error = invoke_with(&window, "remove_model", json!({ "name": "nope" }))
+    let error = invoke_with(window, "remove_model", json!({ "name": "nope" }))
         .expect_err("nothing to remove");
 
     assert!(
@@ -188,4 +194,124 @@ fn remove_model_names_a_model_that_is_not_installed() {
             .is_some_and(|message| message.contains("nope")),
         "{error}"
     );
+}
+
+#[test]
+fn a_bad_theme_language_or_format_is_refused_at_save_and_nothing_is_written() {
+    let test = app_with_window("main");
+    let window = &test.window;
+    let settings = invoke(window, "get_settings").expect("settings");
+    let inbox = test.dirs.data.join("inbox");
+    let out = test.dirs.data.join("out");
+    let folder = |formats: Value| {
+        json!([{ "dir": inbox, "outDir": out, "language": "en", "preset": "16:9",
+                 "theme": "classic", "formats": formats, "enabled": true }])
+    };
+    let cases = [
+        ("theme", json!("neon"), "unknown_theme"),
+        ("language", json!("klingon"), "language"),
+        ("preset", json!("4:3"), "unknown_preset"),
+        (
+            "watchFolders",
+            folder(json!(["mp4", "gif"])),
+            "unknown_format",
+        ),
+    ];
+    for (field, value, kind) in cases {
+        let mut bad = settings.clone();
+        bad[field] = value;
+        let error = invoke_with(window, "save_settings", json!({ "settings": bad }))
+            .expect_err("refused at Save");
+        assert_eq!(error["kind"], json!(kind), "{field}: {error}");
+        assert!(
+            !test.dirs.settings_file().exists(),
+            "{field}: nothing is written"
+        );
+    }
+    // A good one is written, and read back as saved.
+    let mut good = settings.clone();
+    good["theme"] = json!("dark");
+    good["fps"] = json!(30);
+    invoke_with(window, "save_settings", json!({ "settings": good })).expect("saved");
+    let read = invoke(window, "get_settings").expect("settings");
+    assert_eq!(read["theme"], json!("dark"));
+    assert_eq!(read["fps"], json!(30));
+}
+
+#[test]
+fn app_choices_list_what_settings_accept_with_custom_themes() {
+    let test = app_with_window("main");
+    vsl_core::fs::create_dir_all(&test.dirs.config).expect("config");
+    vsl_core::fs::write_atomic(
+        &test.dirs.slides_config_file(),
+        b"[theme.brand]\nbackground = \"#101820\"\ntext = \"#FFFFFF\"\nhighlight = \"#FFC233\"\n",
+        vsl_core::fs::Replace::Yes,
+    )
+    .expect("slides.toml");
+    let choices = invoke(&test.window, "app_choices").expect("choices");
+    assert_eq!(choices["themes"], json!(["classic", "dark", "brand"]));
+    assert_eq!(choices["aspects"], json!(["16:9", "1:1", "9:16"]));
+    assert_eq!(
+        choices["formats"],
+        json!(["mp4", "srt", "vtt", "txt", "json"])
+    );
+    let extensions = choices["mediaExtensions"].as_array().expect("a list");
+    assert!(extensions.contains(&json!("avi")) && extensions.contains(&json!("mkv")));
+    let languages = choices["languages"].as_array().expect("a list");
+    assert_eq!(languages[0]["code"], json!("auto"));
+    assert!(languages
+        .iter()
+        .any(|language| language["code"] == json!("pt")));
+    // The custom theme is one a setting may name.
+    let mut settings = invoke(&test.window, "get_settings").expect("settings");
+    settings["theme"] = json!("brand");
+    invoke_with(
+        &test.window,
+        "save_settings",
+        json!({ "settings": settings }),
+    )
+    .expect("saved");
+}
+
+/// HOME (and the XDG folders) point at a poisoned queue, glossary and settings; the app,
+/// built with the test's folders, reads none of them.
+#[test]
+fn nothing_is_read_from_the_real_home() {
+    let poisoned = tempfile::tempdir().expect("a temporary directory");
+    let home = Dirs::under(poisoned.path());
+    vsl_core::fs::create_dir_all(&home.jobs_dir()).expect("jobs");
+    vsl_core::fs::write_atomic(
+        &home.jobs_dir().join("queue.json"),
+        br#"[{"id":"poison","name":"poison.wav","input":"/poison.wav","workDir":"/poison","status":"done","error":null}]"#,
+        vsl_core::fs::Replace::Yes,
+    )
+    .expect("queue");
+    write_settings(&home, "theme = \"poison\"\n");
+    vsl_core::fs::write_atomic(
+        &home.glossary_file(),
+        b"this is = not [ toml",
+        vsl_core::fs::Replace::Yes,
+    )
+    .expect("glossary");
+    // What Dirs::from_env would find, if anything read it.
+    for (var, path) in [
+        ("HOME", poisoned.path().to_path_buf()),
+        ("VSL_DATA_DIR", home.data.clone()),
+        ("VSL_CONFIG_DIR", home.config.clone()),
+        ("VSL_CACHE_DIR", home.cache.clone()),
+    ] {
+        std::env::set_var(var, path);
+    }
+    let test = app_with_window("main");
+    let window = &test.window;
+    assert_eq!(invoke(window, "list_jobs").expect("jobs"), json!([]));
+    assert_eq!(
+        invoke(window, "get_settings").expect("settings")["theme"],
+        json!("classic")
+    );
+    let glossary = invoke(window, "get_glossary").expect("the test's glossary, empty");
+    assert_eq!(glossary["rules"], json!([]));
+    assert!(glossary["path"]
+        .as_str()
+        .is_some_and(|path| path.starts_with(&*test.dirs.config.to_string_lossy())));
 }

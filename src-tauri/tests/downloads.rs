@@ -12,8 +12,9 @@ use std::time::{Duration, Instant};
 
 mod common;
 
-use common::{app_with_window, invoke};
+use common::{app_in, invoke};
 use serde_json::json;
+use vsl_core::paths::Dirs;
 
 /// Serves every request with a 100 MB body, 64 KiB every 20 ms, until the client hangs up.
 /// Returns the base URL and a count of the bytes sent.
@@ -48,10 +49,10 @@ fn slow_server() -> (String, Arc<AtomicU64>) {
 fn a_download_can_be_cancelled_and_keeps_its_partial_file() {
     let models = tempfile::tempdir().expect("a temporary directory");
     let (url, sent) = slow_server();
-    std::env::set_var("VSL_MODELS_DIR", models.path());
     std::env::set_var("VSL_MODEL_BASE_URL", &url);
-
-    let (_app, window) = app_with_window("main");
+    let root = tempfile::tempdir().expect("a temporary directory");
+    let dirs = Dirs::under(root.path()).with_models(models.path().to_path_buf());
+    let (_app, window) = app_in("main", dirs);
 
     let error = invoke(&window, "cancel_download", json!({ "name": "tiny.en" }))
         .expect_err("nothing to cancel yet");

@@ -3,9 +3,8 @@
 //! queue job announced app-wide, its MP4 and subtitles land in the output folder, and the
 //! job opens like any other.
 //!
-//! One test: it points the data, config and cache folders at temporary ones through the
-//! environment, which the other test binary's tests must not see (each binary is its own
-//! process).
+//! The app works in folders of the test's own (`common::app_with_window`); the settings
+//! file there picks the tiny.en model.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -13,7 +12,7 @@ use std::time::{Duration, Instant};
 
 mod common;
 
-use common::{app_with_window, invoke};
+use common::{app_with_window, invoke, write_settings};
 use serde_json::{json, Value};
 use tauri::test::MockRuntime;
 use tauri::Listener;
@@ -29,6 +28,23 @@ fn jfk() -> PathBuf {
     let wav = dir.join("jfk.wav");
     assert!(wav.is_file(), "run `make setup` first ({})", wav.display());
     wav
+}
+
+/// The `vsl` binary of this build (`cargo test --workspace` builds it with the tests).
+fn vsl_binary() -> PathBuf {
+    let exe = std::env::current_exe().expect("the test binary");
+    // target/<profile>/deps/watch-<hash> -> target/<profile>/vsl
+    let binary = exe
+        .parent()
+        .and_then(Path::parent)
+        .map(|profile| profile.join("vsl"))
+        .expect("the profile folder");
+    assert!(
+        binary.is_file(),
+        "{} is missing: run the tests with `cargo test --workspace`",
+        binary.display()
+    );
+    binary
 }
 
 /// Polls `check` until it returns something or `limit` passes.
@@ -62,47 +78,37 @@ fn folder(dir: &Path, out: &Path, enabled: bool) -> Value {
 
 #[test]
 fn watched_folders_glossary_and_cache_cleanup_work_through_the_commands() {
-    let models = vsl_core::paths::models_dir();
-    let root = tempfile::tempdir().expect("a temporary directory");
-    for (var, dir) in [
-        ("VSL_DATA_DIR", "data"),
-        ("VSL_CONFIG_DIR", "config"),
-        ("VSL_CACHE_DIR", "cache"),
-    ] {
-        std::env::set_var(var, root.path().join(dir));
-    }
-    std::env::set_var("VSL_MODELS_DIR", &models);
-    std::env::set_var("VSL_MODEL", "tiny.en");
-    std::env::remove_var("VSL_CACHE_MAX_AGE");
-    std::env::remove_var("VSL_CACHE_MAX_SIZE");
-
-    let (app, window) = app_with_window("main");
-    let added = collect(&app, "job-added");
-    let job_events = collect(&app, "job-event");
-    let watch_events = collect(&app, "watch");
+    let test = app_with_window("main");
+    // The model is the settings' (tiny.en, for speed), as a person would choose it.
+    write_settings(&test.dirs, "model = \"tiny.en\"\nlanguage = \"en\"\n");
+    let (app, window) = (&test.app, &test.window);
+    let root = &test.dirs.data;
+    let added = collect(app, "job-added");
+    let job_events = collect(app, "job-event");
+    let watch_events = collect(app, "watch");
 
     // The glossary editor: save, read back, and a bad rule is named and not written.
     let glossary = json!({
         "reviewThreshold": 0.3,
         "rules": [{ "from": ["ask not"], "to": "Ask Not", "highlight": true, "accentInsensitive": false }],
     });
-    invoke(&window, "save_glossary", json!({ "glossary": glossary })).expect("saved");
-    let read = invoke(&window, "get_glossary", json!({})).expect("read");
+    invoke(window, "save_glossary", json!({ "glossary": glossary })).expect("saved");
+    let read = invoke(window, "get_glossary", json!({})).expect("read");
     assert_eq!(read["rules"], glossary["rules"], "{read}");
     assert!((read["reviewThreshold"].as_f64().expect("a number") - 0.3).abs() < 1e-6);
     assert!(read["path"]
         .as_str()
         .is_some_and(|path| path.ends_with("glossary.toml")));
     let bad = json!({ "rules": [{ "from": ["x"], "to": " " }] });
-    let error = invoke(&window, "save_glossary", json!({ "glossary": bad })).expect_err("refused");
-    assert_eq!(error["kind"], json!("glossary"), "{error}");
+    let error = invoke(window, "save_glossary", json!({ "glossary": bad })).expect_err("refused");
+    assert_eq!(error["kind"], json!("invalid_glossary"), "{error}");
     assert!(
         error["message"]
             .as_str()
             .is_some_and(|m| m.contains("rule 1")),
         "{error}"
     );
-    let read = invoke(&window, "get_glossary", json!({})).expect("read");
+    let read = invoke(window, "get_glossary", json!({})).expect("read");
     assert_eq!(
         read["rules"].as_array().map(Vec::len),
         Some(1),
@@ -110,19 +116,19 @@ fn watched_folders_glossary_and_cache_cleanup_work_through_the_commands() {
     );
 
     // A folder whose output is inside it would import its own videos: refused.
-    let inbox = root.path().join("inbox");
-    let out = root.path().join("out");
+    let inbox = root.join("inbox");
+    let out = root.join("out");
     std::fs::create_dir_all(&inbox).expect("created");
-    let mut settings = invoke(&window, "get_settings", json!({})).expect("settings");
+    let mut settings = invoke(window, "get_settings", json!({})).expect("settings");
     settings["watchFolders"] = json!([folder(&inbox, &inbox.join("videos"), true)]);
-    let error = invoke(&window, "save_settings", json!({ "settings": settings }))
+    let error = invoke(window, "save_settings", json!({ "settings": settings }))
         .expect_err("output inside the watched folder");
     assert_eq!(error["kind"], json!("output_inside_watched"), "{error}");
 
     settings["watchFolders"] = json!([folder(&inbox, &out, true)]);
-    invoke(&window, "save_settings", json!({ "settings": settings })).expect("saved");
+    invoke(window, "save_settings", json!({ "settings": settings })).expect("saved");
     wait_for(Duration::from_secs(20), "the folder to be watched", || {
-        let status = invoke(&window, "get_watch_status", json!({})).expect("status");
+        let status = invoke(window, "get_watch_status", json!({})).expect("status");
         (status["folders"][0]["state"] == json!("watching")).then_some(())
     });
 
@@ -175,7 +181,7 @@ fn watched_folders_glossary_and_cache_cleanup_work_through_the_commands() {
     );
 
     // The job is in the queue with its origin and opens in the editor.
-    let jobs = invoke(&window, "list_jobs", json!({})).expect("jobs");
+    let jobs = invoke(window, "list_jobs", json!({})).expect("jobs");
     let listed = jobs
         .as_array()
         .and_then(|jobs| jobs.iter().find(|job| job["id"] == json!(id)))
@@ -183,11 +189,68 @@ fn watched_folders_glossary_and_cache_cleanup_work_through_the_commands() {
         .expect("the job is listed");
     assert_eq!(listed["status"], json!("done"), "{listed}");
     assert_eq!(listed["origin"], json!(inbox), "{listed}");
-    let view = invoke(&window, "open_job", json!({ "id": id })).expect("opens");
+    let view = invoke(window, "open_job", json!({ "id": id })).expect("opens");
     assert!(!view["deck"]["slides"]
         .as_array()
         .expect("slides")
         .is_empty());
+
+    // One job model: the same voice-over dropped on the window and run with `vsl run` with
+    // the same settings makes the same slides, at the same size, as the watched folder.
+    let watched_deck: Value =
+        serde_json::from_slice(&std::fs::read(out.join("jfk_slides/slides.json")).expect("deck"))
+            .expect("JSON");
+    assert_eq!(
+        watched_deck, view["deck"],
+        "the editor shows what was written"
+    );
+    let dropped = invoke(
+        window,
+        "start_job",
+        json!({ "path": jfk(), "onProgress": "__CHANNEL__:9" }),
+    )
+    .expect("started");
+    let dropped_id = dropped["id"].as_str().expect("an id").to_owned();
+    wait_for(Duration::from_secs(300), "the dropped job", || {
+        let jobs = invoke(window, "list_jobs", json!({})).expect("jobs");
+        jobs.as_array()?
+            .iter()
+            .find(|job| job["id"] == json!(dropped_id) && job["status"] != json!("running"))
+            .cloned()
+    });
+    let dropped_deck = invoke(window, "open_job", json!({ "id": dropped_id })).expect("opens");
+    assert_eq!(
+        dropped_deck["deck"], watched_deck,
+        "dropped and watched agree"
+    );
+    assert_eq!(
+        watched_deck["width"],
+        json!(1920),
+        "full HD, however it arrived"
+    );
+    let cli_out = root.join("cli");
+    let ran = std::process::Command::new(vsl_binary())
+        .arg("run")
+        .arg(jfk())
+        .arg("--out")
+        .arg(&cli_out)
+        .args(["--model", "tiny.en", "--language", "en", "--formats", "srt"])
+        .env("VSL_DATA_DIR", &test.dirs.data)
+        .env("VSL_CONFIG_DIR", &test.dirs.config)
+        .env("VSL_CACHE_DIR", &test.dirs.cache)
+        .env("VSL_MODELS_DIR", &test.dirs.models)
+        .output()
+        .expect("vsl runs");
+    assert!(
+        ran.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ran.stderr)
+    );
+    let cli_deck: Value = serde_json::from_slice(
+        &std::fs::read(cli_out.join("jfk_slides/slides.json")).expect("the CLI's deck"),
+    )
+    .expect("JSON");
+    assert_eq!(cli_deck, watched_deck, "vsl run and the app agree");
 
     // The same file again, under another name: reported as a duplicate, not a second job.
     std::fs::copy(jfk(), inbox.join("again.wav")).expect("copied");
@@ -207,23 +270,23 @@ fn watched_folders_glossary_and_cache_cleanup_work_through_the_commands() {
 
     // Turning the folder off stops watching it.
     settings["watchFolders"] = json!([folder(&inbox, &out, false)]);
-    invoke(&window, "save_settings", json!({ "settings": settings })).expect("saved");
-    let status = invoke(&window, "get_watch_status", json!({})).expect("status");
+    invoke(window, "save_settings", json!({ "settings": settings })).expect("saved");
+    let status = invoke(window, "get_watch_status", json!({})).expect("status");
     assert_eq!(status["folders"][0]["state"], json!("disabled"), "{status}");
 
     // Cache cleanup within the settings' limits: a tiny size limit empties the cache the
     // job filled (its transcript and slide images).
     settings["cacheMaxAge"] = json!("off");
     settings["cacheMaxSize"] = json!("1B");
-    invoke(&window, "save_settings", json!({ "settings": settings })).expect("saved");
-    let report = invoke(&window, "cleanup_cache", json!({})).expect("cleaned");
+    invoke(window, "save_settings", json!({ "settings": settings })).expect("saved");
+    let report = invoke(window, "cleanup_cache", json!({})).expect("cleaned");
     assert!(
         report["removedBySize"].as_u64().is_some_and(|n| n > 0),
         "{report}"
     );
     assert_eq!(report["kept"], json!(0), "{report}");
     settings["cacheMaxSize"] = json!("lots");
-    let error = invoke(&window, "save_settings", json!({ "settings": settings }))
+    let error = invoke(window, "save_settings", json!({ "settings": settings }))
         .expect_err("a size that does not parse");
     assert!(
         error["message"]

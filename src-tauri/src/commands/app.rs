@@ -1,7 +1,10 @@
-//! Facts about the app itself.
+//! Facts about the app itself, and what job settings may hold.
 
 use serde::Serialize;
-use tauri::{AppHandle, Runtime};
+use tauri::{AppHandle, Runtime, State};
+use vsl_core::job::Choices;
+
+use crate::services::state::AppState;
 
 /// What the header shows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -20,4 +23,11 @@ pub fn app_info<R: Runtime>(app: AppHandle<R>) -> AppInfo {
         name: app.package_info().name.clone(),
         version: env!("CARGO_PKG_VERSION"),
     }
+}
+
+/// The shapes, themes (custom ones included), formats, languages, media extensions and
+/// thread limit the UI's menus offer: the lists `JobSpec::resolve` accepts.
+#[tauri::command]
+pub fn app_choices(state: State<'_, AppState>) -> Choices {
+    vsl_core::job::choices(&state.dirs)
 }

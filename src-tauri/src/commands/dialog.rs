@@ -1,33 +1,66 @@
 //! Native Open dialogs, run from Rust so the UI needs no dialog permission and gets back
 //! only the paths the person picked.
 //!
-//! `VSL_TEST_PICK_FILES` (paths separated by the platform's path separator) and
-//! `VSL_TEST_PICK_FOLDER` (one folder per call, in turn, starting again after the last)
-//! answer in place of the dialog: a WebDriver test cannot click a
+//! With the `e2e-hooks` feature (the end-to-end test's build, `scripts/e2e-app.sh`), two
+//! environment variables answer in place of the dialogs: a WebDriver test cannot click a
 //! native GTK dialog, and this keeps the rest of the code path (the command, the UI's
-//! import of what it returns) the same as for a person.
+//! import of what it returns) the same as for a person. A build without the feature has
+//! neither that code nor the variables' names.
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use tauri::{AppHandle, Runtime};
 use tauri_plugin_dialog::DialogExt;
 
 use crate::error::{CommandError, CommandResult};
 
-fn stubbed(var: &str) -> Option<Vec<PathBuf>> {
-    let value = std::env::var_os(var).filter(|value| !value.is_empty())?;
-    Some(std::env::split_paths(&value).collect())
+/// The end-to-end test's answers to the dialogs.
+#[cfg(feature = "e2e-hooks")]
+mod hooks {
+    use std::path::PathBuf;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    fn stubbed(var: &str) -> Option<Vec<PathBuf>> {
+        let value = std::env::var_os(var).filter(|value| !value.is_empty())?;
+        Some(std::env::split_paths(&value).collect())
+    }
+
+    /// `VSL_TEST_PICK_FILES`: paths separated by the platform's path separator.
+    pub fn files() -> Option<Vec<PathBuf>> {
+        stubbed("VSL_TEST_PICK_FILES")
+    }
+
+    /// `VSL_TEST_PICK_FOLDER`: one folder per call, in turn, starting again after the last.
+    pub fn folder() -> Option<Option<PathBuf>> {
+        static CALLS: AtomicUsize = AtomicUsize::new(0);
+        let paths = stubbed("VSL_TEST_PICK_FOLDER")?;
+        let call = CALLS.fetch_add(1, Ordering::Relaxed);
+        Some(paths.get(call % paths.len().max(1)).cloned())
+    }
+}
+
+/// Without the feature, the dialogs always open.
+#[cfg(not(feature = "e2e-hooks"))]
+mod hooks {
+    use std::path::PathBuf;
+
+    pub fn files() -> Option<Vec<PathBuf>> {
+        None
+    }
+
+    pub fn folder() -> Option<Option<PathBuf>> {
+        None
+    }
 }
 
 /// Shows the Open dialog for voice-overs; returns the chosen files (none if cancelled).
 ///
 /// # Errors
 ///
-/// Kind `task` if the dialog's thread dies.
+/// A [`CommandError`] if the dialog's thread dies.
 #[tauri::command]
 pub async fn pick_media_files<R: Runtime>(app: AppHandle<R>) -> CommandResult<Vec<PathBuf>> {
-    if let Some(paths) = stubbed("VSL_TEST_PICK_FILES") {
+    if let Some(paths) = hooks::files() {
         return Ok(paths);
     }
     let extensions = vsl_core::media::SUPPORTED_EXTENSIONS;
@@ -49,13 +82,11 @@ pub async fn pick_media_files<R: Runtime>(app: AppHandle<R>) -> CommandResult<Ve
 ///
 /// # Errors
 ///
-/// Kind `task` if the dialog's thread dies.
+/// A [`CommandError`] if the dialog's thread dies.
 #[tauri::command]
 pub async fn pick_export_folder<R: Runtime>(app: AppHandle<R>) -> CommandResult<Option<PathBuf>> {
-    if let Some(paths) = stubbed("VSL_TEST_PICK_FOLDER") {
-        static CALLS: AtomicUsize = AtomicUsize::new(0);
-        let call = CALLS.fetch_add(1, Ordering::Relaxed);
-        return Ok(paths.get(call % paths.len().max(1)).cloned());
+    if let Some(folder) = hooks::folder() {
+        return Ok(folder);
     }
     tauri::async_runtime::spawn_blocking(move || {
         app.dialog()

@@ -1,12 +1,14 @@
-//! The glossary editor: the user's global glossary (`<config dir>/glossary.toml`), which
-//! every later job applies, read and written whole.
+//! The glossary editor: the global glossary (`<config dir>/glossary.toml`), which every
+//! later job applies, read and written whole.
 
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
+use tauri::{AppHandle, Manager, Runtime};
 use vsl_core::correct::{Glossary, GlossaryDocument};
 
 use crate::error::{CommandError, CommandResult};
+use crate::services::state::AppState;
 
 /// The glossary and the file it lives in.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -17,17 +19,16 @@ pub struct GlossaryView {
     pub glossary: GlossaryDocument,
 }
 
-/// The user's glossary (empty when there is no file yet).
+/// The global glossary (empty when there is no file yet).
 ///
 /// # Errors
 ///
 /// Kind `invalid_glossary` (naming the rule at fault) or `io` when the file cannot be used.
 #[tauri::command]
-pub async fn get_glossary() -> CommandResult<GlossaryView> {
-    tauri::async_runtime::spawn_blocking(|| {
-        let path = Glossary::global_path();
-        let glossary = Glossary::load_layers(Some(&path), None)
-            .map_err(|error| CommandError::new(error.kind(), error.to_string()))?;
+pub async fn get_glossary<R: Runtime>(app: AppHandle<R>) -> CommandResult<GlossaryView> {
+    tauri::async_runtime::spawn_blocking(move || {
+        let path = app.state::<AppState>().dirs.glossary_file();
+        let glossary = Glossary::load_layers(Some(&path), None)?;
         Ok(GlossaryView {
             path,
             glossary: glossary.document(),
@@ -37,23 +38,21 @@ pub async fn get_glossary() -> CommandResult<GlossaryView> {
     .map_err(CommandError::task)?
 }
 
-/// Replaces the user's glossary; later jobs use it.
+/// Replaces the global glossary; later jobs use it. A bad rule is named and nothing is
+/// written.
 ///
 /// # Errors
 ///
-/// Kind `glossary` with the parser's sentence naming the rule at fault (nothing is written
-/// then), or `io`.
+/// Kind `invalid_glossary` naming the rule at fault, or `io`.
 #[tauri::command]
-pub async fn save_glossary(glossary: GlossaryDocument) -> CommandResult<()> {
+pub async fn save_glossary<R: Runtime>(
+    app: AppHandle<R>,
+    glossary: GlossaryDocument,
+) -> CommandResult<()> {
     tauri::async_runtime::spawn_blocking(move || {
-        glossary
-            .save(&Glossary::global_path())
-            .map_err(|error| match error {
-                vsl_core::correct::CorrectionError::Invalid { reason, .. } => {
-                    CommandError::new("glossary", reason)
-                }
-                other => CommandError::new("io", other.to_string()),
-            })
+        let dirs = &app.state::<AppState>().dirs;
+        vsl_core::fs::create_dir_all(&dirs.config)?;
+        Ok(glossary.save(&dirs.glossary_file())?)
     })
     .await
     .map_err(CommandError::task)?

@@ -7,24 +7,26 @@ use vsl_core::cache::CleanupReport;
 use vsl_core::health::{Health, HealthOptions};
 
 use crate::error::{CommandError, CommandResult};
-use crate::state::AppState;
+use crate::services::settings;
+use crate::services::state::AppState;
 
 /// How long the CPU is sampled; short, since the panel refreshes every few seconds.
 const CPU_WINDOW: Duration = Duration::from_millis(250);
 
-/// Samples the machine and the app. Runs on the blocking pool: sampling the CPU waits.
+/// Samples the machine and the app (on the blocking pool: sampling the CPU waits).
 ///
 /// # Errors
 ///
-/// Kind `task` if the sampling thread dies.
+/// Kind `internal` if the sampling thread dies.
 #[tauri::command]
 pub async fn get_health<R: Runtime>(app: AppHandle<R>) -> CommandResult<Health> {
     tauri::async_runtime::spawn_blocking(move || {
+        let state = app.state::<AppState>();
         let options = HealthOptions {
-            output_dir: vsl_core::paths::data_dir(),
-            cache_dir: vsl_core::paths::cache_dir(),
-            model: app.state::<AppState>().models.loaded(),
+            output_dir: state.dirs.data.clone(),
+            model: state.models.loaded(),
             cpu_window: CPU_WINDOW,
+            ..HealthOptions::new(&state.dirs)
         };
         Health::collect(&options)
     })
@@ -32,18 +34,18 @@ pub async fn get_health<R: Runtime>(app: AppHandle<R>) -> CommandResult<Health> 
     .map_err(CommandError::task)
 }
 
-/// Cleans the cache now, within the limits in the settings (by age, then least recently
-/// used until it fits).
+/// Cleans the cache now, within the settings' limits (by age, then least recently used
+/// until it fits).
 ///
 /// # Errors
 ///
-/// Kind `settings` for a limit that does not parse, `cache` when a file cannot be removed.
+/// Kind `invalid_limit` for a limit that does not parse, `cache_io` for a file that stays.
 #[tauri::command]
-pub async fn cleanup_cache() -> CommandResult<CleanupReport> {
-    tauri::async_runtime::spawn_blocking(|| {
-        let limits = crate::settings::load()?.cache_limits()?;
-        vsl_core::cache::cleanup_default(limits)
-            .map_err(|error| CommandError::new(error.kind(), error.to_string()))
+pub async fn cleanup_cache<R: Runtime>(app: AppHandle<R>) -> CommandResult<CleanupReport> {
+    tauri::async_runtime::spawn_blocking(move || {
+        let dirs = &app.state::<AppState>().dirs;
+        let limits = settings::load(dirs)?.cache_limits()?;
+        Ok(vsl_core::cache::cleanup_default(dirs, limits)?)
     })
     .await
     .map_err(CommandError::task)?

@@ -1,9 +1,9 @@
 //! The `#[tauri::command]`s the UI calls through `ui/ipc.js`.
 //!
-//! Commands stay thin: take the arguments, call `vsl-core` (off the main thread
-//! when it touches the disk), and map errors into [`crate::error::CommandError`].
-//! Names are `snake_case` verb + noun (`list_models`). Every command must also be listed in
-//! `build.rs` (`APP_COMMANDS`) and granted in `capabilities/main.json`.
+//! Commands stay thin: take the arguments, call a service (off the main thread when it
+//! touches the disk), and return its [`crate::error::CommandError`]. Names are `snake_case`
+//! verb + noun (`list_models`). Every command must also be listed in `build.rs`
+//! (`APP_COMMANDS`) and granted in `capabilities/main.json`.
 
 pub mod app;
 pub mod deck;
@@ -12,3 +12,5 @@ pub mod glossary;
 pub mod health;
 pub mod jobs;
 pub mod models;
+pub mod settings;
+pub mod watch;

@@ -1,12 +1,12 @@
 //! Whisper models: what is installed and what the catalog offers.
 
-use std::sync::atomic::Ordering;
-
 use tauri::{AppHandle, Manager, Runtime};
 use vsl_core::models::{ModelEntry, WeightFormat};
+use vsl_core::ErrorKind;
 
 use crate::error::{CommandError, CommandResult};
-use crate::state::AppState;
+use crate::services::events::{Forwarder, JobEvent};
+use crate::services::state::AppState;
 
 /// Lists installed models and the catalog's models that can be downloaded.
 ///
@@ -20,7 +20,7 @@ use crate::state::AppState;
 #[tauri::command]
 pub async fn list_models<R: Runtime>(app: AppHandle<R>) -> CommandResult<Vec<ModelEntry>> {
     tauri::async_runtime::spawn_blocking(move || {
-        let store = app.state::<AppState>().model_store()?;
+        let store = &app.state::<AppState>().store;
         Ok(store.list()?)
     })
     .await
@@ -38,23 +38,26 @@ pub async fn list_models<R: Runtime>(app: AppHandle<R>) -> CommandResult<Vec<Mod
 pub async fn download_model<R: Runtime>(
     app: AppHandle<R>,
     name: String,
-    on_progress: tauri::ipc::Channel<crate::commands::jobs::JobEvent>,
+    on_progress: tauri::ipc::Channel<JobEvent>,
 ) -> CommandResult<()> {
     let state = app.state::<AppState>();
-    let cancel = state
-        .start_download(&name)
-        .ok_or_else(|| CommandError::new("busy", format!("{name} is already being downloaded")))?;
+    let cancel = state.start_download(&name).ok_or_else(|| {
+        CommandError::new(
+            ErrorKind::Busy,
+            format!("{name} is already being downloaded"),
+        )
+    })?;
     let result = tauri::async_runtime::spawn_blocking({
         let app = app.clone();
         let name = name.clone();
         move || {
-            let store = app.state::<AppState>().model_store()?;
-            let forward = crate::commands::jobs::Forwarder::new(on_progress);
+            let store = &app.state::<AppState>().store;
+            let forward = Forwarder::new(on_progress);
             store.download(&name, false, &mut |progress| {
                 if let Some(total) = progress.total.filter(|total| *total > 0) {
                     forward.fraction(progress.downloaded as f64 / total as f64);
                 }
-                !cancel.load(Ordering::Relaxed)
+                !cancel.is_cancelled()
             })?;
             forward.fraction(1.0);
             Ok(())
@@ -76,10 +79,9 @@ pub fn cancel_download(state: tauri::State<'_, AppState>, name: String) -> Comma
     if state.cancel_download(&name) {
         Ok(())
     } else {
-        Err(CommandError::new(
-            "not_found",
-            format!("no download of {name} is running"),
-        ))
+        Err(CommandError::not_found(format!(
+            "no download of {name} is running"
+        )))
     }
 }
 
@@ -102,7 +104,7 @@ pub async fn import_model<R: Runtime>(app: AppHandle<R>) -> CommandResult<Option
         else {
             return Ok(None);
         };
-        let store = app.state::<AppState>().model_store()?;
+        let store = &app.state::<AppState>().store;
         let (name, _) = store.import(&file, None, false)?;
         Ok(Some(name))
     })
@@ -132,9 +134,12 @@ pub async fn import_ct2_model<R: Runtime>(app: AppHandle<R>) -> CommandResult<Op
             .file_name()
             .map(|name| name.to_string_lossy().into_owned())
             .ok_or_else(|| {
-                CommandError::new("bad_folder", format!("{} has no name", dir.display()))
+                CommandError::new(
+                    ErrorKind::OutputFolder,
+                    format!("{} has no name", dir.display()),
+                )
             })?;
-        let store = app.state::<AppState>().model_store()?;
+        let store = &app.state::<AppState>().store;
         store.import_ct2(
             &dir,
             &name,
@@ -156,7 +161,7 @@ pub async fn import_ct2_model<R: Runtime>(app: AppHandle<R>) -> CommandResult<Op
 #[tauri::command]
 pub async fn remove_model<R: Runtime>(app: AppHandle<R>, name: String) -> CommandResult<()> {
     tauri::async_runtime::spawn_blocking(move || {
-        let store = app.state::<AppState>().model_store()?;
+        let store = &app.state::<AppState>().store;
         store.remove(&name)?;
         Ok(())
     })

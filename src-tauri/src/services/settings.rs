@@ -1,31 +1,31 @@
-//! The app's settings, a TOML file in the platform config dir (`settings.toml`).
+//! The app's settings, a TOML file in the config folder (`settings.toml`).
 //!
-//! Only what the app itself reads lives here (jobs, watched folders, cache limits); presets, themes and the glossary keep their
-//! own files (`slides.toml`, `glossary.toml`), which the CLI shares.
+//! What a new job runs with is a [`JobSpec`] (flattened into the file, so its keys are
+//! top-level: `model`, `language`, `preset`, `theme`, ...); each watched folder overrides the
+//! shape, theme, language and formats. [`save`] checks exactly what a run would do: it
+//! resolves the app's spec and every folder's with `JobSpec::resolve`, so a bad theme or
+//! language is refused at Save with its kind, and nothing is written. Presets, themes and
+//! the glossary keep their own files (`slides.toml`, `glossary.toml`), which the CLI shares.
 
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
-use tauri::{AppHandle, Manager, Runtime};
 use vsl_core::cache::CacheLimits;
+use vsl_core::job::{Formats, JobSpec, Language};
+use vsl_core::paths::Dirs;
+use vsl_core::slides::Aspect;
 use vsl_core::watch::WatchPreset;
+use vsl_core::ErrorKind;
 
 use crate::error::{CommandError, CommandResult};
-use crate::watch::WatchService;
 
-/// What a new job runs with.
+/// What new jobs run with, the watched folders and the cache limits.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Settings {
-    /// An installed model's name; `$VSL_MODEL` overrides it (tests pick `tiny.en`).
-    pub model: String,
-    /// `auto`, or a language code such as `en` or `pt`.
-    pub language: String,
-    /// Whisper threads; 0 picks the load-aware default.
-    pub threads: usize,
-    /// `16:9`, `1:1` or `9:16`.
-    pub preset: String,
-    pub theme: String,
+    /// What a dropped or opened file's job runs with (its outputs are made by Export).
+    #[serde(flatten)]
+    pub job: JobSpec,
     /// Folders whose new media files become jobs by themselves.
     pub watch_folders: Vec<WatchFolder>,
     /// Start-up cache cleanup: entries unused for longer than this go (`30d`, `24h`, `off`).
@@ -37,11 +37,7 @@ pub struct Settings {
 impl Default for Settings {
     fn default() -> Self {
         Self {
-            model: vsl_core::models::DEFAULT_MODEL.to_owned(),
-            language: "auto".to_owned(),
-            threads: 0,
-            preset: "16:9".to_owned(),
-            theme: "classic".to_owned(),
+            job: JobSpec::default(),
             watch_folders: Vec::new(),
             cache_max_age: CacheLimits::DEFAULT_MAX_AGE.to_owned(),
             cache_max_size: CacheLimits::DEFAULT_MAX_SIZE.to_owned(),
@@ -50,17 +46,16 @@ impl Default for Settings {
 }
 
 /// One watched folder: where files arrive, where their video and subtitles go, and how
-/// they are made. The model and threads are the app's.
+/// they are made. The model, threads and everything else come from the app's job.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct WatchFolder {
     pub dir: PathBuf,
     pub out_dir: PathBuf,
-    pub language: String,
-    pub preset: String,
+    pub language: Language,
+    pub preset: Aspect,
     pub theme: String,
-    /// Any of `mp4`, `srt`, `vtt`, `txt`, `json`.
-    pub formats: Vec<String>,
+    pub formats: Formats,
     pub enabled: bool,
 }
 
@@ -69,24 +64,39 @@ impl Default for WatchFolder {
         Self {
             dir: PathBuf::new(),
             out_dir: PathBuf::new(),
-            language: "auto".to_owned(),
-            preset: "16:9".to_owned(),
+            language: Language::Auto,
+            preset: Aspect::Landscape,
             theme: "classic".to_owned(),
-            formats: vec!["mp4".to_owned(), "srt".to_owned()],
+            formats: Formats::parse("mp4,srt").unwrap_or_default(),
             enabled: true,
         }
     }
 }
 
+impl WatchFolder {
+    /// The app's job with this folder's choices.
+    pub fn spec(&self, job: &JobSpec) -> JobSpec {
+        JobSpec {
+            language: self.language.clone(),
+            preset: self.preset,
+            theme: self.theme.clone(),
+            formats: self.formats.clone(),
+            ..job.clone()
+        }
+    }
+}
+
 impl Settings {
-    /// The cache limits these settings ask for (`VSL_CACHE_MAX_*` still win, for tests).
+    /// The cache limits these settings ask for.
     ///
     /// # Errors
     ///
-    /// Kind `settings` naming the value that does not parse.
+    /// Kind `invalid_limit` naming the value that does not parse.
     pub fn cache_limits(&self) -> CommandResult<CacheLimits> {
-        CacheLimits::configured_or(&self.cache_max_age, &self.cache_max_size)
-            .map_err(|error| CommandError::new("settings", error.to_string()))
+        Ok(CacheLimits::parse(
+            &self.cache_max_age,
+            &self.cache_max_size,
+        )?)
     }
 
     /// The enabled watched folders as the watcher takes them.
@@ -94,29 +104,20 @@ impl Settings {
         self.watch_folders
             .iter()
             .filter(|folder| folder.enabled)
-            .map(|folder| WatchPreset {
-                dir: folder.dir.clone(),
-                out_dir: folder.out_dir.clone(),
-                model: crate::commands::jobs::model_name(self),
-                language: folder.language.clone(),
-                glossary: None,
-                aspect: folder.preset.clone(),
-                theme: folder.theme.clone(),
-                formats: folder.formats.join(","),
-                allow_output_inside: false,
-            })
+            .map(|folder| WatchPreset::new(&folder.dir, &folder.out_dir, folder.spec(&self.job)))
             .collect()
     }
 
-    /// Every value in range and every watched folder usable.
-    fn check(&self) -> CommandResult<()> {
-        let invalid = |message: String| CommandError::new("settings", message);
-        vsl_core::slides::Aspect::parse(&self.preset).map_err(|e| invalid(e.to_string()))?;
-        if self.threads > 256 {
-            return Err(invalid("threads must be at most 256".to_owned()));
-        }
-        CacheLimits::parse(&self.cache_max_age, &self.cache_max_size)
-            .map_err(|error| invalid(error.to_string()))?;
+    /// Every value resolves as a job would resolve it, and every watched folder is usable.
+    ///
+    /// # Errors
+    ///
+    /// The resolver's kind (`unknown_theme`, `language`, `unknown_format`, ...), or
+    /// `invalid_settings` / `output_inside_watched` for a folder.
+    pub fn check(&self, dirs: &Dirs) -> CommandResult<()> {
+        let invalid = |message: String| CommandError::new(ErrorKind::InvalidSettings, message);
+        self.job.resolve(dirs)?;
+        self.cache_limits()?;
         for folder in &self.watch_folders {
             for (what, path) in [("watched", &folder.dir), ("output", &folder.out_dir)] {
                 if !path.is_absolute() {
@@ -126,87 +127,102 @@ impl Settings {
                     )));
                 }
             }
-            vsl_core::slides::Aspect::parse(&folder.preset).map_err(|e| invalid(e.to_string()))?;
             if folder.formats.is_empty() {
                 return Err(invalid(format!(
                     "{}: choose at least one output format",
                     folder.dir.display()
                 )));
             }
-            vsl_core::pipeline::Formats::parse(&folder.formats.join(","))
-                .map_err(|message| invalid(format!("{}: {message}", folder.dir.display())))?;
+            folder.spec(&self.job).resolve(dirs).map_err(|error| {
+                CommandError::new(error.kind(), format!("{}: {error}", folder.dir.display()))
+            })?;
         }
         let presets = self.watch_presets();
         if !presets.is_empty() {
-            vsl_core::watch::check_folders(presets)
-                .map_err(|e| CommandError::new(e.kind(), e.to_string()))?;
+            vsl_core::watch::check_folders(presets)?;
         }
         Ok(())
     }
-}
-
-fn settings_file() -> PathBuf {
-    vsl_core::paths::config_dir().join("settings.toml")
 }
 
 /// The saved settings, or the defaults when there is no file yet.
 ///
 /// # Errors
 ///
-/// Kind `settings` when the file exists but cannot be read or parsed.
-pub fn load() -> CommandResult<Settings> {
-    let path = settings_file();
+/// Kind `invalid_settings` naming the file when it exists but cannot be read or parsed.
+pub fn load(dirs: &Dirs) -> CommandResult<Settings> {
+    let path = dirs.settings_file();
     match std::fs::read_to_string(&path) {
-        Ok(text) => toml::from_str(&text)
-            .map_err(|error| CommandError::new("settings", format!("{}: {error}", path.display()))),
+        Ok(text) => toml::from_str(&text).map_err(|error| {
+            CommandError::new(
+                ErrorKind::InvalidSettings,
+                format!("{}: {error}", path.display()),
+            )
+        }),
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(Settings::default()),
         Err(error) => Err(CommandError::new(
-            "settings",
+            ErrorKind::InvalidSettings,
             format!("{}: {error}", path.display()),
         )),
     }
 }
 
-/// Checks and writes `settings`.
+/// Settings as the UI sends them. A value of the wrong kind is refused with the kind of the
+/// field it is in (a format, a shape, a language), like a value the resolver refuses.
 ///
 /// # Errors
 ///
-/// Kind `settings` for a value out of range or a file that cannot be written.
-pub fn save(settings: &Settings) -> CommandResult<()> {
-    settings.check()?;
-    let path = settings_file();
+/// `unknown_format`, `unknown_preset`, `language`, `invalid_size` or `invalid_settings`,
+/// naming the field.
+pub fn parse(value: serde_json::Value) -> CommandResult<Settings> {
+    serde_path_to_error::deserialize(&value).map_err(|error| {
+        let field = error
+            .path()
+            .iter()
+            .filter_map(|segment| match segment {
+                serde_path_to_error::Segment::Map { key } => Some(key.clone()),
+                _ => None,
+            })
+            .next_back()
+            // The job's keys are flattened into the top level, where serde loses the path:
+            // the first of them that does not parse on its own is the one.
+            .or_else(|| flattened_field_at_fault(&value))
+            .unwrap_or_default();
+        let kind = match field.as_str() {
+            "formats" => ErrorKind::UnknownFormat,
+            "preset" => ErrorKind::UnknownPreset,
+            "language" => ErrorKind::Language,
+            "size" => ErrorKind::InvalidSize,
+            _ => ErrorKind::InvalidSettings,
+        };
+        let at = if field.is_empty() { "settings" } else { &field };
+        CommandError::new(kind, format!("{at}: {}", error.inner()))
+    })
+}
+
+fn flattened_field_at_fault(value: &serde_json::Value) -> Option<String> {
+    let object = value.as_object()?;
+    object
+        .iter()
+        .find(|(key, field)| {
+            let alone = serde_json::json!({ key.as_str(): field });
+            serde_json::from_value::<JobSpec>(alone).is_err()
+        })
+        .map(|(key, _)| key.clone())
+}
+
+/// Checks and writes `settings`; nothing is written when a check fails.
+///
+/// # Errors
+///
+/// See [`Settings::check`]; `io`/`disk_full` naming the file when it cannot be written.
+pub fn save(dirs: &Dirs, settings: &Settings) -> CommandResult<()> {
+    settings.check(dirs)?;
+    let path = dirs.settings_file();
     let text = toml::to_string_pretty(settings)
-        .map_err(|error| CommandError::new("settings", error.to_string()))?;
-    let write = || -> std::io::Result<()> {
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)?;
-        }
-        let temporary = path.with_extension("toml.tmp");
-        std::fs::write(&temporary, text)?;
-        std::fs::rename(&temporary, &path)
-    };
-    write().map_err(|error| CommandError::new("settings", format!("{}: {error}", path.display())))
-}
-
-/// Returns the settings (defaults where unset).
-///
-/// # Errors
-///
-/// See [`load`].
-#[tauri::command]
-pub fn get_settings() -> CommandResult<Settings> {
-    load()
-}
-
-/// Saves the settings; new jobs use them, and the watched folders change at once.
-///
-/// # Errors
-///
-/// See [`save`]; kind `output_inside_watched` when a folder's output would be imported.
-#[tauri::command]
-pub fn save_settings<R: Runtime>(app: AppHandle<R>, settings: Settings) -> CommandResult<()> {
-    save(&settings)?;
-    app.state::<WatchService>().configure(&app, &settings);
+        .map_err(|error| CommandError::new(ErrorKind::InvalidSettings, error.to_string()))?;
+    vsl_core::fs::create_dir_all(&dirs.config)?;
+    vsl_core::fs::write_atomic(&path, text.as_bytes(), vsl_core::fs::Replace::Yes)?;
     Ok(())
 }
 
@@ -217,10 +233,12 @@ mod tests {
     #[test]
     fn partial_files_fill_in_defaults_and_values_round_trip() {
         let parsed: Settings =
-            toml::from_str("model = \"tiny.en\"\nthreads = 2\n").expect("parses");
-        assert_eq!(parsed.model, "tiny.en");
-        assert_eq!(parsed.threads, 2);
-        assert_eq!(parsed.preset, "16:9");
+            toml::from_str("model = \"tiny.en\"\nthreads = 2\nlanguage = \"EN\"\n")
+                .expect("parses");
+        assert_eq!(parsed.job.model, "tiny.en");
+        assert_eq!(parsed.job.threads, 2);
+        assert_eq!(parsed.job.language, Language::parse("en"));
+        assert_eq!(parsed.job.preset, Aspect::Landscape);
         let text = toml::to_string_pretty(&parsed).expect("serializes");
         assert_eq!(toml::from_str::<Settings>(&text).expect("parses"), parsed);
         assert!(parsed.watch_folders.is_empty());
@@ -228,48 +246,65 @@ mod tests {
     }
 
     #[test]
-    fn checks_name_the_bad_value() {
-        let dir = tempfile::tempdir().expect("a temporary directory");
-        let watched = dir.path().join("inbox");
+    fn checks_name_the_bad_value_with_its_kind() {
+        let root = tempfile::tempdir().expect("a temporary directory");
+        let dirs = Dirs::under(root.path());
+        let watched = root.path().join("inbox");
         let folder = |out: PathBuf| WatchFolder {
             dir: watched.clone(),
             out_dir: out,
             ..WatchFolder::default()
         };
         let mut settings = Settings {
-            watch_folders: vec![folder(dir.path().join("out"))],
+            watch_folders: vec![folder(root.path().join("out"))],
             ..Settings::default()
         };
-        settings.check().expect("a valid folder");
+        settings.check(&dirs).expect("a valid folder");
 
         settings.watch_folders = vec![folder(watched.join("videos"))];
         assert_eq!(
-            settings.check().expect_err("output inside").kind,
-            "output_inside_watched"
+            settings.check(&dirs).expect_err("output inside").kind,
+            ErrorKind::OutputInsideWatched
         );
-        // A disabled folder is not watched, so its output cannot loop.
         settings.watch_folders[0].enabled = false;
         settings
-            .check()
+            .check(&dirs)
             .expect("disabled folders are not checked for loops");
 
         settings.watch_folders = vec![folder(PathBuf::from("relative/out"))];
-        let error = settings.check().expect_err("relative");
+        let error = settings.check(&dirs).expect_err("relative");
         assert!(error.message.contains("full path"), "{error}");
 
         settings.watch_folders = vec![WatchFolder {
-            formats: vec!["gif".to_owned()],
-            ..folder(dir.path().join("out"))
+            theme: "neon".to_owned(),
+            ..folder(root.path().join("out"))
         }];
-        assert!(settings
-            .check()
-            .expect_err("format")
-            .message
-            .contains("gif"));
+        assert_eq!(
+            settings.check(&dirs).expect_err("theme").kind,
+            ErrorKind::UnknownTheme
+        );
 
         settings.watch_folders.clear();
+        settings.job.language = Language::parse("klingon");
+        assert_eq!(
+            settings.check(&dirs).expect_err("language").kind,
+            ErrorKind::Language
+        );
+        settings.job.language = Language::Auto;
         settings.cache_max_size = "lots".to_owned();
-        let error = settings.check().expect_err("bad size");
+        let error = settings.check(&dirs).expect_err("bad size");
         assert!(error.message.contains("lots"), "{error}");
+    }
+
+    #[test]
+    fn json_from_the_ui_is_refused_with_the_fields_kind() {
+        let folder = |formats: serde_json::Value| serde_json::json!({ "watchFolders": [{ "dir": "/in", "outDir": "/out", "formats": formats }] });
+        let error = parse(folder(serde_json::json!(["mp4", "gif"]))).expect_err("gif");
+        assert_eq!(error.kind, ErrorKind::UnknownFormat);
+        assert!(error.message.contains("gif"), "{error}");
+        let error = parse(serde_json::json!({ "preset": "4:3" })).expect_err("4:3");
+        assert_eq!(error.kind, ErrorKind::UnknownPreset);
+        let settings = parse(serde_json::json!({ "fps": 30, "theme": "dark" })).expect("parses");
+        assert_eq!(settings.job.fps, Some(30));
     }
 }

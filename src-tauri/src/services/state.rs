@@ -1,23 +1,30 @@
-//! State shared by the commands, managed by Tauri (`Builder::manage`).
+//! State shared by the services and the commands, managed by Tauri (`Builder::manage`).
 //!
-//! [`AppState`] holds the long-lived services: the model store, the [`ModelHost`] that keeps
-//! one Whisper model loaded between jobs, and the job registry. Each [`Job`] carries its
-//! own cancel flag, so cancelling one job never reaches another.
+//! [`AppState`] holds what lives as long as the app: the directories it works in (one
+//! [`Dirs`], built by the app builder; tests pass their own), the model store, the
+//! [`ModelHost`] that keeps one Whisper model loaded between jobs, the job slots and the job
+//! registry. Each [`Job`] carries its own [`CancelToken`], so cancelling one job never
+//! reaches another.
 
 use std::collections::{HashMap, HashSet};
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
-use vsl_core::models::{ModelError, ModelStore};
+use vsl_core::jobs::{CancelToken, Slots};
+use vsl_core::models::ModelStore;
+use vsl_core::paths::Dirs;
 use vsl_core::render::SlideStyle;
 use vsl_core::slides::SlideDeck;
 use vsl_core::transcribe::ModelHost;
 
 /// How long a loaded model stays in memory after its last job.
 const MODEL_IDLE: Duration = Duration::from_secs(300);
+
+/// The name `run_file` gives a dropped job's outputs in its working folder.
+pub const WORK_NAME: &str = "slides";
 
 /// Where a job is in its life. Persisted in the queue file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -50,14 +57,14 @@ pub struct JobRecord {
 }
 
 impl JobRecord {
-    /// A new running job for `input`, working in `<data dir>/jobs/<id>`.
-    pub fn running(id: String, input: PathBuf) -> Self {
+    /// A new running job for `input`, working in `<jobs dir>/<id>`.
+    pub fn running(id: String, input: PathBuf, jobs_dir: &Path) -> Self {
         Self {
             name: input
                 .file_name()
                 .map(|name| name.to_string_lossy().into_owned())
                 .unwrap_or_default(),
-            work_dir: vsl_core::paths::data_dir().join("jobs").join(&id),
+            work_dir: jobs_dir.join(&id),
             id,
             input,
             status: JobStatus::Running,
@@ -69,16 +76,16 @@ impl JobRecord {
 
     /// The folder holding the job's slide PNGs and `slides.json`.
     pub fn deck_dir(&self) -> PathBuf {
-        self.slides_dir
-            .clone()
-            .unwrap_or_else(|| crate::commands::deck::slides_dir(&self.work_dir))
+        self.slides_dir.clone().unwrap_or_else(|| {
+            vsl_core::pipeline::OutputPaths::new(&self.work_dir, WORK_NAME).slides_dir
+        })
     }
 }
 
 /// A job and what the editor works on once it is done.
 pub struct Job {
     pub record: JobRecord,
-    pub cancel: Arc<AtomicBool>,
+    pub cancel: CancelToken,
     /// The deck and the style it was rendered with, once the pipeline finished.
     pub deck: Option<(SlideDeck, SlideStyle)>,
     /// Earlier decks (for undo) and undone ones (for redo).
@@ -86,87 +93,31 @@ pub struct Job {
     pub redo: Vec<SlideDeck>,
 }
 
-/// How many pipelines run at once. One: a job's transcription already uses every free core,
-/// and two whisper.cpp thread pools on the same cores spin against each other and both
-/// run several times slower (docs/BENCHMARKS.md). Later jobs wait, shown as `queued`.
-pub const MAX_RUNNING_JOBS: usize = 1;
-
-/// A counting semaphore for pipeline runs that a waiting job's cancel flag can interrupt.
-pub struct Slots {
-    busy: Mutex<usize>,
-    freed: Condvar,
-    limit: usize,
-}
-
-/// A taken slot; dropping it frees the slot.
-pub struct Slot<'a>(&'a Slots);
-
-impl Drop for Slot<'_> {
-    fn drop(&mut self) {
-        *lock(&self.0.busy) -= 1;
-        self.0.freed.notify_one();
-    }
-}
-
-impl Slots {
-    pub fn new(limit: usize) -> Self {
-        Self {
-            busy: Mutex::new(0),
-            freed: Condvar::new(),
-            limit: limit.max(1),
+impl Job {
+    pub fn new(record: JobRecord) -> Job {
+        Job {
+            record,
+            cancel: CancelToken::new(),
+            deck: None,
+            undo: Vec::new(),
+            redo: Vec::new(),
         }
     }
-
-    /// Takes a slot, waiting for one if all are busy (`on_wait` is called once, before the
-    /// wait). `None` when `cancel` is set while waiting.
-    pub fn acquire(&self, cancel: &AtomicBool, on_wait: impl FnOnce()) -> Option<Slot<'_>> {
-        let mut busy = lock(&self.busy);
-        let mut on_wait = Some(on_wait);
-        while *busy >= self.limit {
-            if cancel.load(Ordering::Relaxed) {
-                return None;
-            }
-            if let Some(notify) = on_wait.take() {
-                notify();
-            }
-            // The timeout lets a cancel flag set while waiting be noticed.
-            busy = self
-                .freed
-                .wait_timeout(busy, Duration::from_millis(100))
-                .unwrap_or_else(PoisonError::into_inner)
-                .0;
-        }
-        *busy += 1;
-        Some(Slot(self))
-    }
 }
 
-/// Everything the commands share. Registered once by [`crate::builder`].
+/// Everything the services share. Registered once by [`crate::builder`].
 pub struct AppState {
-    model_store: Mutex<Option<Arc<ModelStore>>>,
+    pub dirs: Dirs,
+    pub store: ModelStore,
     pub models: Arc<ModelHost>,
     jobs: Mutex<HashMap<String, Job>>,
-    /// Limits how many pipelines run at once.
+    /// How many pipelines run at once ([`Slots::PIPELINES`]).
     pub slots: Slots,
     next_id: AtomicU64,
     /// Files the app exported: the only ones "Show in folder" may reveal.
     exported: Mutex<HashSet<PathBuf>>,
-    /// Cancel flags of the model downloads in progress, by model name.
-    downloads: Mutex<HashMap<String, Arc<AtomicBool>>>,
-}
-
-impl Default for AppState {
-    fn default() -> Self {
-        Self {
-            model_store: Mutex::default(),
-            models: ModelHost::new(MODEL_IDLE),
-            jobs: Mutex::default(),
-            slots: Slots::new(MAX_RUNNING_JOBS),
-            next_id: AtomicU64::new(0),
-            exported: Mutex::default(),
-            downloads: Mutex::default(),
-        }
-    }
+    /// Cancel tokens of the model downloads in progress, by model name.
+    downloads: Mutex<HashMap<String, CancelToken>>,
 }
 
 // A panic while one of these locks was held cannot leave a map half-written (every
@@ -176,23 +127,17 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl AppState {
-    /// The model store, opened on first use and reused afterwards.
-    ///
-    /// Opening lazily means a broken models directory shows up as an error in the
-    /// Models panel, which the user can retry after fixing it, instead of keeping
-    /// the app from starting. A failed open is not cached for the same reason.
-    ///
-    /// # Errors
-    ///
-    /// Whatever [`ModelStore::open_default`] fails with.
-    pub fn model_store(&self) -> Result<Arc<ModelStore>, ModelError> {
-        let mut slot = lock(&self.model_store);
-        if let Some(store) = slot.as_ref() {
-            return Ok(Arc::clone(store));
+    pub fn new(dirs: Dirs) -> Self {
+        Self {
+            store: ModelStore::open(&dirs),
+            dirs,
+            models: ModelHost::new(MODEL_IDLE),
+            jobs: Mutex::default(),
+            slots: Slots::new(Slots::PIPELINES),
+            next_id: AtomicU64::new(0),
+            exported: Mutex::default(),
+            downloads: Mutex::default(),
         }
-        let store = Arc::new(ModelStore::open_default()?);
-        *slot = Some(Arc::clone(&store));
-        Ok(store)
     }
 
     /// A new job id, unique across restarts (time-based) and within one run (counter).
@@ -202,6 +147,11 @@ impl AppState {
             .map_or(0, |elapsed| elapsed.as_millis());
         let serial = self.next_id.fetch_add(1, Ordering::Relaxed);
         format!("{millis:x}-{serial}")
+    }
+
+    /// A new running record for `input`, working under this app's jobs folder.
+    pub fn new_record(&self, input: PathBuf) -> JobRecord {
+        JobRecord::running(self.new_job_id(), input, &self.dirs.jobs_dir())
     }
 
     /// Runs `f` on the job registry.
@@ -221,18 +171,18 @@ impl AppState {
         lock(&self.exported).insert(path);
     }
 
-    pub fn was_exported(&self, path: &std::path::Path) -> bool {
+    pub fn was_exported(&self, path: &Path) -> bool {
         lock(&self.exported).contains(path)
     }
 
     /// Registers a download of `name`; `None` if one is already running.
-    pub fn start_download(&self, name: &str) -> Option<Arc<AtomicBool>> {
+    pub fn start_download(&self, name: &str) -> Option<CancelToken> {
         let mut downloads = lock(&self.downloads);
         if downloads.contains_key(name) {
             return None;
         }
-        let cancel = Arc::new(AtomicBool::new(false));
-        downloads.insert(name.to_owned(), Arc::clone(&cancel));
+        let cancel = CancelToken::new();
+        downloads.insert(name.to_owned(), cancel.clone());
         Some(cancel)
     }
 
@@ -244,41 +194,7 @@ impl AppState {
     pub fn cancel_download(&self, name: &str) -> bool {
         lock(&self.downloads)
             .get(name)
-            .map(|cancel| cancel.store(true, Ordering::Relaxed))
+            .map(CancelToken::cancel)
             .is_some()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn slots_make_later_jobs_wait_and_cancel_ends_the_wait() {
-        let slots = Arc::new(Slots::new(1));
-        let never = AtomicBool::new(false);
-        let first = slots.acquire(&never, || panic!("the first job does not wait"));
-        assert!(first.is_some());
-
-        // A cancelled waiter gives up instead of waiting for the slot.
-        let cancelled = AtomicBool::new(true);
-        let mut waited = false;
-        assert!(slots.acquire(&cancelled, || waited = true).is_none());
-        assert!(!waited, "a cancelled job does not report waiting");
-
-        // A second job waits (and says so) until the first slot is dropped.
-        let (sender, receiver) = std::sync::mpsc::channel();
-        let waiter = std::thread::spawn({
-            let slots = Arc::clone(&slots);
-            move || {
-                let cancel = AtomicBool::new(false);
-                let slot = slots.acquire(&cancel, || sender.send("waiting").expect("sent"));
-                slot.is_some()
-            }
-        });
-        assert_eq!(receiver.recv().expect("the waiter reports"), "waiting");
-        assert!(!waiter.is_finished());
-        drop(first);
-        assert!(waiter.join().expect("no panic"), "the waiter got the slot");
     }
 }

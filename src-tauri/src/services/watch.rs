@@ -12,22 +12,18 @@
 //! repeated.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager, Runtime};
+use vsl_core::jobs::CancelToken;
 use vsl_core::pipeline;
-use vsl_core::transcribe::default_threads;
 use vsl_core::watch::{check_folders, WatchConfig, WatchEvent, WatchPreset, Watcher};
 
-use crate::commands::jobs::{self, Forwarder, JOB_ADDED_EVENT};
-use crate::error::CommandError;
-use crate::settings::Settings;
-use crate::state::{AppState, JobRecord};
-
-/// The app-wide event carrying [`WatchEvent`]s and watcher errors.
-pub const WATCH_EVENT: &str = "watch";
+use super::events::{Forwarder, JOB_ADDED_EVENT, WATCH_EVENT};
+use super::jobs::{self, JobPlan};
+use super::settings::Settings;
+use super::state::{AppState, JobRecord};
 
 /// What the settings sheet shows for one folder.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -67,8 +63,9 @@ struct Desired {
 struct Shared {
     desired: Mutex<Desired>,
     changed: Condvar,
-    /// Stops the running watcher (between files) so it restarts with the new folders.
-    stop: AtomicBool,
+    /// Stops the running watcher (between files) so it restarts with the new folders; a
+    /// new token for each run.
+    stop: Mutex<CancelToken>,
     status: Mutex<WatchStatus>,
     /// Absolute (canonical) folder → index in `status.folders`.
     canonical: Mutex<Vec<(PathBuf, usize)>>,
@@ -147,7 +144,7 @@ impl WatchService {
         // The checked presets, already absolute: what the watcher would compute again.
         desired.presets = checked.unwrap_or_default();
         desired.version += 1;
-        self.shared.stop.store(true, Ordering::Relaxed);
+        lock(&self.shared.stop).cancel();
         self.shared.changed.notify_all();
     }
 
@@ -185,14 +182,17 @@ fn watch_loop<R: Runtime>(app: &AppHandle<R>, shared: &Shared) {
                     .unwrap_or_else(PoisonError::into_inner);
             }
             seen = desired.version;
-            shared.stop.store(false, Ordering::Relaxed);
-            desired.presets.clone()
+            let stop = CancelToken::new();
+            *lock(&shared.stop) = stop.clone();
+            (desired.presets.clone(), stop)
         };
-        let ran = Watcher::new(WatchConfig::new(presets)).and_then(|mut watcher| {
+        let (presets, stop) = presets;
+        let dirs = app.state::<AppState>().dirs.clone();
+        let ran = Watcher::new(WatchConfig::new(presets, &dirs)).and_then(|mut watcher| {
             watcher.run(
                 &mut |input, preset| import(app, input, preset),
                 &mut |event| report(app, shared, event),
-                &shared.stop,
+                &stop,
             )
         });
         if let Err(error) = ran {
@@ -231,41 +231,35 @@ fn import<R: Runtime>(
     input: &Path,
     preset: &WatchPreset,
 ) -> Result<Vec<PathBuf>, String> {
-    std::fs::create_dir_all(&preset.out_dir)
-        .map_err(|error| format!("cannot create {}: {error}", preset.out_dir.display()))?;
+    vsl_core::fs::create_dir_all(&preset.out_dir).map_err(|error| error.to_string())?;
     let name = pipeline::free_stem(&preset.out_dir, input);
     let state = app.state::<AppState>();
-    let id = state.new_job_id();
     let record = JobRecord {
         slides_dir: Some(pipeline::OutputPaths::new(&preset.out_dir, &name).slides_dir),
         origin: Some(preset.dir.clone()),
-        ..JobRecord::running(id.clone(), input.to_path_buf())
+        ..state.new_record(input.to_path_buf())
     };
     let cancel = jobs::register(app, &record);
     let _ = app.emit(JOB_ADDED_EVENT, &record);
-    let forward = Forwarder::app_wide(app.clone(), id);
-    let plan = |settings: &Settings| {
-        let threads = match settings.threads {
-            0 => default_threads(),
-            threads => threads,
-        };
-        let options = preset
-            .pipeline_options(threads)
-            .map_err(|message| CommandError::new("settings", message))?;
-        Ok((options, name.clone()))
+    let forward = Forwarder::app_wide(app.clone(), record.id.clone());
+    // The folder's spec was built from the settings when the watcher started; the model is
+    // the one the settings name now.
+    let plan = |settings: &Settings| JobPlan {
+        spec: vsl_core::job::JobSpec {
+            model: settings.job.model.clone(),
+            threads: settings.job.threads,
+            ..preset.spec.clone()
+        },
+        out_dir: preset.out_dir.clone(),
+        name: name.clone(),
+        overwrite: false,
     };
-    let outcome = jobs::run(app, &record, &cancel, &forward, Box::new(plan))
-        .map_err(|error| error.message)?;
+    let outcome =
+        jobs::run(app, &record, &cancel, &forward, plan).map_err(|error| error.message)?;
     for file in &outcome.files {
         state.mark_exported(file.clone());
     }
     let mut written = outcome.files;
     written.push(outcome.slides_dir);
     Ok(written)
-}
-
-/// Each configured folder's state and the watcher's last error.
-#[tauri::command]
-pub fn get_watch_status(service: tauri::State<'_, WatchService>) -> WatchStatus {
-    service.status()
 }

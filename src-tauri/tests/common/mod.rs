@@ -1,3 +1,6 @@
+// Each test binary uses a part of these helpers.
+#![allow(dead_code)]
+
 //! What the command tests share: the app as `run()` builds it, on the mock runtime, and an
 //! IPC call as `ui/ipc.js` makes it.
 
@@ -6,17 +9,51 @@ use tauri::ipc::{CallbackFn, InvokeBody};
 use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
 use tauri::webview::InvokeRequest;
 use tauri::{App, WebviewUrl, WebviewWindow, WebviewWindowBuilder};
+use vsl_core::paths::Dirs;
+
+/// The app on the mock runtime, working in folders of its own that go with it.
+pub struct TestApp {
+    pub app: App<MockRuntime>,
+    pub window: WebviewWindow<MockRuntime>,
+    pub dirs: Dirs,
+    _root: tempfile::TempDir,
+}
 
 /// Builds the app with its real context (config and capabilities) plus one window with the
-/// given label.
-pub fn app_with_window(label: &str) -> (App<MockRuntime>, WebviewWindow<MockRuntime>) {
-    let app = vsl_studio_lib::builder(mock_builder())
+/// given label, in fresh data, config and cache folders. Models come from the store that
+/// `make setup` filled (read only), so the real pipeline can run.
+pub fn app_with_window(label: &str) -> TestApp {
+    let root = tempfile::tempdir().expect("a temporary directory");
+    let dirs = Dirs::under(root.path()).with_models(Dirs::from_env().models);
+    let (app, window) = app_in(label, dirs.clone());
+    TestApp {
+        app,
+        window,
+        dirs,
+        _root: root,
+    }
+}
+
+/// Builds the app in `dirs`.
+pub fn app_in(label: &str, dirs: Dirs) -> (App<MockRuntime>, WebviewWindow<MockRuntime>) {
+    let app = vsl_studio_lib::builder(mock_builder(), dirs)
         .build(vsl_studio_lib::context())
         .expect("the app builds on the mock runtime");
     let window = WebviewWindowBuilder::new(&app, label, WebviewUrl::default())
         .build()
         .expect("the window opens on the mock runtime");
     (app, window)
+}
+
+/// Writes the app's settings file in `dirs`, as a person's Save would.
+pub fn write_settings(dirs: &Dirs, toml: &str) {
+    vsl_core::fs::create_dir_all(&dirs.config).expect("the config folder");
+    vsl_core::fs::write_atomic(
+        &dirs.settings_file(),
+        toml.as_bytes(),
+        vsl_core::fs::Replace::Yes,
+    )
+    .expect("the settings are written");
 }
 
 /// Invokes `command` with JSON `args` (camelCase keys, as the UI sends them); blocks until

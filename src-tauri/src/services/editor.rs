@@ -1,0 +1,333 @@
+//! The editor session of a finished job: open its deck, edit it (only the changed slides are
+//! rendered again), undo and redo, and export the MP4 and subtitles. The edits are
+//! `vsl_core::edit`'s pure functions; the deck is read and written with
+//! `SlideDeck::{load, save}`; the export is `vsl_core::export::export_deck`, as in the CLI.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use tauri::{AppHandle, Manager, Runtime};
+use vsl_core::correct::CorrectionReport;
+use vsl_core::edit;
+use vsl_core::export::{export_deck, ExportPlan};
+use vsl_core::job::{Formats, JobSpec};
+use vsl_core::jobs::CancelToken;
+use vsl_core::paths::Dirs;
+use vsl_core::render::{render_deck, RenderSize, Renderer, SlideCache, SlideStyle};
+use vsl_core::slides::{Aspect, SlideDeck};
+use vsl_core::ErrorKind;
+
+use super::events::{DeckView, Forwarder};
+use super::state::{AppState, Job, JobStatus};
+use crate::error::{CommandError, CommandResult};
+
+/// The style a deck was rendered with, from what `slides.json` records, resolved like any
+/// job's (`slides.toml`'s presets and themes).
+///
+/// # Errors
+///
+/// The resolver's (`unknown_theme` when the theme is gone from `slides.toml`), or
+/// `invalid_deck` for a shape the deck cannot have.
+pub fn style_of(dirs: &Dirs, deck: &SlideDeck) -> CommandResult<SlideStyle> {
+    let spec = JobSpec {
+        preset: Aspect::parse(&deck.preset)?,
+        theme: deck.theme.clone(),
+        size: Some(RenderSize::new(deck.width, deck.height)),
+        ..JobSpec::default()
+    };
+    Ok(spec.resolve(dirs)?.style)
+}
+
+fn not_ready(name: &str) -> CommandError {
+    CommandError::new(ErrorKind::NotReady, format!("{name} has no slides yet"))
+}
+
+/// The job's deck view; loads the deck of a job restored from the queue file, and lets the
+/// asset protocol serve this job's audio and slide images (and nothing else).
+///
+/// # Errors
+///
+/// Kind `not_found` for an unknown id, `not_ready` when the job has not finished.
+pub fn deck_view<R: Runtime>(app: &AppHandle<R>, id: &str) -> CommandResult<DeckView> {
+    let state = app.state::<AppState>();
+    let (record, loaded) = state.with_jobs(|jobs| {
+        jobs.get(id)
+            .map(|job| {
+                (
+                    job.record.clone(),
+                    job.deck.as_ref().map(|(deck, _)| deck.clone()),
+                )
+            })
+            .ok_or_else(|| CommandError::not_found(format!("no job {id}")))
+    })?;
+    let dir = record.deck_dir();
+    let deck = match loaded {
+        Some(deck) => deck,
+        None if record.status == JobStatus::Done => {
+            let deck = SlideDeck::load(&dir)?;
+            let style = style_of(&state.dirs, &deck)?;
+            state.with_jobs(|jobs| {
+                if let Some(job) = jobs.get_mut(id) {
+                    job.deck = Some((deck.clone(), style));
+                }
+            });
+            deck
+        }
+        None => return Err(not_ready(&record.name)),
+    };
+    let scope = app.asset_protocol_scope();
+    scope
+        .allow_file(&record.input)
+        .and_then(|()| scope.allow_directory(&dir, false))
+        .map_err(|error| CommandError::new(ErrorKind::Internal, error.to_string()))?;
+    let (can_undo, can_redo) = state.with_jobs(|jobs| {
+        jobs.get(id).map_or((false, false), |job| {
+            (!job.undo.is_empty(), !job.redo.is_empty())
+        })
+    });
+    // The review list is a hint: a missing or unreadable report just marks nothing.
+    let review = std::fs::read(dir.join("corrections.json"))
+        .ok()
+        .and_then(|bytes| serde_json::from_slice::<CorrectionReport>(&bytes).ok())
+        .map(|report| report.review)
+        .unwrap_or_default();
+    Ok(DeckView {
+        job_id: id.to_owned(),
+        audio: record.input,
+        slides_dir: dir,
+        deck,
+        review,
+        can_undo,
+        can_redo,
+    })
+}
+
+/// One editor action.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "op", rename_all = "camelCase", rename_all_fields = "camelCase")]
+pub enum SlideEdit {
+    SetText { index: usize, text: String },
+    MergeNext { index: usize },
+    Split { index: usize, offset: usize },
+    Nudge { index: usize, delta: f64 },
+    ToggleHighlight { index: usize, word: String },
+}
+
+/// Which way through the history.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum HistoryStep {
+    Undo,
+    Redo,
+}
+
+/// A copy of the job's deck as it is now.
+fn current_deck(job: &Job) -> CommandResult<SlideDeck> {
+    job.deck
+        .as_ref()
+        .map(|(deck, _)| deck.clone())
+        .ok_or_else(|| not_ready(&job.record.name))
+}
+
+/// Replaces the job's deck with what `change` makes of it, after rendering what changed
+/// (the cache makes unchanged slides free) and saving `slides.json`.
+fn commit<R: Runtime>(
+    app: &AppHandle<R>,
+    id: &str,
+    change: impl FnOnce(&mut Job) -> CommandResult<SlideDeck>,
+) -> CommandResult<DeckView> {
+    // Loads a restored job's deck first.
+    deck_view(app, id)?;
+    let state = app.state::<AppState>();
+    let (mut next, style, dir) = state.with_jobs(|jobs| {
+        let job = jobs
+            .get_mut(id)
+            .ok_or_else(|| CommandError::not_found(format!("no job {id}")))?;
+        let next = change(job)?;
+        let style = job
+            .deck
+            .as_ref()
+            .map(|(_, style)| style.clone())
+            .ok_or_else(|| not_ready(&job.record.name))?;
+        Ok::<_, CommandError>((next, style, job.record.deck_dir()))
+    })?;
+    render_deck(
+        &Renderer::new(),
+        &mut next,
+        &style,
+        &dir,
+        &SlideCache::open(&state.dirs),
+        &|_, _| {},
+        &CancelToken::new(),
+    )?;
+    next.save(&dir)?;
+    state.with_jobs(|jobs| {
+        if let Some((deck, _)) = jobs.get_mut(id).and_then(|job| job.deck.as_mut()) {
+            *deck = next;
+        }
+    });
+    deck_view(app, id)
+}
+
+/// Applies one edit; only slides whose text or highlights changed are drawn again.
+///
+/// # Errors
+///
+/// Kind `edit` when the edit does not fit the deck, `not_found`/`not_ready` for the job.
+pub fn apply<R: Runtime>(
+    app: &AppHandle<R>,
+    id: &str,
+    action: &SlideEdit,
+) -> CommandResult<DeckView> {
+    commit(app, id, |job| {
+        let current = current_deck(job)?;
+        let mut next = current.clone();
+        match action {
+            SlideEdit::SetText { index, text } => edit::set_text(&mut next, *index, text),
+            SlideEdit::MergeNext { index } => edit::merge_next(&mut next, *index),
+            SlideEdit::Split { index, offset } => edit::split_at(&mut next, *index, *offset),
+            SlideEdit::Nudge { index, delta } => {
+                edit::nudge_start(&mut next, *index, *delta).map(drop)
+            }
+            SlideEdit::ToggleHighlight { index, word } => {
+                edit::toggle_highlight(&mut next, *index, word).map(drop)
+            }
+        }?;
+        job.undo.push(current);
+        job.redo.clear();
+        Ok(next)
+    })
+}
+
+/// Undoes or redoes the last edit.
+///
+/// # Errors
+///
+/// Kind `history` when there is nothing to undo or redo.
+pub fn step<R: Runtime>(
+    app: &AppHandle<R>,
+    id: &str,
+    step: HistoryStep,
+) -> CommandResult<DeckView> {
+    commit(app, id, |job| {
+        let current = current_deck(job)?;
+        let (from, to) = match step {
+            HistoryStep::Undo => (&mut job.undo, &mut job.redo),
+            HistoryStep::Redo => (&mut job.redo, &mut job.undo),
+        };
+        let next = from
+            .pop()
+            .ok_or_else(|| CommandError::new(ErrorKind::History, "nothing to undo or redo"))?;
+        to.push(current);
+        Ok(next)
+    })
+}
+
+/// What an export wrote.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExportView {
+    pub mp4: Option<PathBuf>,
+    /// Seconds, as the written MP4 reports it.
+    pub duration: Option<f64>,
+    pub files: Vec<PathBuf>,
+}
+
+/// Checks an output folder the UI sent: absolute and an existing directory.
+///
+/// # Errors
+///
+/// Kind `output_folder` naming it.
+pub fn validate_folder(folder: &Path) -> CommandResult<PathBuf> {
+    let refused = |reason: String| {
+        CommandError::new(
+            ErrorKind::OutputFolder,
+            format!("{}: {reason}", folder.display()),
+        )
+    };
+    if !folder.is_absolute() || !folder.is_dir() {
+        return Err(refused("not a folder".to_owned()));
+    }
+    folder
+        .canonicalize()
+        .map_err(|error| refused(error.to_string()))
+}
+
+/// Exports a finished job's deck in `formats` into `folder`, named after the voice-over.
+/// Existing files are never replaced. `cancel_job` with the job's id stops it, and a
+/// cancelled MP4 leaves no file behind.
+///
+/// # Errors
+///
+/// Kind `output_folder`, `cancelled`, or the export's own kind.
+pub fn export<R: Runtime>(
+    app: &AppHandle<R>,
+    id: &str,
+    folder: &Path,
+    formats: &Formats,
+    forward: &Forwarder,
+) -> CommandResult<ExportView> {
+    let folder = validate_folder(folder)?;
+    let view = deck_view(app, id)?;
+    let state = app.state::<AppState>();
+    // A fresh token: the one the pipeline used may be set by an earlier cancel.
+    let cancel = CancelToken::new();
+    state.with_jobs(|jobs| {
+        if let Some(job) = jobs.get_mut(id) {
+            job.cancel = cancel.clone();
+        }
+    });
+    forward.stage("exporting", 0.0, 1.0);
+    let stem = vsl_core::pipeline::stem(&view.audio);
+    let plan = ExportPlan::new(
+        &view.deck,
+        &view.slides_dir,
+        &view.audio,
+        &folder,
+        &stem,
+        formats,
+    );
+    let written = export_deck(
+        &plan,
+        &mut |progress| forward.fraction(progress.fraction()),
+        &cancel,
+    )?;
+    forward.fraction(1.0);
+    for file in &written.files {
+        state.mark_exported(file.clone());
+    }
+    Ok(ExportView {
+        mp4: written.mp4.as_ref().map(|mp4| mp4.path.clone()),
+        duration: written.mp4.as_ref().map(|mp4| mp4.duration),
+        files: written.files,
+    })
+}
+
+/// Refuses to reveal a path this session did not export, so the UI cannot use "Show in
+/// folder" to open arbitrary paths.
+///
+/// # Errors
+///
+/// Kind `forbidden`.
+pub fn check_revealable(state: &AppState, path: &Path) -> CommandResult<()> {
+    if state.was_exported(path) {
+        Ok(())
+    } else {
+        Err(CommandError::new(
+            ErrorKind::Forbidden,
+            format!("{} was not exported by VSL Studio", path.display()),
+        ))
+    }
+}
+
+/// "Always replace `from` with `to`": adds the rule to the global glossary, which every
+/// later job applies.
+///
+/// # Errors
+///
+/// Kind `invalid_glossary` when the words are empty or the file cannot be written.
+pub fn add_glossary_rule(dirs: &Dirs, from: &str, to: &str) -> CommandResult<()> {
+    vsl_core::fs::create_dir_all(&dirs.config)?;
+    edit::add_glossary_rule(&dirs.glossary_file(), from, to)
+        .map_err(|message| CommandError::new(ErrorKind::InvalidGlossary, message))
+}

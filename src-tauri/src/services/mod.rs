@@ -1,0 +1,22 @@
+//! The app's services: everything the commands call, below them.
+//!
+//! - [`state`]: [`state::AppState`] (directories, model store and host, job slots, the job
+//!   registry) and the persisted [`state::JobRecord`].
+//! - [`settings`]: `settings.toml`, checked on save by `JobSpec::resolve`.
+//! - [`events`]: what goes to the UI (job events, the deck view) and the throttled
+//!   [`events::Forwarder`].
+//! - [`jobs`]: the job runtime (queue, slots, panic guard, final status).
+//! - [`editor`]: a finished job's deck: edits, undo/redo, export.
+//! - [`queue`]: the queue file.
+//! - [`watch`]: watched folders as queue jobs.
+//!
+//! Architecture invariant: no service imports `crate::commands` (a tidy test checks it);
+//! commands translate arguments and errors and call down into these.
+
+pub mod editor;
+pub mod events;
+pub mod jobs;
+pub mod queue;
+pub mod settings;
+pub mod state;
+pub mod watch;
