@@ -41,7 +41,8 @@ test-app: app
 
 # The real app driven by WebDriver (tauri-driver + WebKitWebDriver) under Xvfb, with the
 # tiny.en model that setup installed: drop/open jfk.wav, edit a slide, export the MP4.
-test-e2e: app
+# The script builds the app itself, with the e2e-hooks feature.
+test-e2e: ui
 	scripts/e2e-app.sh
 
 test: lint test-rust test-ui test-app test-e2e

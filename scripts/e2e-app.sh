@@ -1,14 +1,29 @@
 #!/usr/bin/env bash
-# End-to-end test of the real app: Xvfb + tauri-driver (+ WebKitWebDriver) drive the
-# debug build through ui/e2e/app.e2e.mjs with a real model (tiny.en for speed) and
-# jfk.wav. Data, cache and exports go to a temporary folder; models come from the
-# user's store, where `make setup` installed them. Screenshots: $VSL_SCREENSHOTS.
+# End-to-end test of the real app: Xvfb + tauri-driver (+ WebKitWebDriver) drive a
+# debug build with the `e2e-hooks` feature (the Open dialogs answer from the
+# VSL_TEST_PICK_* variables below) through ui/e2e/app.e2e.mjs, with a real model
+# (tiny.en for speed, set in the test's settings.toml) and jfk.wav. Data, settings,
+# cache and exports go to a temporary folder; models come from the user's store, where
+# `make setup` installed them. Screenshots: $VSL_SCREENSHOTS. Needs ui-dist (make ui).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export VSL_APP_BIN="${VSL_APP_BIN:-$CARGO_TARGET_DIR/debug/vsl-studio}"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-${CACHE:-$HOME/.cache/vsl-studio}/target}"
+if [ -z "${VSL_APP_BIN:-}" ]; then
+  # --workspace: the feature resolution of `make app`, so only the app crate is rebuilt.
+  # The binary replaces the plain one in the same place; `make app` puts that back.
+  cargo build --workspace --bin vsl-studio --features vsl-studio/e2e-hooks
+  export VSL_APP_BIN="$CARGO_TARGET_DIR/debug/vsl-studio"
+fi
+# The hooks' variable names are in the binary only when the feature is (smoke-app.sh checks
+# the plain build has none).
+[ -x "$VSL_APP_BIN" ] || { echo "e2e-app: no app at $VSL_APP_BIN" >&2; exit 1; }
+hooks="$(grep -a -c VSL_TEST_PICK_FOLDER "$VSL_APP_BIN" || true)"
+if [ "${hooks:-0}" = 0 ]; then
+  echo "e2e-app: $VSL_APP_BIN was built without the e2e-hooks feature" >&2
+  exit 1
+fi
 export VSL_E2E_AUDIO="${VSL_E2E_AUDIO:-${VSL_TEST_DATA:-$HOME/.cache/vsl-studio/test-data}/jfk.wav}"
 export VSL_SCREENSHOTS="${VSL_SCREENSHOTS:-${CACHE:-$HOME/.cache/vsl-studio}/screenshots}"
-export VSL_MODEL="${VSL_E2E_MODEL:-tiny.en}"
 # The models stay where setup put them even though the data folder moves below.
 export VSL_MODELS_DIR="${VSL_MODELS_DIR:-${XDG_DATA_HOME:-$HOME/.local/share}/vsl-studio/models}"
 
@@ -18,6 +33,9 @@ done
 
 work="$(mktemp -d /tmp/vsl-e2e.XXXXXX)"
 export VSL_DATA_DIR="$work/data" VSL_CACHE_DIR="$work/cache" VSL_CONFIG_DIR="$work/config"
+# The app's settings pick the model (the other settings keep their defaults).
+mkdir -p "$VSL_CONFIG_DIR"
+printf 'model = "%s"\n' "${VSL_E2E_MODEL:-tiny.en}" >"$VSL_CONFIG_DIR/settings.toml"
 # The folder dialog answers in turn: the export folder, then a watched folder and its output.
 export VSL_TEST_PICK_FILES="$VSL_E2E_AUDIO" VSL_TEST_PICK_FOLDER="$work/export:$work/inbox:$work/out"
 mkdir -p "$work/export" "$work/inbox" "$work/out"

@@ -4,6 +4,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin="$CARGO_TARGET_DIR/debug/vsl-studio"
+# The plain build (`make app`) must not carry the end-to-end test's dialog stubs (the
+# e2e-hooks feature). grep -c, not grep -q in a pipe: pipefail would see grep's early exit.
+[ -x "$bin" ] || { echo "smoke-app: no app at $bin; run make app" >&2; exit 1; }
+hooks="$(grep -a -c VSL_TEST_PICK "$bin" || true)"
+if [ "${hooks:-0}" != 0 ]; then
+  echo "smoke-app: $bin contains VSL_TEST_PICK: it was built with the e2e-hooks feature; run make app" >&2
+  exit 1
+fi
 shots="${VSL_SCREENSHOTS:-${CACHE:-$HOME/.cache/vsl-studio}/screenshots}"
 mkdir -p "$shots"
 # The app's data, settings and cache go to a temporary folder, so the smoke run neither

@@ -3,6 +3,7 @@
 
 import { h } from './dom.js';
 import { baseName } from './format.js';
+import { errorNodes, errorText } from './errors.js';
 import { toCommandError } from './ipc.js';
 import { renderHeader } from './views/header.js';
 import { renderHealth } from './views/health.js';
@@ -12,20 +13,17 @@ import { createModelsView } from './views/models.js';
 import { createQueueView } from './views/queue.js';
 import { createResultView } from './views/result.js';
 
-/** Extensions the pipeline decodes (`vsl_core::media::SUPPORTED_EXTENSIONS`). */
-export const MEDIA_EXTENSIONS = ['mp4', 'mov', 'mkv', 'webm', 'mp3', 'm4a', 'aac', 'wav', 'flac', 'ogg', 'opus'];
-
-/** Whether `path` names a file the importer accepts (the Rust side checks again). */
-export function isMedia(path) {
+/** Whether `path` ends in one of `extensions` (app_choices' `mediaExtensions`; the Rust side checks again). */
+export function isMedia(path, extensions) {
   const match = /\.([^./\\]+)$/.exec(String(path));
-  return Boolean(match && MEDIA_EXTENSIONS.includes(match[1].toLowerCase()));
+  return Boolean(match && extensions.includes(match[1].toLowerCase()));
 }
 
 /** The toast text for a `watch` event worth interrupting for, else null. */
 export function watchNotice(event, t) {
   const name = baseName(event.path ?? event.dir ?? '');
   const error = event.error;
-  const message = event.message ?? (typeof error === 'string' ? error : (error?.message ?? error?.kind ?? ''));
+  const message = event.message ?? (typeof error === 'string' ? error : error ? errorText(error, t) : '');
   if (event.event === 'duplicate') {
     return event.original ? t('watch.duplicate', { name, original: baseName(event.original) }) : t('watch.duplicateSeen', { name });
   }
@@ -46,9 +44,9 @@ export async function startApp({ doc, ipc, i18n, log = console, onLocale = () =>
   const toast = h(doc, 'div', { class: 'toast', id: 'toast', role: 'alert', hidden: true });
   doc.body.append(toast);
   let toastTimer = null;
-  /** Shows `message` in the toast for a while; `tone` is `error` or `notice`. */
+  /** Shows `message` (text or nodes) in the toast for a while; `tone` is `error` or `notice`. */
   function notify(message, tone = 'notice') {
-    toast.textContent = message;
+    toast.replaceChildren(...[message].flat());
     toast.dataset.tone = tone;
     toast.hidden = false;
     clearTimeout(toastTimer);
@@ -57,9 +55,16 @@ export async function startApp({ doc, ipc, i18n, log = console, onLocale = () =>
     }, 8000);
   }
   function showError(error) {
-    const { kind, message } = toCommandError(error);
-    notify(`${t('error.title')}: ${message || kind}`, 'error');
+    notify(errorNodes(doc, error, t), 'error');
   }
+
+  // What job settings may hold and which files the pipeline decodes, once per
+  // start. Without them the menus show only the saved values, and every dropped
+  // file goes to the Rust side, which refuses what it cannot decode.
+  const choices = ipc.appChoices().catch((error) => {
+    log.error('app_choices failed:', error);
+    return null;
+  });
 
   const localeSelect = doc.getElementById('locale-select');
   if (localeSelect) {
@@ -70,7 +75,7 @@ export async function startApp({ doc, ipc, i18n, log = console, onLocale = () =>
   }
 
   const localeSlot = doc.querySelector('.locale-picker');
-  const settings = localeSlot ? createSettings(doc, localeSlot, { t, locale: i18n.locale, ipc, onError: showError }) : null;
+  const settings = localeSlot ? createSettings(doc, localeSlot, { t, locale: i18n.locale, ipc, choices, onError: showError }) : null;
 
   const result = createResultView(doc.getElementById('result-view'), { t, ipc, onError: showError });
 
@@ -88,7 +93,7 @@ export async function startApp({ doc, ipc, i18n, log = console, onLocale = () =>
     let id = null;
     const early = [];
     const handle = (event) => {
-      queue.apply(id, event);
+      jobEvent(id, event);
       if (event.event === 'done' && result.jobId === null) {
         result.show(event.result);
         queue.select(id);
@@ -127,16 +132,24 @@ export async function startApp({ doc, ipc, i18n, log = console, onLocale = () =>
     },
   });
 
+  /** A job's event for the queue; a warning (low disk or memory: the job goes on) also as a notice. */
+  function jobEvent(id, event) {
+    queue.apply(id, event);
+    if (event.event === 'warning') notify(t('job.warning', { name: queue.name(id), message: event.message ?? '' }));
+  }
+
   /** Queues every supported path; names the others in one message. */
   async function importPaths(paths) {
-    const rejected = paths.filter((path) => !isMedia(path)).map(baseName);
-    for (const path of paths.filter(isMedia)) {
+    const extensions = (await choices)?.mediaExtensions;
+    const supported = (path) => !extensions || isMedia(path, extensions);
+    const rejected = paths.filter((path) => !supported(path)).map(baseName);
+    for (const path of paths.filter(supported)) {
       const tracker = follow();
       try {
         tracker.started(await ipc.startJob(path, tracker.onEvent));
       } catch (error) {
         const failure = toCommandError(error);
-        if (failure.kind === 'unsupported') rejected.push(baseName(path));
+        if (failure.kind === 'unsupported_media') rejected.push(baseName(path));
         else showError(failure);
       }
     }
@@ -168,7 +181,7 @@ export async function startApp({ doc, ipc, i18n, log = console, onLocale = () =>
   const appEvents = ipc
     .onAppEvents({
       onJobAdded: (record) => queue.upsert(record),
-      onJobEvent: (id, event) => queue.apply(id, event),
+      onJobEvent: jobEvent,
       onWatch(event) {
         settings?.watchEvent(event);
         const notice = watchNotice(event, t);
@@ -239,6 +252,8 @@ export async function startApp({ doc, ipc, i18n, log = console, onLocale = () =>
   const health = healthView ? refreshHealth() : Promise.resolve();
   if (healthView && healthEveryMs > 0) setInterval(refreshHealth, healthEveryMs);
 
-  await Promise.all([header, loadModels(), restored, dropping, appEvents, health]);
+  const formats = choices.then((found) => importer.showFormats(found?.mediaExtensions ?? []));
+
+  await Promise.all([header, loadModels(), restored, dropping, appEvents, health, formats]);
   return Object.freeze({ reloadModels: loadModels, importPaths, open });
 }

@@ -59,6 +59,8 @@ export function createIpc(tauri) {
   return Object.freeze({
     /** @returns {Promise<{name: string, version: string}>} */
     appInfo: () => call('app_info'),
+    /** @returns {Promise<AppChoices>} what job settings may hold, from the Rust side */
+    appChoices: () => call('app_choices'),
     /** @returns {Promise<Array<ModelEntry>>} see `vsl_core::models::ModelEntry` */
     listModels: () => call('list_models'),
     downloadModel: (name, onEvent) => call('download_model', { name, onProgress: channel(onEvent) }),
@@ -156,6 +158,15 @@ export function connectIpc() {
  * @property {boolean} isDefault
  * @property {boolean} inCatalog
  * @property {string} quantization
+ *
+ * @typedef {object} AppChoices
+ * @property {string[]} mediaExtensions lower case, without the dot
+ * @property {string[]} aspects
+ * @property {string[]} themes
+ * @property {string[]} formats
+ * @property {string[]} subtitleModes
+ * @property {Array<{code: string, name: string}>} languages Whisper's, `auto` first
+ * @property {number} maxThreads
  *
  * @typedef {object} DeckView
  * @property {string} jobId

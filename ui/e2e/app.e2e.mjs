@@ -189,7 +189,8 @@ async function main() {
       await click('#export');
       const file = await waitFor(
         'the export',
-        'const status = document.getElementById("export-status"); return status.dataset.path || (document.getElementById("toast").hidden ? null : "error: " + document.getElementById("toast").textContent)',
+        'const status = document.getElementById("export-status"); if (status.dataset.kind) return "error: " + status.textContent; ' +
+          'return status.dataset.path || (document.getElementById("toast").hidden ? null : "error: " + document.getElementById("toast").textContent)',
         120_000,
       );
       assert.doesNotMatch(file, /^error/);
@@ -205,6 +206,10 @@ async function main() {
     await step('a watched folder added in Settings turns a copied file into an automatic job', async () => {
       await click('#open-settings');
       await waitFor('the settings sheet', 'return !document.getElementById("settings").hidden');
+      // The menus come from app_choices: Whisper's languages, auto first.
+      const languages = await run('return [...document.querySelectorAll("#setting-language option")].map((option) => option.value)');
+      assert.equal(languages[0], 'auto');
+      assert.ok(languages.length > 50 && languages.includes('pt'), `Whisper's languages are offered (${languages.length})`);
       await click('#watch-add');
       await waitFor('the new folder row', 'return document.querySelectorAll("#watch-list .watch-row").length === 1');
       await click('#settings-save');

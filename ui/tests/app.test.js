@@ -4,7 +4,7 @@ import { afterEach, test } from 'node:test';
 import { startApp } from '../app.js';
 import { createI18n } from '../i18n.js';
 import { createIpc } from '../ipc.js';
-import { mockTauri, resetTauri, text } from './dom.js';
+import { APP_CHOICES, mockTauri, resetTauri, text } from './dom.js';
 
 const MIB = 1024 * 1024;
 
@@ -93,7 +93,7 @@ async function start(handler, language = 'en-US') {
 }
 
 function answer(overrides = {}) {
-  const responses = { app_info: APP_INFO, list_models: MODELS, list_jobs: [], get_health: HEALTH, ...overrides };
+  const responses = { app_info: APP_INFO, app_choices: APP_CHOICES, list_models: MODELS, list_jobs: [], get_health: HEALTH, ...overrides };
   return (command, args) => {
     if (!(command in responses)) throw new Error(`unexpected command ${command}`);
     const response = responses[command];
@@ -120,7 +120,7 @@ test('the header shows the name and version from app_info', async () => {
 test('list_models is rendered as installed and downloadable models', async () => {
   const { doc, calls } = await start(answer());
 
-  assert.deepEqual(calls.toSorted(), ['app_info', 'get_health', 'list_jobs', 'list_models']);
+  assert.deepEqual(calls.toSorted(), ['app_choices', 'app_info', 'get_health', 'list_jobs', 'list_models']);
 
   const installed = rows(doc, 'installed');
   assert.deepEqual(
@@ -174,7 +174,7 @@ test('model names are shown as text, never parsed as markup', async () => {
   assert.equal(text(doc.querySelector('.model-name')), hostile.name);
 });
 
-test('a {kind, message} error is shown with its message and code', async () => {
+test('a {kind, message} error is shown translated, with its message and code', async () => {
   const { doc } = await start(
     answer({
       list_models: () => {
@@ -188,10 +188,8 @@ test('a {kind, message} error is shown with its message and code', async () => {
   assert.equal(error.getAttribute('role'), 'alert');
   assert.equal(error.dataset.kind, 'io');
   assert.equal(text(error.querySelector('.error-title')), 'Could not list the models');
-  assert.equal(
-    text(error.querySelector('.error-message')),
-    'cannot read /models: permission denied',
-  );
+  assert.equal(text(error.querySelector('.error-headline')), 'A file could not be read or written');
+  assert.equal(text(error.querySelector('.error-detail')), 'cannot read /models: permission denied');
   assert.equal(text(error.querySelector('.error-kind')), 'Error code: io');
   assert.equal(doc.querySelectorAll('.model').length, 0);
 });
@@ -229,7 +227,9 @@ test('a plain-string rejection from Tauri is shown as an unknown error', async (
 
   const error = doc.querySelector('.error');
   assert.equal(error.dataset.kind, 'unknown');
+  // An unknown kind has no translation: its message is the headline.
   assert.equal(text(error.querySelector('.error-message')), 'Command list_models not allowed by ACL');
+  assert.equal(error.querySelector('.error-detail'), null);
 });
 
 test('a failing app_info keeps the static name and hides the version', async () => {

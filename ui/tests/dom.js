@@ -37,3 +37,22 @@ export function resetTauri() {
 export function text(element) {
   return element.textContent.replace(/\s+/g, ' ').trim();
 }
+
+/** What `app_choices` answers, in the Rust side's shape (a few of Whisper's languages). */
+export const APP_CHOICES = {
+  mediaExtensions: ['mp4', 'mov', 'mkv', 'webm', 'mp3', 'm4a', 'aac', 'wav', 'flac', 'ogg', 'opus'],
+  aspects: ['16:9', '1:1', '9:16'],
+  themes: ['classic', 'dark'],
+  formats: ['mp4', 'srt', 'vtt', 'txt', 'json'],
+  subtitleModes: ['slides', 'segments'],
+  languages: [
+    { code: 'auto', name: '' },
+    { code: 'en', name: 'english' },
+    { code: 'zh', name: 'chinese' },
+    { code: 'de', name: 'german' },
+    { code: 'es', name: 'spanish' },
+    { code: 'pt', name: 'portuguese' },
+    { code: 'ht', name: 'haitian creole' },
+  ],
+  maxThreads: 16,
+};

@@ -9,7 +9,7 @@ import { startApp } from '../app.js';
 import { createI18n } from '../i18n.js';
 import { createIpc } from '../ipc.js';
 import { splitList } from '../views/settings.js';
-import { mockTauri, resetTauri, text } from './dom.js';
+import { APP_CHOICES, mockTauri, resetTauri, text } from './dom.js';
 
 const MIB = 1024 * 1024;
 
@@ -21,7 +21,11 @@ const SETTINGS = {
   theme: 'classic',
   cacheMaxAge: '30d',
   cacheMaxSize: '5GB',
-  // A field a later version added: saving must keep it.
+  // Fields this sheet does not edit (job settings, or added by a later version): saving must keep them.
+  fps: 30,
+  prompt: 'VSL Studio, Kubernetes',
+  subtitles: 'segments',
+  formats: ['mp4', 'srt', 'json'],
   futureField: { keep: true },
   watchFolders: [
     {
@@ -59,11 +63,12 @@ const DECK = {
 };
 
 /** Starts the app; `handlers[command](args)` answers, and every call is recorded. */
-async function start(handlers = {}) {
+async function start(handlers = {}, language = 'en') {
   const calls = [];
   const channels = {};
   const defaults = {
     app_info: () => ({ name: 'VSL Studio', version: '0.1.0' }),
+    app_choices: () => structuredClone(APP_CHOICES),
     list_models: () => [{ name: 'base', installed: true }],
     list_jobs: () => [],
     get_health: () => ({ cpuPercent: 1, memoryTotal: 1, memoryAvailable: 1, cacheBytes: 0, model: null }),
@@ -86,7 +91,7 @@ async function start(handlers = {}) {
   const app = await startApp({
     doc,
     ipc: createIpc(tauri),
-    i18n: createI18n('en'),
+    i18n: createI18n(language),
     log: { error: () => {} },
     healthEveryMs: 0,
   });
@@ -205,7 +210,7 @@ test('the settings sheet round-trips watched folders, cache limits and the gloss
   assert.equal(named('get_watch_status').length, 2, 'the folder states are reloaded after saving');
 });
 
-test('a save error is shown in the sheet with its message; nothing else is saved', async () => {
+test('a save error is shown in the sheet, translated, with its message; nothing else is saved', async () => {
   const { doc, named } = await start({
     save_settings: () => {
       throw { kind: 'output_inside_watched', message: 'the output folder /in/out is inside the watched folder /in' };
@@ -216,7 +221,8 @@ test('a save error is shown in the sheet with its message; nothing else is saved
   await settle();
 
   const status = doc.getElementById('settings-status');
-  assert.equal(text(status), 'the output folder /in/out is inside the watched folder /in');
+  assert.equal(text(status.querySelector('.error-headline')), 'The output folder is inside the watched one: choose another');
+  assert.equal(text(status.querySelector('.error-detail')), 'the output folder /in/out is inside the watched folder /in');
   assert.equal(status.dataset.kind, 'output_inside_watched');
   assert.equal(named('save_glossary').length, 0);
   assert.equal(doc.getElementById('toast').hidden, true);
@@ -225,14 +231,14 @@ test('a save error is shown in the sheet with its message; nothing else is saved
 test('a glossary error names the rule in the status line', async () => {
   const { doc } = await start({
     save_glossary: () => {
-      throw { kind: 'glossary', message: 'rule 2: `to` is empty' };
+      throw { kind: 'invalid_glossary', message: 'rule 2: `to` is empty' };
     },
   });
   await openSettings(doc);
   doc.getElementById('settings-save').click();
   await settle();
-  assert.equal(text(doc.getElementById('settings-status')), 'rule 2: `to` is empty');
-  assert.equal(doc.getElementById('settings-status').dataset.kind, 'glossary');
+  assert.equal(text(doc.getElementById('settings-status')), 'The glossary has a mistake rule 2: `to` is empty');
+  assert.equal(doc.getElementById('settings-status').dataset.kind, 'invalid_glossary');
 });
 
 test('an out-of-range review threshold is refused before anything is saved', async () => {
@@ -241,7 +247,7 @@ test('an out-of-range review threshold is refused before anything is saved', asy
   set(doc.getElementById('glossary-threshold'), '1.5');
   doc.getElementById('settings-save').click();
   await settle();
-  assert.equal(text(doc.getElementById('settings-status')), 'The review threshold must be between 0 and 1.');
+  assert.equal(text(doc.querySelector('#settings-status .error-detail')), 'The review threshold must be between 0 and 1.');
   assert.equal(named('save_settings').length, 0);
   assert.equal(named('save_glossary').length, 0);
 });
@@ -249,7 +255,7 @@ test('an out-of-range review threshold is refused before anything is saved', asy
 test('an unreadable glossary is reported and never overwritten', async () => {
   const { doc, named } = await start({
     get_glossary: () => {
-      throw { kind: 'glossary', message: 'glossary.toml line 3: expected `=`' };
+      throw { kind: 'invalid_glossary', message: 'glossary.toml line 3: expected `=`' };
     },
   });
   await openSettings(doc);
@@ -406,17 +412,139 @@ test('an export can be cancelled; a cancelled export is not an error', async () 
   assert.equal(doc.getElementById('export').disabled, false);
 });
 
-test('other export failures still reach the toast', async () => {
+test('other export failures show beside the export button, translated', async () => {
   const { doc, app, send } = await start({
     pick_export_folder: () => '/exports',
     export_deck: () => {
-      throw { kind: 'export', message: 'disk full' };
+      throw { kind: 'exists', message: '/exports/jfk.mp4 already exists' };
     },
   });
   await app.importPaths(['/voice/jfk.wav']);
   send('j1', { event: 'done', result: DECK });
   doc.getElementById('export').click();
   await settle();
-  assert.equal(text(doc.getElementById('export-status')), '');
-  assert.match(text(doc.getElementById('toast')), /disk full/);
+  const status = doc.getElementById('export-status');
+  assert.equal(status.dataset.kind, 'exists');
+  assert.equal(status.dataset.path, undefined);
+  assert.equal(text(status.querySelector('.error-headline')), 'A file with that name is already there');
+  assert.equal(text(status.querySelector('.error-detail')), '/exports/jfk.mp4 already exists');
+  assert.equal(doc.getElementById('export').disabled, false);
+});
+
+test('the menus come from app_choices: a custom theme, Whisper languages, formats, threads', async () => {
+  const { doc, named } = await start({
+    app_choices: () => ({ ...APP_CHOICES, themes: ['classic', 'dark', 'brand'], formats: ['mp4', 'vtt'], maxThreads: 12 }),
+  });
+  await openSettings(doc);
+
+  const menu = (select) => [...select.options].map((option) => [option.value, text(option)]);
+  assert.deepEqual(menu(doc.getElementById('setting-theme')), [
+    ['classic', 'Classic (light)'],
+    ['dark', 'Dark'],
+    ['brand', 'brand'],
+  ]);
+  assert.deepEqual(menu(doc.getElementById('setting-language')), [
+    ['auto', 'Detect automatically'],
+    ['en', 'English'],
+    ['pt', 'Portuguese'],
+    ['zh', 'Chinese'],
+    ['de', 'German'],
+    ['ht', 'Haitian Creole'],
+    ['es', 'Spanish'],
+  ]);
+  assert.deepEqual(menu(doc.getElementById('setting-preset')).map(([value]) => value), ['16:9', '1:1', '9:16']);
+  assert.equal(doc.getElementById('setting-threads').max, '12');
+
+  const row = doc.querySelector('.watch-row');
+  assert.ok(menu(row.querySelector('.watch-theme')).some(([value]) => value === 'brand'), 'the watch row offers it too');
+  set(row.querySelector('.watch-theme'), 'brand');
+  // The folder's own formats (mp4, srt) stay offered even where the list lacks them.
+  const boxes = [...row.querySelectorAll('.watch-format')];
+  assert.deepEqual(boxes.map((box) => [box.value, box.checked]), [['mp4', true], ['vtt', false], ['srt', true]]);
+  doc.getElementById('settings-save').click();
+  await settle();
+  assert.equal(named('save_settings')[0].settings.watchFolders[0].theme, 'brand');
+});
+
+test('a saved value the menus no longer list is kept, not lost on Save', async () => {
+  const { doc, named } = await start({
+    get_settings: () => ({ ...structuredClone(SETTINGS), theme: 'retired', language: 'xx' }),
+  });
+  await openSettings(doc);
+  assert.equal(doc.getElementById('setting-theme').value, 'retired');
+  assert.equal(doc.getElementById('setting-language').value, 'xx');
+  doc.getElementById('settings-save').click();
+  await settle();
+  const [{ settings }] = named('save_settings');
+  assert.equal(settings.theme, 'retired');
+  assert.equal(settings.language, 'xx');
+});
+
+test('languages are translated in Portuguese; the others keep Whisper names', async () => {
+  const { doc } = await start({}, 'pt-BR');
+  await openSettings(doc);
+  const labels = [...doc.getElementById('setting-language').options].map(text);
+  assert.deepEqual(labels, ['Detectar automaticamente', 'Inglês', 'Português', 'Chinese', 'German', 'Haitian Creole', 'Spanish']);
+});
+
+test('Save sends back every field the sheet does not edit, unchanged', async () => {
+  const { doc, named } = await start();
+  await openSettings(doc);
+  doc.getElementById('settings-save').click();
+  await settle();
+  const [{ settings }] = named('save_settings');
+  assert.equal(settings.fps, 30);
+  assert.deepEqual(settings.formats, ['mp4', 'srt', 'json']);
+  assert.deepEqual(settings, SETTINGS);
+});
+
+for (const [language, headline] of [
+  ['en', 'The disk is full: free some space and try again'],
+  ['pt-BR', 'O disco está cheio: libere espaço e tente de novo'],
+]) {
+  test(`a disk_full error shows its translated text (${language}) and the file`, async () => {
+    const { doc, app, send } = await start(
+      {
+        edit_slide: () => {
+          throw { kind: 'disk_full', message: '/work/j1/slides: no space left on device' };
+        },
+      },
+      language,
+    );
+    await app.importPaths(['/voice/jfk.wav']);
+    send('j1', { event: 'done', result: DECK });
+    doc.getElementById('slide-text').value = 'changed';
+    doc.getElementById('apply-text').click();
+    await settle();
+    const toast = doc.getElementById('toast');
+    assert.equal(toast.hidden, false);
+    assert.equal(toast.dataset.tone, 'error');
+    assert.equal(text(toast.querySelector('.error-headline')), headline);
+    assert.equal(text(toast.querySelector('.error-detail')), '/work/j1/slides: no space left on device');
+
+    // The same kind in a failed job's row.
+    send('j1', { event: 'failed', error: { kind: 'disk_full', message: '/work/j1: no space left on device' } });
+    assert.equal(text(doc.querySelector('[data-job="j1"] .job-error .error-headline')), headline);
+  });
+}
+
+test('a job warning is a notice, and the job goes on', async () => {
+  const { doc, app, send } = await start();
+  await app.importPaths(['/voice/jfk.wav']);
+  send('j1', { event: 'warning', message: 'only 300 MB free on /out' });
+  const toast = doc.getElementById('toast');
+  assert.equal(toast.hidden, false);
+  assert.equal(toast.dataset.tone, 'notice');
+  assert.equal(text(toast), 'Note on jfk.wav: only 300 MB free on /out');
+  const row = doc.querySelector('[data-job="j1"]');
+  assert.equal(row.dataset.status, 'running');
+  assert.equal(text(row.querySelector('.job-warning')), 'only 300 MB free on /out');
+  send('j1', { event: 'stage', stage: 'transcribing' });
+  assert.equal(text(doc.querySelector('[data-job="j1"] .job-stage')), 'Transcribing');
+});
+
+test('a watched file that failed names its translated error', async () => {
+  const { doc } = await start();
+  await emit('watch', { event: 'failed', path: '/in/half.mp4', error: { kind: 'truncated_media', message: '/in/half.mp4 ends early' } });
+  assert.equal(text(doc.getElementById('toast')), 'Watched folder: half.mp4 failed: The file is incomplete — is it still being copied? — /in/half.mp4 ends early');
 });

@@ -74,3 +74,25 @@ test('commands are invoked by their Rust names', async () => {
   await ipc.listModels();
   assert.deepEqual(invoked, ['app_info', 'list_models']);
 });
+
+test('every vsl_core::ErrorKind has a text in both locales', async () => {
+  const { readFile } = await import('node:fs/promises');
+  const source = await readFile(new URL('../../crates/vsl-core/src/error.rs', import.meta.url), 'utf8');
+  const codes = [...source.matchAll(/^\s*\w+ => "(\w+)",$/gm)].map((match) => match[1]);
+  assert.ok(codes.length > 40, `found the kinds in error.rs (${codes.length})`);
+  for (const [locale, messages] of Object.entries(MESSAGES)) {
+    assert.deepEqual(codes.filter((code) => !messages[`error.kind.${code}`]), [], `kinds without a ${locale} text`);
+  }
+});
+
+test('describeError: the translated kind, the message as detail; unknown kinds show the message', async () => {
+  const { describeError } = await import('../errors.js');
+  const { t } = createI18n('pt-BR');
+  assert.deepEqual(describeError({ kind: 'exists', message: '/out/a.mp4 exists' }, t), {
+    kind: 'exists',
+    title: 'Já existe um arquivo com esse nome',
+    detail: '/out/a.mp4 exists',
+  });
+  assert.deepEqual(describeError({ kind: 'bad_folder', message: 'old code' }, t), { kind: 'bad_folder', title: 'old code', detail: '' });
+  assert.deepEqual(describeError('denied', t), { kind: 'unknown', title: 'denied', detail: '' });
+});

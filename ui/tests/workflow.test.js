@@ -10,7 +10,7 @@ import { createI18n } from '../i18n.js';
 import { createIpc } from '../ipc.js';
 import { slideAt } from '../views/result.js';
 import { formatClock, formatEta } from '../format.js';
-import { mockTauri, resetTauri, text } from './dom.js';
+import { APP_CHOICES, mockTauri, resetTauri, text } from './dom.js';
 
 const DECK = {
   jobId: 'j1',
@@ -39,6 +39,7 @@ async function start(handlers = {}) {
   let nextId = 0;
   const defaults = {
     app_info: () => ({ name: 'VSL Studio', version: '0.1.0' }),
+    app_choices: () => structuredClone(APP_CHOICES),
     list_models: () => [],
     list_jobs: () => [],
     get_health: () => ({ cpuPercent: 1, memoryTotal: 1, memoryAvailable: 1, cacheBytes: 0, model: null }),
@@ -73,11 +74,43 @@ const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 afterEach(resetTauri);
 
-test('isMedia accepts audio and video extensions only', () => {
-  assert.equal(isMedia('/a/jfk.WAV'), true);
-  assert.equal(isMedia('/a/talk.mp4'), true);
-  assert.equal(isMedia('/a/notes.txt'), false);
-  assert.equal(isMedia('/a/no-extension'), false);
+test('isMedia accepts the extensions it is given, in any case', () => {
+  const extensions = APP_CHOICES.mediaExtensions;
+  assert.equal(isMedia('/a/jfk.WAV', extensions), true);
+  assert.equal(isMedia('/a/talk.mp4', extensions), true);
+  assert.equal(isMedia('/a/notes.txt', extensions), false);
+  assert.equal(isMedia('/a/no-extension', extensions), false);
+  assert.equal(isMedia('/a.mp4/no-extension', extensions), false);
+});
+
+test('the drop filter follows the extensions app_choices returns', async () => {
+  const { doc, named } = await start({ app_choices: () => ({ ...APP_CHOICES, mediaExtensions: ['mkv', 'wav'] }) });
+  assert.equal(text(doc.querySelector('.drop-formats')), 'Audio or video: MKV, WAV');
+
+  await emit('tauri://drag-drop', { paths: ['/v/clip.avi', '/v/talk.MKV', '/v/talk.mp4', '/v/jfk.wav'], position: { x: 1, y: 1 } });
+  await tick();
+
+  assert.deepEqual(named('start_job').map((call) => call.args.path), ['/v/talk.MKV', '/v/jfk.wav']);
+  assert.equal(text(doc.querySelector('.drop-rejected')), 'Not supported: clip.avi, talk.mp4');
+});
+
+test('without app_choices every file goes to the Rust side, which refuses what it cannot decode', async () => {
+  const { doc, named, errors } = await start({
+    app_choices: () => {
+      throw { kind: 'internal', message: 'no choices' };
+    },
+    start_job: ({ path }) => {
+      throw { kind: 'unsupported_media', message: `${path}: not audio or video` };
+    },
+  });
+  assert.equal(doc.querySelector('.drop-formats').hidden, true);
+  assert.equal(errors.length, 1, 'the failure is logged');
+
+  await emit('tauri://drag-drop', { paths: ['/v/notes.txt'], position: { x: 1, y: 1 } });
+  for (let i = 0; i < 4; i += 1) await tick();
+  assert.equal(named('start_job').length, 1);
+  assert.equal(text(doc.querySelector('.drop-rejected')), 'Not supported: notes.txt');
+  assert.equal(doc.getElementById('toast').hidden, true, 'a refused file is not an error');
 });
 
 test('formatting helpers', () => {
@@ -279,7 +312,8 @@ test('"Always replace" sends a glossary rule and confirms it', async () => {
 test('the settings sheet loads, shows the installed models and saves', async () => {
   let saved = null;
   const { doc } = await start({
-    get_settings: () => ({ model: 'base', language: 'auto', threads: 0, preset: '16:9', theme: 'classic' }),
+    // `fps` is a job setting the sheet does not edit: Save sends it back unchanged.
+    get_settings: () => ({ model: 'base', language: 'auto', threads: 0, preset: '16:9', theme: 'classic', fps: 30 }),
     list_models: () => [
       { name: 'base', installed: true },
       { name: 'tiny.en', installed: true },
@@ -305,6 +339,7 @@ test('the settings sheet loads, shows the installed models and saves', async () 
   // Without cache limits or watched folders in the loaded settings, the sheet
   // saves none (an empty limit means off).
   assert.deepEqual(saved, {
+    fps: 30,
     model: 'tiny.en',
     language: 'auto',
     threads: 2,

@@ -2,6 +2,7 @@
 // ones, with loading and error states.
 
 import { h, icon } from '../dom.js';
+import { errorNodes } from '../errors.js';
 import { formatBytes } from '../format.js';
 
 // Two arrows chasing each other.
@@ -171,7 +172,7 @@ export function createModelsView(container, { t, locale, onRefresh, onDownload, 
           'div',
           { class: 'error', role: 'alert', 'data-kind': error.kind },
           make('p', { class: 'error-title', text: t('models.error') }),
-          make('p', { class: 'error-message', text: error.message }),
+          make('p', { class: 'error-message' }, errorNodes(doc, error, t)),
           make('p', { class: 'error-kind', text: t('error.code', { kind: error.kind }) }),
           make('button', {
             class: 'button',

@@ -1,7 +1,9 @@
 // The job queue: one row per voice-over with its stage, a progress bar, the time
-// left and a cancel button; failures show the error and a retry button.
+// left and a cancel button; failures show the error and a retry button, warnings
+// (low disk or memory: the job goes on) a note.
 
 import { h, icon } from '../dom.js';
+import { errorNodes } from '../errors.js';
 import { formatEta } from '../format.js';
 
 const CANCEL_ICON = 'M6 6l12 12M18 6 6 18';
@@ -10,7 +12,7 @@ const REMOVE_ICON = 'M4 7h16M10 11v6M14 11v6M6 7l1 13h10l1-13M9 7V4h6v3';
 
 /**
  * Builds the queue in `container`. Callbacks receive a job id.
- * Returns `upsert(record)`, `apply(id, jobEvent)` and `select(id)`.
+ * Returns `upsert(record)`, `apply(id, jobEvent)`, `select(id)`, `remove(id)` and `name(id)`.
  */
 export function createQueueView(container, { t, onOpen, onCancel, onRetry, onRemove }) {
   const doc = container.ownerDocument;
@@ -20,7 +22,7 @@ export function createQueueView(container, { t, onOpen, onCancel, onRetry, onRem
     h(doc, 'header', { class: 'panel-header' }, h(doc, 'h2', { class: 'panel-title', text: t('queue.title') })),
     h(doc, 'div', { class: 'panel-body' }, empty, list),
   );
-  /** id → { record, stage, fraction, eta, error, row } */
+  /** id → { record, stage, fraction, eta, error, warning, row }; `error` is a message or a `CommandError`. */
   const jobs = new Map();
   let selected = null;
 
@@ -88,7 +90,8 @@ export function createQueueView(container, { t, onOpen, onCancel, onRetry, onRem
         },
         h(doc, 'div', { class: 'progress-fill', style: null, 'data-percent': String(percent) }),
       ),
-      job.error && h(doc, 'p', { class: 'job-error', text: job.error }),
+      job.warning && h(doc, 'p', { class: 'job-warning', role: 'status', text: job.warning }),
+      job.error && h(doc, 'p', { class: 'job-error' }, typeof job.error === 'string' ? job.error : errorNodes(doc, job.error, t)),
     );
     // The CSP forbids inline style attributes but allows CSSOM writes.
     row.querySelector('.progress-fill').style.width = `${percent}%`;
@@ -106,6 +109,7 @@ export function createQueueView(container, { t, onOpen, onCancel, onRetry, onRem
       if (record.status === 'running' && job.record?.status !== 'running') {
         job.stage = undefined;
         job.fraction = 0;
+        job.warning = null;
       }
       job.record = record;
       job.error = record.error ?? null;
@@ -121,9 +125,10 @@ export function createQueueView(container, { t, onOpen, onCancel, onRetry, onRem
         job.eta = event.etaSeconds ?? undefined;
       } else if (event.event === 'done') job.record = { ...job.record, status: 'done' };
       else if (event.event === 'cancelled') job.record = { ...job.record, status: 'cancelled' };
+      else if (event.event === 'warning') job.warning = event.message ?? '';
       else if (event.event === 'failed') {
         job.record = { ...job.record, status: 'failed' };
-        job.error = event.error?.message ?? String(event.error);
+        job.error = event.error ?? '';
       }
       render(job);
     },
@@ -132,6 +137,8 @@ export function createQueueView(container, { t, onOpen, onCancel, onRetry, onRem
       jobs.delete(id);
       empty.hidden = jobs.size > 0;
     },
+    /** The job's file name, for notices. */
+    name: (id) => jobs.get(id)?.record.name ?? '',
     select(id) {
       selected = id;
       for (const job of jobs.values()) job.row?.classList.toggle('selected', job.record.id === id);

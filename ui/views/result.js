@@ -3,6 +3,7 @@
 // the editor for the selected slide and the export bar.
 
 import { h, icon } from '../dom.js';
+import { showErrorIn } from '../errors.js';
 import { baseName, formatClock } from '../format.js';
 import { toCommandError } from '../ipc.js';
 
@@ -70,6 +71,12 @@ export function createResultView(container, { t, ipc, onError }) {
   const exportButton = make('button', { class: 'button button-primary', type: 'button', id: 'export', text: t('export.button') });
   const exportProgress = make('div', { class: 'progress', hidden: true }, make('div', { class: 'progress-fill' }));
   const exportStatus = make('span', { class: 'export-status', id: 'export-status' });
+  /** The export status as plain text (no error kind, no exported path). */
+  const exportSay = (message) => {
+    exportStatus.textContent = message;
+    delete exportStatus.dataset.kind;
+    delete exportStatus.dataset.path;
+  };
   const cancelExport = make('button', { class: 'button', type: 'button', id: 'export-cancel', text: t('export.cancel'), hidden: true });
   const showButton = make(
     'button',
@@ -297,7 +304,7 @@ export function createResultView(container, { t, ipc, onError }) {
     if (!view) return;
     const formats = formatBoxes.filter((box) => box.checked).map((box) => box.value);
     if (formats.length === 0) {
-      exportStatus.textContent = t('export.none');
+      exportSay(t('export.none'));
       return;
     }
     let folder;
@@ -316,7 +323,7 @@ export function createResultView(container, { t, ipc, onError }) {
     cancelExport.hidden = false;
     const fill = exportProgress.firstChild;
     fill.style.width = '0%';
-    exportStatus.textContent = t('export.running');
+    exportSay(t('export.running'));
     try {
       const result = await ipc.exportDeck(exporting, folder, formats, (event) => {
         if (event.event === 'progress') fill.style.width = `${Math.round(event.fraction * 100)}%`;
@@ -327,9 +334,9 @@ export function createResultView(container, { t, ipc, onError }) {
       exportStatus.dataset.path = exported ?? '';
       showButton.hidden = !exported;
     } catch (error) {
-      const failure = toCommandError(error);
-      exportStatus.textContent = failure.kind === 'cancelled' ? t('export.cancelled') : '';
-      if (failure.kind !== 'cancelled') onError(failure);
+      // Beside the button it stays until the next export; the message names the file.
+      if (toCommandError(error).kind === 'cancelled') exportSay(t('export.cancelled'));
+      else showErrorIn(exportStatus, error, t);
     } finally {
       exportButton.disabled = false;
       exportProgress.hidden = true;
@@ -369,7 +376,7 @@ export function createResultView(container, { t, ipc, onError }) {
       playing = -1;
       exported = null;
       showButton.hidden = true;
-      exportStatus.textContent = '';
+      exportSay('');
     }
     renderStrip();
     select(selected);

@@ -1,22 +1,22 @@
 // The settings sheet: what new jobs run with (model, language, threads, preset,
 // theme), the watched folders, the cache limits and the glossary. One Save
 // button writes settings.toml (`save_settings`) and the glossary (`save_glossary`).
+// The menus list what the Rust side accepts (`app_choices`).
 
 import { h, icon } from '../dom.js';
+import { errorNodes, showErrorIn } from '../errors.js';
 import { baseName, formatBytes } from '../format.js';
-import { CommandError, toCommandError } from '../ipc.js';
+import { CommandError } from '../ipc.js';
 
 const GEAR_ICON =
   'M12 15a3 3 0 1 0 0-6 3 3 0 0 0 0 6zM19.4 15a1.7 1.7 0 0 0 .3 1.8l.1.1a2 2 0 1 1-2.8 2.8l-.1-.1a1.7 1.7 0 0 0-2.9 1.2V21a2 2 0 1 1-4 0v-.1a1.7 1.7 0 0 0-2.9-1.2l-.1.1a2 2 0 1 1-2.8-2.8l.1-.1A1.7 1.7 0 0 0 3 15H3a2 2 0 1 1 0-4h.1a1.7 1.7 0 0 0 1.2-2.9l-.1-.1a2 2 0 1 1 2.8-2.8l.1.1a1.7 1.7 0 0 0 2.9-1.2V3a2 2 0 1 1 4 0v.1a1.7 1.7 0 0 0 2.9 1.2l.1-.1a2 2 0 1 1 2.8 2.8l-.1.1a1.7 1.7 0 0 0 1.2 2.9H21a2 2 0 1 1 0 4h-.1a1.7 1.7 0 0 0-1.5 1z';
 const REMOVE_ICON = 'M4 7h16M10 11v6M14 11v6M6 7l1 13h10l1-13M9 7V4h6v3';
 
-const CHOICES = {
-  language: ['auto', 'en', 'pt'],
-  preset: ['16:9', '1:1', '9:16'],
-  theme: ['classic', 'dark'],
-};
-/** What a watched folder can export (`vsl watch --formats`). */
-const WATCH_FORMATS = ['mp4', 'srt', 'vtt', 'txt', 'json'];
+/** Languages listed first, in this order; the rest follow by name. */
+const FIRST_LANGUAGES = ['auto', 'en', 'pt'];
+
+/** Whisper's language name with each word capitalised: `haitian creole` → `Haitian Creole`. */
+const capitalise = (name) => name.replace(/(^|\s)\p{L}/gu, (letter) => letter.toUpperCase());
 
 /** A glossary rule's comma-separated `from` field as a list: trimmed, blanks dropped. */
 export function splitList(value) {
@@ -32,39 +32,57 @@ function inside(path, dir) {
 }
 
 /**
+ * The menus' `[value, label]` pairs from `app_choices` (null: none known, so each
+ * menu holds only the value it shows): `auto` and the app's own languages first,
+ * translated, then Whisper's by name; themes translated where the app knows them.
+ */
+export function menusFrom(choices, label, locale) {
+  const rank = (code) => {
+    const index = FIRST_LANGUAGES.indexOf(code);
+    return index < 0 ? FIRST_LANGUAGES.length : index;
+  };
+  const languages = (choices?.languages ?? []).map(({ code, name }) => [code, label(`settings.language.${code}`, capitalise(name || code))]);
+  languages.sort(([a, x], [b, y]) => rank(a) - rank(b) || x.localeCompare(y, locale));
+  const named = (name, values) => (values ?? []).map((value) => [value, label(`settings.${name}.${value}`, value)]);
+  return { language: languages, preset: named('preset', choices?.aspects), theme: named('theme', choices?.themes), formats: choices?.formats ?? [] };
+}
+
+/**
  * Adds a gear button to `headerSlot` that opens the settings sheet.
- * `ipc` provides the settings, model, glossary, cache and watch commands.
+ * `ipc` provides the settings, model, glossary, cache and watch commands;
+ * `choices` is (a promise of) what `app_choices` returned, or null.
  * Returns `open()`, `close()` and `watchEvent(event)` (the app's `watch` events).
  */
-export function createSettings(doc, headerSlot, { t, locale, ipc, onError }) {
+export function createSettings(doc, headerSlot, { t, locale, ipc, choices = null, onError }) {
   const make = (...args) => h(doc, ...args);
   /** `t(key)`, or `fallback` where there is no such string. */
   const label = (key, fallback, params) => {
     const text = t(key, params);
     return text === key ? fallback : text;
   };
-  const options = (name) =>
-    CHOICES[name].map((value) => make('option', { value, text: label(`settings.${name}.${value}`, value) }));
+  let menus = menusFrom(null, label, locale);
+  /** Fills `select` with the `name` menu showing `current` (kept even where the menu lacks it). */
+  const fill = (select, name, current) => {
+    const entries = menus[name];
+    const extra = current && !entries.some(([value]) => value === current) ? [[current, current]] : [];
+    select.replaceChildren(...[...entries, ...extra].map(([value, text]) => make('option', { value, text })));
+    select.value = current || (entries[0]?.[0] ?? '');
+  };
   const removeButton = (title, className, onClick) =>
     make('button', { class: `icon-button ${className}`, type: 'button', title, 'aria-label': title, onClick }, icon(doc, REMOVE_ICON));
   const checkbox = (className, checked, extra = {}) => make('input', { type: 'checkbox', class: className, checked: Boolean(checked), ...extra });
 
   const status = make('span', { class: 'editor-label', id: 'settings-status', role: 'status' });
-  /** The status line: a confirmation, or an error's message (then `data-kind` is its kind). */
-  function say(message, kind = null) {
+  /** The status line: a confirmation, or an error (then `data-kind` is its kind). */
+  function say(message) {
     status.textContent = message;
-    if (kind) status.dataset.kind = kind;
-    else delete status.dataset.kind;
+    delete status.dataset.kind;
   }
-  function fail(error) {
-    const { kind, message } = toCommandError(error);
-    say(message || kind, kind);
-  }
+  const fail = (error) => showErrorIn(status, error, t);
 
   const fields = {};
-  for (const name of Object.keys(CHOICES)) fields[name] = make('select', { id: `setting-${name}`, name }, ...options(name));
-  fields.model = make('select', { id: 'setting-model', name: 'model' });
-  fields.threads = make('input', { id: 'setting-threads', name: 'threads', type: 'number', min: '0', max: '64' });
+  for (const name of ['model', 'language', 'preset', 'theme']) fields[name] = make('select', { id: `setting-${name}`, name });
+  fields.threads = make('input', { id: 'setting-threads', name: 'threads', type: 'number', min: '0' });
   const cacheAge = make('input', { id: 'setting-cache-age', name: 'cacheMaxAge', type: 'text', placeholder: '30d', spellcheck: 'false' });
   const cacheSize = make('input', { id: 'setting-cache-size', name: 'cacheMaxSize', type: 'text', placeholder: '5GB', spellcheck: 'false' });
   const row = (name, control) => make('label', { class: 'setting' }, make('span', { text: t(`settings.${name}`) }), control);
@@ -81,14 +99,15 @@ export function createSettings(doc, headerSlot, { t, locale, ipc, onError }) {
 
   function watchRow(folder, fresh = false) {
     const pick = (name) => {
-      const select = make('select', { class: `watch-${name}`, 'aria-label': t(`settings.${name}`) }, ...options(name));
-      select.value = folder[name] ?? CHOICES[name][0];
+      const select = make('select', { class: `watch-${name}`, 'aria-label': t(`settings.${name}`) });
+      fill(select, name, folder[name]);
       return select;
     };
     const language = pick('language');
     const preset = pick('preset');
     const theme = pick('theme');
-    const formats = WATCH_FORMATS.map((format) => checkbox('watch-format', (folder.formats ?? []).includes(format), { value: format }));
+    const chosen = folder.formats ?? [];
+    const formats = [...new Set([...menus.formats, ...chosen])].map((format) => checkbox('watch-format', chosen.includes(format), { value: format }));
     const enabled = checkbox('watch-enabled', folder.enabled !== false);
     const entry = {
       folder,
@@ -162,7 +181,7 @@ export function createSettings(doc, headerSlot, { t, locale, ipc, onError }) {
       }
       watchError.textContent = error ?? '';
     } catch (error) {
-      watchError.textContent = toCommandError(error).message;
+      showErrorIn(watchError, error, t);
     }
     watchError.hidden = !watchError.textContent;
     renderWatchState();
@@ -266,7 +285,7 @@ export function createSettings(doc, headerSlot, { t, locale, ipc, onError }) {
       threshold.value = glossary.reviewThreshold ?? '';
       glossaryInfo.textContent = glossary.path ?? '';
     } catch (error) {
-      glossaryInfo.textContent = t('glossary.unavailable', { message: toCommandError(error).message });
+      glossaryInfo.replaceChildren(`${t('glossary.unavailable')} `, ...errorNodes(doc, error, t));
     }
     ruleBody.replaceChildren(...ruleRows.map((entry) => entry.el));
     threshold.disabled = addRuleButton.disabled = glossary === null;
@@ -277,7 +296,7 @@ export function createSettings(doc, headerSlot, { t, locale, ipc, onError }) {
     const raw = String(threshold.value).trim();
     const reviewThreshold = raw === '' ? null : Number(raw);
     if (reviewThreshold !== null && !(reviewThreshold >= 0 && reviewThreshold <= 1)) {
-      throw new CommandError('glossary', t('glossary.thresholdInvalid'));
+      throw new CommandError('invalid_glossary', t('glossary.thresholdInvalid'));
     }
     const { path, ...rest } = glossary;
     const rules = ruleRows.map((entry) => entry.read()).filter((rule) => rule.from.length > 0 || rule.to);
@@ -289,6 +308,7 @@ export function createSettings(doc, headerSlot, { t, locale, ipc, onError }) {
   async function cleanup() {
     cleanupButton.disabled = true;
     cacheStatus.textContent = '';
+    delete cacheStatus.dataset.kind;
     try {
       const report = await ipc.cleanupCache();
       const removed = (report.removedByAge ?? 0) + (report.removedBySize ?? 0);
@@ -296,8 +316,7 @@ export function createSettings(doc, headerSlot, { t, locale, ipc, onError }) {
       const key = removed === 0 ? 'cache.cleanedNone' : removed === 1 ? 'cache.cleanedOne' : 'cache.cleaned';
       cacheStatus.textContent = t(key, { removed, freed: size(report.freedBytes), kept: report.kept ?? 0, keptSize: size(report.keptBytes) });
     } catch (error) {
-      const { kind, message } = toCommandError(error);
-      cacheStatus.textContent = message || kind;
+      showErrorIn(cacheStatus, error, t);
     } finally {
       cleanupButton.disabled = false;
     }
@@ -382,17 +401,22 @@ export function createSettings(doc, headerSlot, { t, locale, ipc, onError }) {
   async function open() {
     say('');
     cacheStatus.textContent = '';
+    delete cacheStatus.dataset.kind;
     let models;
+    let found;
     try {
-      [loaded, models] = await Promise.all([ipc.getSettings(), ipc.listModels()]);
+      [loaded, models, found] = await Promise.all([ipc.getSettings(), ipc.listModels(), choices]);
     } catch (error) {
       onError(error);
       return;
     }
+    menus = menusFrom(found, label, locale);
     const installed = models.filter((model) => model.installed).map((model) => model.name);
     if (!installed.includes(loaded.model)) installed.unshift(loaded.model);
     fields.model.replaceChildren(...installed.map((name) => make('option', { value: name, text: name })));
-    for (const name of ['model', 'language', 'preset', 'theme']) fields[name].value = loaded[name];
+    fields.model.value = loaded.model;
+    for (const name of ['language', 'preset', 'theme']) fill(fields[name], name, loaded[name]);
+    if (Number.isInteger(found?.maxThreads)) fields.threads.max = String(found.maxThreads);
     fields.threads.value = String(loaded.threads);
     cacheAge.value = loaded.cacheMaxAge ?? '';
     cacheSize.value = loaded.cacheMaxSize ?? '';
