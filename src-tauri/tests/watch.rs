@@ -6,6 +6,9 @@
 //! The app works in folders of the test's own (`common::app_with_window`); the settings
 //! file there picks the tiny.en model.
 
+// Fixtures are written directly; only product code must go through vsl_core::fs.
+#![allow(clippy::disallowed_methods)]
+
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -267,6 +270,25 @@ fn watched_folders_glossary_and_cache_cleanup_work_through_the_commands() {
         1,
         "no second job"
     );
+
+    // A script beside the media, with its stem, is that file's: the slides show its words.
+    std::fs::write(
+        inbox.join("speech.txt"),
+        "And so, my fellow AMERICANS,\nask NOT what your country can do for you,\nask what you can do for your country.\n",
+    )
+    .expect("the script");
+    let mp3 = jfk().with_extension("mp3");
+    std::fs::copy(&mp3, inbox.join("speech.mp3")).expect("copied");
+    wait_for(Duration::from_secs(300), "the scripted job", || {
+        let jobs = invoke(window, "list_jobs", json!({})).expect("jobs");
+        jobs.as_array()?
+            .iter()
+            .find(|job| job["name"] == json!("speech.mp3") && job["status"] == json!("done"))
+            .cloned()
+    });
+    let srt = std::fs::read_to_string(out.join("speech.srt")).expect("the scripted SRT");
+    assert!(srt.contains("AMERICANS") && srt.contains("NOT"), "{srt}");
+    assert!(out.join("speech_slides/alignment.json").is_file());
 
     // Turning the folder off stops watching it.
     settings["watchFolders"] = json!([folder(&inbox, &out, false)]);

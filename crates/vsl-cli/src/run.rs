@@ -45,6 +45,10 @@ pub struct RunArgs {
     /// Replace existing outputs instead of refusing.
     #[arg(long)]
     overwrite: bool,
+    /// The copywriter's script (.txt, .md, .docx): the slides show its words, aligned to
+    /// the voice; what the voice skipped or added is reported (one input only).
+    #[arg(long)]
+    script: Option<PathBuf>,
 }
 
 impl RunArgs {
@@ -59,6 +63,10 @@ impl RunArgs {
             Subtitles::Segments => SubtitleMode::Segments,
         };
         spec.fps = self.fps;
+        if self.script.is_some() && self.inputs.len() > 1 {
+            anyhow::bail!("--script goes with one voice-over; run each input with its own");
+        }
+        spec.script = self.script.clone();
         Ok(spec)
     }
 }
@@ -190,6 +198,11 @@ fn print_outcome(outcome: &PipelineOutcome) {
     }
     for warning in &outcome.warnings {
         println!("  warning: {warning}");
+    }
+    if let Some(alignment) = &outcome.alignment {
+        for line in alignment.report().lines() {
+            println!("  {line}");
+        }
     }
     if !outcome.corrections.review.is_empty() {
         println!(

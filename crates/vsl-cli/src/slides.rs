@@ -9,6 +9,7 @@ use vsl_core::correct;
 use vsl_core::job::{JobSpec, ResolvedJob};
 use vsl_core::jobs::CancelToken;
 use vsl_core::paths::Dirs;
+use vsl_core::pipeline::{deck_from, DeckFrom};
 use vsl_core::render::{self, RenderError, RenderSize, Renderer, SlideCache, SlideStyle};
 use vsl_core::slides::{self, Aspect, SlideDeck};
 use vsl_core::transcribe::Transcript;
@@ -24,6 +25,10 @@ pub struct SlidesArgs {
     out: PathBuf,
     #[command(flatten)]
     look: LookArgs,
+    /// The copywriter's script (.txt, .md, .docx): the slides show its words, aligned to
+    /// the transcript; `alignment.json` and a report say what the voice skipped or added.
+    #[arg(long)]
+    script: Option<PathBuf>,
 }
 
 pub fn run(args: SlidesArgs, mut dirs: Dirs) -> anyhow::Result<ExitCode> {
@@ -32,16 +37,26 @@ pub fn run(args: SlidesArgs, mut dirs: Dirs) -> anyhow::Result<ExitCode> {
     let mut transcript = read_transcript(&args.transcript)?;
     let mut spec = JobSpec::default();
     args.look.apply(&mut spec, &mut dirs)?;
+    spec.script = args.script.clone();
     let ResolvedJob {
         preset,
         style,
         glossary,
         cache,
+        script,
         ..
     } = spec.resolve(&dirs)?;
 
-    let report = correct::apply(&mut transcript, &glossary);
-    let mut deck = SlideDeck::build(&transcript, &preset, &style, &glossary.highlight_terms());
+    let mut report = correct::apply(&mut transcript, &glossary);
+    let DeckFrom {
+        mut deck,
+        alignment,
+        review,
+        ..
+    } = deck_from(&transcript, &preset, &style, &glossary, script.as_ref())?;
+    if let Some(review) = review {
+        report.review = review;
+    }
 
     let bar = ProgressBar::new(deck.slides.len() as u64);
     if let Ok(style) = ProgressStyle::with_template("rendering [{bar:30}] {pos}/{len}") {
@@ -67,6 +82,13 @@ pub fn run(args: SlidesArgs, mut dirs: Dirs) -> anyhow::Result<ExitCode> {
     };
 
     deck.save(&args.out)?;
+    if let Some(alignment) = &alignment {
+        write_json(
+            &args.out.join(vsl_core::pipeline::ALIGNMENT_FILE),
+            serde_json::to_string_pretty(alignment)?,
+        )?;
+        eprintln!("{}", alignment.report());
+    }
     write_json(
         &args.out.join("corrections.json"),
         serde_json::to_string_pretty(&report)?,

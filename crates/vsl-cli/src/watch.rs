@@ -120,9 +120,13 @@ pub fn run(args: WatchArgs, dirs: &Dirs) -> anyhow::Result<ExitCode> {
         let engine = host
             .engine(&model_path)
             .map_err(|error| error.to_string())?;
-        // Resolved per file: the glossary or slides.toml may have changed since the start.
-        let options = preset
-            .spec
+        // Resolved per file: the glossary or slides.toml may have changed since the start,
+        // and a script with the media's stem beside it is that file's own.
+        let mut spec = preset.spec.clone();
+        if spec.script.is_none() {
+            spec.script = vsl_core::script::beside(input);
+        }
+        let options = spec
             .resolve(dirs)
             .map_err(|error| error.to_string())?
             .pipeline_options(&preset.out_dir, false);
@@ -145,6 +149,9 @@ pub fn run(args: WatchArgs, dirs: &Dirs) -> anyhow::Result<ExitCode> {
                     outcome.duration,
                     outcome.total.as_secs_f64()
                 );
+                if let Some(alignment) = &outcome.alignment {
+                    println!("  {}", alignment.report().replace('\n', "\n  "));
+                }
                 let mut files = outcome.files;
                 files.push(outcome.slides_dir);
                 Ok(files)

@@ -278,3 +278,114 @@ fn export_refuses_to_replace_without_overwrite() {
         .expect("srt")
         .contains("Ask not"));
 }
+
+#[test]
+fn run_with_a_script_shows_its_words_and_reports_what_was_skipped() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let script = home.path().join("jfk-script.docx");
+    // A Word document, as copywriters deliver them: one paragraph a phrase, bold highlights.
+    {
+        use docx_rs::{Docx, Paragraph, Run};
+        let file = std::fs::File::create(&script).expect("created");
+        Docx::new()
+            .add_paragraph(
+                Paragraph::new().add_run(Run::new().add_text("And so, my fellow Americans,")),
+            )
+            .add_paragraph(
+                Paragraph::new()
+                    .add_run(Run::new().add_text("ask "))
+                    .add_run(Run::new().add_text("NOT").bold())
+                    .add_run(Run::new().add_text(" what your country can do for you,")),
+            )
+            .add_paragraph(Paragraph::new().add_run(
+                Run::new().add_text("Order today and get the bonus worth ninety dollars."),
+            ))
+            .add_paragraph(
+                Paragraph::new()
+                    .add_run(Run::new().add_text("ask what you can do for your country.")),
+            )
+            .build()
+            .pack(file)
+            .expect("packed");
+    }
+    let out = home.path().join("out");
+    let output = vsl(home.path())
+        .arg("run")
+        .arg(test_data().join("jfk.wav"))
+        .args(["--model", "tiny.en", "--formats", "srt", "--script"])
+        .arg(&script)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .expect("run");
+    assert!(output.status.success(), "{}", text(&output));
+    let report = text(&output);
+    assert!(report.contains("script jfk-script.docx"), "{report}");
+    assert!(report.contains("skipped line 3: Order today"), "{report}");
+    let srt = std::fs::read_to_string(out.join("jfk.srt")).expect("srt");
+    assert!(srt.contains("NOT"), "the script's capitals: {srt}");
+    assert!(
+        !srt.contains("Order today"),
+        "a skipped line is not shown: {srt}"
+    );
+    assert!(out.join("jfk_slides/alignment.json").is_file());
+
+    // `vsl slides --script` makes slides of the same words from a transcript.
+    let transcript = home.path().join("t");
+    let transcribed = vsl(home.path())
+        .arg("transcribe")
+        .arg(test_data().join("jfk.wav"))
+        .args(["--model", "tiny.en", "--out"])
+        .arg(&transcript)
+        .output()
+        .expect("transcribe");
+    assert!(transcribed.status.success(), "{}", text(&transcribed));
+    let slides = home.path().join("slides");
+    let made = vsl(home.path())
+        .arg("slides")
+        .arg(transcript.join("jfk.json"))
+        .arg("--script")
+        .arg(&script)
+        .arg("--out")
+        .arg(&slides)
+        .output()
+        .expect("slides");
+    assert!(made.status.success(), "{}", text(&made));
+    let words = |path: PathBuf| -> Vec<String> {
+        let deck: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(path).expect("deck")).expect("json");
+        deck["slides"]
+            .as_array()
+            .expect("slides")
+            .iter()
+            .flat_map(|slide| {
+                let text = slide["text"].as_str().expect("text").replace('*', "");
+                text.split_whitespace()
+                    .map(str::to_owned)
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    };
+    let spoken: Vec<String> = "And so, my fellow Americans, ask NOT what your country can do for you, ask what you can do for your country."
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(words(out.join("jfk_slides/slides.json")), spoken);
+    assert_eq!(words(slides.join("slides.json")), spoken);
+
+    // A script in no format VSL Studio reads is refused before anything runs.
+    let bad = home.path().join("notes.pdf");
+    std::fs::write(&bad, b"%PDF-1.4").expect("written");
+    let refused = vsl(home.path())
+        .arg("run")
+        .arg(test_data().join("jfk.wav"))
+        .args(["--model", "tiny.en", "--script"])
+        .arg(&bad)
+        .arg("--out")
+        .arg(home.path().join("refused"))
+        .output()
+        .expect("run");
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(text(&refused).contains("notes.pdf"), "{}", text(&refused));
+    assert!(!home.path().join("refused").exists());
+}

@@ -66,6 +66,8 @@ error_kinds! {
     InvalidGlossary => "invalid_glossary",
     InvalidLimit => "invalid_limit",
     InvalidSettings => "invalid_settings",
+    InvalidScript => "invalid_script",
+    ScriptMismatch => "script_mismatch",
     LowResources => "low_resources",
     // Slides, editing, rendering, export.
     Edit => "edit",
@@ -127,6 +129,8 @@ pub enum Error {
     #[error(transparent)]
     Glossary(#[from] crate::correct::CorrectionError),
     #[error(transparent)]
+    Script(#[from] crate::script::ScriptError),
+    #[error(transparent)]
     Slides(#[from] crate::slides::SlidesError),
     #[error(transparent)]
     Edit(#[from] crate::edit::EditError),
@@ -151,6 +155,7 @@ impl Error {
             Error::Model(error) => error.kind(),
             Error::Transcribe(error) => error.kind(),
             Error::Glossary(error) => error.kind(),
+            Error::Script(error) => error.kind(),
             Error::Slides(error) => error.kind(),
             Error::Edit(error) => error.kind(),
             Error::Render(error) => error.kind(),

@@ -214,6 +214,9 @@ pub struct JobSpec {
     pub subtitles: SubtitleMode,
     /// Constant frame rate for the MP4; `None` is variable (one picture per slide).
     pub fps: Option<u32>,
+    /// The copywriter's script (`.txt`, `.md`, `.docx`): the slides show its words.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub script: Option<PathBuf>,
 }
 
 impl Default for JobSpec {
@@ -232,6 +235,7 @@ impl Default for JobSpec {
             formats: Formats::all(),
             subtitles: SubtitleMode::Slides,
             fps: None,
+            script: None,
         }
     }
 }
@@ -245,6 +249,8 @@ pub struct ResolvedJob {
     pub preset: SlidePreset,
     pub style: SlideStyle,
     pub cache: SlideCache,
+    /// The script, read and checked.
+    pub script: Option<crate::pipeline::ScriptInput>,
 }
 
 impl ResolvedJob {
@@ -265,6 +271,7 @@ impl ResolvedJob {
             subtitles: self.spec.subtitles,
             fps: self.spec.fps,
             overwrite,
+            script: self.script.clone(),
         }
     }
 }
@@ -286,6 +293,8 @@ pub enum JobError {
     Slides(#[from] SlidesError),
     #[error(transparent)]
     Glossary(#[from] CorrectionError),
+    #[error(transparent)]
+    Script(#[from] crate::script::ScriptError),
 }
 
 impl JobError {
@@ -297,6 +306,7 @@ impl JobError {
             JobError::Size(_) => ErrorKind::InvalidSize,
             JobError::Slides(error) => error.kind(),
             JobError::Glossary(error) => error.kind(),
+            JobError::Script(error) => error.kind(),
         }
     }
 }
@@ -321,7 +331,15 @@ impl JobSpec {
         let global = dirs.glossary_file();
         let global = self.global_glossary.then_some(global.as_path());
         let glossary = Glossary::load_layers(global, self.glossary.as_deref())?;
+        let script = match &self.script {
+            Some(path) => Some(crate::pipeline::ScriptInput {
+                script: crate::script::Script::load(path)?,
+                path: path.clone(),
+            }),
+            None => None,
+        };
         Ok(ResolvedJob {
+            script,
             transcribe: TranscribeOptions {
                 language: self.language.code().map(str::to_owned),
                 prompt: self

@@ -10,6 +10,7 @@
 //! - [`transcribe`]: the Whisper engine (model loaded once, word timestamps, progress, cancel).
 //! - [`correct`]: glossary correction (brand names, accents) and the words to review.
 //! - [`edit`]: the editor's deck edits (text, merge, split, nudge, highlight) as pure functions.
+//! - [`script`]: the copywriter's script (txt, md, docx), aligned to what the voice said.
 //! - [`slides`]: the transcript's words cut into timed slides, highlights, presets.
 //! - [`look`]: what a slide looks like besides its text: colours, themes, size, line limit.
 //! - [`render`]: slide images in the bundled Inter font, through a content-addressed PNG cache.
@@ -41,6 +42,7 @@ pub mod models;
 pub mod paths;
 pub mod pipeline;
 pub mod render;
+pub mod script;
 pub mod slides;
 mod text;
 pub mod transcribe;

@@ -27,8 +27,16 @@ use crate::export::{
 use crate::health::{preflight, PreflightWarning};
 use crate::media::{self, MediaError};
 use crate::render::{self, RenderError, Renderer, SlideCache, SlideStyle};
+use crate::script::{align, Alignment, Script, ScriptError};
 use crate::slides::{self, SlideDeck, SlidePreset, SlideWarning};
-use crate::transcribe::{Engine, TranscribeError, TranscribeOptions};
+use crate::transcribe::{Engine, TranscribeError, TranscribeOptions, Transcript};
+
+/// `<stem>_slides/alignment.json`, written when a script is used.
+pub const ALIGNMENT_FILE: &str = "alignment.json";
+
+/// How much of the decoder's prompt the script's vocabulary may take (whisper.cpp keeps
+/// about 224 tokens of prompt; the glossary's terms come after these).
+const SCRIPT_PROMPT_CHARS: usize = 400;
 
 /// The pipeline's stages, in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -71,6 +79,15 @@ pub struct PipelineOptions {
     /// Constant frame rate for the MP4; `None` is variable (one picture per slide).
     pub fps: Option<u32>,
     pub overwrite: bool,
+    /// The copywriter's script: when set, the slides show its words, aligned to the voice.
+    pub script: Option<ScriptInput>,
+}
+
+/// A script and the file it came from (errors and `alignment.json` name it).
+#[derive(Debug, Clone)]
+pub struct ScriptInput {
+    pub path: PathBuf,
+    pub script: Script,
 }
 
 /// Progress of one file.
@@ -107,6 +124,8 @@ pub struct PipelineOutcome {
     pub slides_dir: PathBuf,
     pub corrections: CorrectionReport,
     pub warnings: Vec<SlideWarning>,
+    /// How the script lined up with the voice, when there was one.
+    pub alignment: Option<Alignment>,
 }
 
 impl PipelineOutcome {
@@ -126,6 +145,8 @@ pub enum PipelineError {
     Render(RenderError),
     #[error(transparent)]
     Export(ExportError),
+    #[error(transparent)]
+    Script(ScriptError),
     #[error("cancelled")]
     Cancelled,
 }
@@ -137,6 +158,7 @@ impl PipelineError {
             PipelineError::Transcribe(error) => error.kind(),
             PipelineError::Render(error) => error.kind(),
             PipelineError::Export(error) => error.kind(),
+            PipelineError::Script(error) => error.kind(),
             PipelineError::Cancelled => ErrorKind::Cancelled,
         }
     }
@@ -158,6 +180,12 @@ impl From<TranscribeError> for PipelineError {
             TranscribeError::Cancelled => PipelineError::Cancelled,
             other => PipelineError::Transcribe(other),
         }
+    }
+}
+
+impl From<ScriptError> for PipelineError {
+    fn from(error: ScriptError) -> Self {
+        PipelineError::Script(error)
     }
 }
 
@@ -293,9 +321,16 @@ pub fn run_file(
 
     let mut transcribe_options = options.transcribe.clone();
     // The glossary's spellings bias the decoder towards them before correction even runs.
-    transcribe_options.prompt = options
-        .glossary
-        .prompt(options.transcribe.prompt.as_deref());
+    // The script's names and numbers do too, so the voice's brand names are heard right.
+    let user_prompt = match &options.script {
+        Some(input) => {
+            let mut parts: Vec<String> = options.transcribe.prompt.iter().cloned().collect();
+            parts.extend(input.script.vocabulary(SCRIPT_PROMPT_CHARS));
+            Some(parts.join(", ")).filter(|prompt| !prompt.is_empty())
+        }
+        None => options.transcribe.prompt.clone(),
+    };
+    transcribe_options.prompt = options.glossary.prompt(user_prompt.as_deref());
     // Same content, model and settings as an earlier run: its transcript is reused and
     // decoding and transcription are skipped. A key that cannot be computed only disables
     // the cache for this run; decoding reports the unreadable input properly.
@@ -330,17 +365,26 @@ pub fn run_file(
 
     progress(PipelineProgress::Stage(Stage::Correct));
     let stage_started = Instant::now();
-    let corrections = correct::apply(&mut transcript, &options.glossary);
+    let mut corrections = correct::apply(&mut transcript, &options.glossary);
     timed(Stage::Correct, stage_started);
 
     progress(PipelineProgress::Stage(Stage::Slides));
     let stage_started = Instant::now();
-    let mut deck = SlideDeck::build(
+    let DeckFrom {
+        mut deck,
+        alignment,
+        shown,
+        review,
+    } = deck_from(
         &transcript,
         &options.preset,
         &options.style,
-        &options.glossary.highlight_terms(),
-    );
+        &options.glossary,
+        options.script.as_ref(),
+    )?;
+    if let Some(review) = review {
+        corrections.review = review;
+    }
     let warnings = slides::check(&deck.slides, &options.preset);
     timed(Stage::Slides, stage_started);
     if deck.slides.is_empty() {
@@ -372,6 +416,13 @@ pub fn run_file(
         &corrections,
         true,
     )?);
+    if let Some(alignment) = &alignment {
+        files.push(write_json_file(
+            &paths.slides_dir.join(ALIGNMENT_FILE),
+            alignment,
+            true,
+        )?);
+    }
     timed(Stage::Render, stage_started);
 
     progress(PipelineProgress::Stage(Stage::Export));
@@ -385,7 +436,8 @@ pub fn run_file(
         &options.formats,
     );
     plan.subtitles = options.subtitles;
-    plan.transcript = Some(&transcript);
+    // Text and per-segment cues follow what the slides show: the script's lines.
+    plan.transcript = Some(shown.as_ref().unwrap_or(&transcript));
     plan.fps = options.fps;
     plan.overwrite = options.overwrite;
     let exported = export_deck(
@@ -410,6 +462,59 @@ pub fn run_file(
         slides_dir: paths.slides_dir,
         corrections,
         warnings,
+        alignment,
+    })
+}
+
+/// A deck and where its words came from.
+#[derive(Debug, Clone)]
+pub struct DeckFrom {
+    /// Not rendered yet.
+    pub deck: SlideDeck,
+    /// How the script lined up, when there is one.
+    pub alignment: Option<Alignment>,
+    /// The words the slides show, as a transcript (the script's lines), when a script is used.
+    pub shown: Option<Transcript>,
+    /// The words to review then: substituted and unscripted ones.
+    pub review: Option<Vec<crate::correct::ReviewWord>>,
+}
+
+/// The slides of a corrected transcript: its own words, or with a script the script's words
+/// aligned to it (skipped lines left out, unscripted speech shown as heard, the script's
+/// blank lines and `---` kept as breaks). `run_file` and `vsl slides` both cut decks here.
+///
+/// # Errors
+///
+/// The alignment's: a script far too long for the voice-over, or one it does not match.
+pub fn deck_from(
+    transcript: &Transcript,
+    preset: &SlidePreset,
+    style: &SlideStyle,
+    glossary: &Glossary,
+    script: Option<&ScriptInput>,
+) -> Result<DeckFrom, ScriptError> {
+    let terms = glossary.highlight_terms();
+    let Some(input) = script else {
+        return Ok(DeckFrom {
+            deck: SlideDeck::build(transcript, preset, style, &terms),
+            alignment: None,
+            shown: None,
+            review: None,
+        });
+    };
+    let alignment = align(&input.script, transcript, &input.path)?;
+    let source = alignment.slide_source(&input.script, transcript);
+    Ok(DeckFrom {
+        deck: SlideDeck::build_with(
+            &source.transcript,
+            preset,
+            style,
+            &terms,
+            Some(&source.breaks),
+        ),
+        alignment: Some(alignment),
+        shown: Some(source.transcript),
+        review: Some(source.review),
     })
 }
 

@@ -243,11 +243,17 @@ fn import<R: Runtime>(
     let _ = app.emit(JOB_ADDED_EVENT, &record);
     let forward = Forwarder::app_wide(app.clone(), record.id.clone());
     // The folder's spec was built from the settings when the watcher started; the model is
-    // the one the settings name now.
+    // the one the settings name now, and a script with the media's stem beside it is this
+    // file's own.
     let plan = |settings: &Settings| JobPlan {
         spec: vsl_core::job::JobSpec {
             model: settings.job.model.clone(),
             threads: settings.job.threads,
+            script: preset
+                .spec
+                .script
+                .clone()
+                .or_else(|| vsl_core::script::beside(input)),
             ..preset.spec.clone()
         },
         out_dir: preset.out_dir.clone(),

@@ -28,7 +28,7 @@ mod segment;
 pub use check::{check, SlideWarning};
 pub use config::{Aspect, PresetOverrides, SlidePreset, SlidesConfig, ThemeColors};
 pub use markup::{auto_highlights, plain_text, styled_spans, StyledSpan};
-pub use segment::segment;
+pub use segment::{segment, segment_with, Breaks};
 
 use std::path::{Path, PathBuf};
 
@@ -112,7 +112,18 @@ impl SlideDeck {
         style: &SlideStyle,
         terms: &[String],
     ) -> SlideDeck {
-        let slides = segment(transcript, preset, terms);
+        SlideDeck::build_with(transcript, preset, style, terms, None)
+    }
+
+    /// [`SlideDeck::build`] keeping a script's line ends and hard breaks.
+    pub fn build_with(
+        transcript: &Transcript,
+        preset: &SlidePreset,
+        style: &SlideStyle,
+        terms: &[String],
+        breaks: Option<&Breaks>,
+    ) -> SlideDeck {
+        let slides = segment_with(transcript, preset, terms, breaks);
         let duration = slides.last().map_or(transcript.duration, |slide| {
             slide.end.max(transcript.duration)
         });

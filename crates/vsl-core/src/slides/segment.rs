@@ -121,10 +121,29 @@ fn glued_boundaries(words: &[Item], terms: &[String]) -> Vec<bool> {
     glued
 }
 
+/// Breaks a script asks for, by word of the stream: after `soft[k]` a slide may end as after a
+/// sentence (a script line's end); after `hard[k]` one must (a blank line or `---`, the edge
+/// of unscripted speech).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Breaks {
+    pub soft: Vec<bool>,
+    pub hard: Vec<bool>,
+}
+
 /// Cuts the transcript's words into slides. Deterministic; the slides cover
 /// `[0, duration]` without gaps and hold every word once, in order. `terms` are the
 /// glossary's highlight terms. An empty transcript gives no slides.
 pub fn segment(transcript: &Transcript, preset: &SlidePreset, terms: &[String]) -> Vec<Slide> {
+    segment_with(transcript, preset, terms, None)
+}
+
+/// [`segment`] with a script's line ends and hard breaks.
+pub fn segment_with(
+    transcript: &Transcript,
+    preset: &SlidePreset,
+    terms: &[String],
+    breaks: Option<&Breaks>,
+) -> Vec<Slide> {
     let words: Vec<Item> = transcript
         .words()
         .filter_map(|word| {
@@ -144,10 +163,15 @@ pub fn segment(transcript: &Transcript, preset: &SlidePreset, terms: &[String]) 
     let n = words.len();
     let max_words = preset.max_words.max(1);
     let glued = glued_boundaries(&words, terms);
+    let soft = |k: usize| breaks.is_some_and(|breaks| breaks.soft.get(k) == Some(&true));
+    let hard = |k: usize| breaks.is_some_and(|breaks| breaks.hard.get(k) == Some(&true));
     let cut = Cuts {
         break_cost: (0..n.saturating_sub(1))
             .map(|k| {
-                let cost = break_cost(&words[k], &words[k + 1], preset.pause);
+                let mut cost = break_cost(&words[k], &words[k + 1], preset.pause);
+                if soft(k) {
+                    cost = cost.min(SENTENCE_BREAK);
+                }
                 if glued[k] {
                     cost + GLUED
                 } else {
@@ -155,7 +179,9 @@ pub fn segment(transcript: &Transcript, preset: &SlidePreset, terms: &[String]) 
                 }
             })
             .collect(),
-        sentence_end: words.iter().map(|word| ends_sentence(word.text)).collect(),
+        sentence_end: (0..n)
+            .map(|k| ends_sentence(words[k].text) || soft(k))
+            .collect(),
     };
 
     // best[j] = (lowest cost of cutting words[..j], start of its last slide).
@@ -164,6 +190,10 @@ pub fn segment(transcript: &Transcript, preset: &SlidePreset, terms: &[String]) 
     for j in 1..=n {
         let mut chars = 0;
         for i in (j.saturating_sub(max_words)..j).rev() {
+            // A hard break after word `i` may not fall inside the slide `i..j`.
+            if i + 1 < j && hard(i) {
+                break;
+            }
             let count = j - i;
             chars += words[i].chars + usize::from(count > 1);
             if count > 1 && chars > preset.max_chars {

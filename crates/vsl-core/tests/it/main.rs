@@ -13,6 +13,7 @@ mod health;
 mod media;
 mod models;
 mod render;
+mod script;
 mod slides;
 mod tidy;
 mod transcribe;
