@@ -18,6 +18,7 @@ const APP_COMMANDS: &[&str] = &[
     "open_job",
     "edit_slide",
     "step_history",
+    "set_job_script",
     "export_deck",
     "show_in_folder",
     "pick_media_files",

@@ -71,6 +71,7 @@ from_core!(
     vsl_core::transcribe::TranscribeError,
     vsl_core::correct::CorrectionError,
     vsl_core::slides::SlidesError,
+    vsl_core::script::ScriptError,
     vsl_core::edit::EditError,
     vsl_core::render::RenderError,
     vsl_core::export::ExportError,

@@ -59,6 +59,7 @@ pub fn builder<R: Runtime>(builder: Builder<R>, dirs: Dirs) -> Builder<R> {
             commands::deck::open_job,
             commands::deck::edit_slide,
             commands::deck::step_history,
+            commands::deck::set_job_script,
             commands::deck::export_deck,
             commands::deck::show_in_folder,
             commands::deck::add_glossary_rule,

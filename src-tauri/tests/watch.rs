@@ -18,7 +18,7 @@ mod common;
 use common::{app_with_window, invoke, write_settings};
 use serde_json::{json, Value};
 use tauri::test::MockRuntime;
-use tauri::Listener;
+use tauri::{Listener, Manager};
 
 fn jfk() -> PathBuf {
     let dir = std::env::var_os("VSL_TEST_DATA")
@@ -231,6 +231,65 @@ fn watched_folders_glossary_and_cache_cleanup_work_through_the_commands() {
         json!(1920),
         "full HD, however it arrived"
     );
+    // A script pasted for the finished job: its slides show the script's words, cut again
+    // without transcribing (the model is not loaded again), and Undo brings back the old.
+    let loads = test
+        .app
+        .state::<vsl_studio_lib::services::state::AppState>()
+        .models
+        .load_count();
+    let script = "And so, my fellow AMERICANS,\nask NOT what your country can do for you,\n---\nask what YOU can do for your country.";
+    let scripted = invoke(
+        window,
+        "set_job_script",
+        json!({ "id": dropped_id, "script": { "from": "pasted", "text": script } }),
+    )
+    .expect("the script is applied");
+    let shown: Vec<String> = scripted["deck"]["slides"]
+        .as_array()
+        .expect("slides")
+        .iter()
+        .flat_map(|slide| {
+            let text = slide["text"].as_str().expect("text").replace('*', "");
+            text.split_whitespace()
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let expected: Vec<String> = script
+        .replace("---", "")
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(shown, expected);
+    assert_eq!(
+        scripted["alignment"]["script"],
+        json!("script.txt"),
+        "{scripted}"
+    );
+    assert_eq!(
+        test.app
+            .state::<vsl_studio_lib::services::state::AppState>()
+            .models
+            .load_count(),
+        loads,
+        "no transcription"
+    );
+    let undone = invoke(
+        window,
+        "step_history",
+        json!({ "id": dropped_id, "step": "undo" }),
+    )
+    .expect("undone");
+    assert_eq!(undone["deck"], watched_deck);
+    let bad = invoke(
+        window,
+        "set_job_script",
+        json!({ "id": dropped_id, "script": { "from": "pasted", "text": "Hoje você vai descobrir o segredo das vendas online em poucos passos." } }),
+    )
+    .expect_err("another voice-over's script");
+    assert_eq!(bad["kind"], json!("script_mismatch"), "{bad}");
+
     let cli_out = root.join("cli");
     let ran = std::process::Command::new(vsl_binary())
         .arg("run")

@@ -34,6 +34,9 @@ use crate::transcribe::{Engine, TranscribeError, TranscribeOptions, Transcript};
 /// `<stem>_slides/alignment.json`, written when a script is used.
 pub const ALIGNMENT_FILE: &str = "alignment.json";
 
+/// `<stem>_slides/transcript.json`: what was heard, before correction.
+pub const HEARD_FILE: &str = "transcript.json";
+
 /// How much of the decoder's prompt the script's vocabulary may take (whisper.cpp keeps
 /// about 224 tokens of prompt; the glossary's terms come after these).
 const SCRIPT_PROMPT_CHARS: usize = 400;
@@ -363,6 +366,9 @@ pub fn run_file(
         }
     };
 
+    // What was heard, kept beside the slides: a script added later re-slides from it
+    // without transcribing again (`reslide`).
+    let heard = transcript.clone();
     progress(PipelineProgress::Stage(Stage::Correct));
     let stage_started = Instant::now();
     let mut corrections = correct::apply(&mut transcript, &options.glossary);
@@ -416,6 +422,11 @@ pub fn run_file(
         &corrections,
         true,
     )?);
+    files.push(write_json_file(
+        &paths.slides_dir.join(HEARD_FILE),
+        &heard,
+        true,
+    )?);
     if let Some(alignment) = &alignment {
         files.push(write_json_file(
             &paths.slides_dir.join(ALIGNMENT_FILE),
@@ -463,6 +474,92 @@ pub fn run_file(
         corrections,
         warnings,
         alignment,
+    })
+}
+
+/// What [`reslide`] made.
+#[derive(Debug, Clone)]
+pub struct Resliced {
+    pub deck: SlideDeck,
+    pub alignment: Option<Alignment>,
+    pub corrections: CorrectionReport,
+}
+
+/// Cuts and renders the slides in `slides_dir` again from the transcript `run_file` kept
+/// there, with `options`' glossary, look and script: adding or changing a script does not
+/// transcribe again. Writes `slides.json`, `corrections.json` and `alignment.json` (removed
+/// when there is no script any more).
+///
+/// # Errors
+///
+/// `invalid_deck` when the folder keeps no transcript, the script's errors, rendering's.
+pub fn reslide(
+    slides_dir: &Path,
+    options: &PipelineOptions,
+    cancel: &CancelToken,
+) -> Result<Resliced, PipelineError> {
+    let heard_path = slides_dir.join(HEARD_FILE);
+    let mut transcript: Transcript = crate::fs::read(&heard_path)
+        .ok()
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        .ok_or_else(|| {
+            PipelineError::Export(ExportError::InvalidDeck {
+                reason: format!(
+                    "{} is missing or damaged; run the job again",
+                    heard_path.display()
+                ),
+            })
+        })?;
+    let mut corrections = correct::apply(&mut transcript, &options.glossary);
+    let DeckFrom {
+        mut deck,
+        alignment,
+        review,
+        ..
+    } = deck_from(
+        &transcript,
+        &options.preset,
+        &options.style,
+        &options.glossary,
+        options.script.as_ref(),
+    )?;
+    if let Some(review) = review {
+        corrections.review = review;
+    }
+    render::render_deck(
+        &Renderer::new(),
+        &mut deck,
+        &options.style,
+        slides_dir,
+        &options.cache,
+        &|_, _| {},
+        cancel,
+    )?;
+    let write_error = |path: PathBuf, error: String| {
+        PipelineError::Export(ExportError::Write {
+            path,
+            reason: error,
+        })
+    };
+    deck.save(slides_dir)
+        .map_err(|error| write_error(slides_dir.join(slides::DECK_FILE), error.to_string()))?;
+    write_json_file(&slides_dir.join("corrections.json"), &corrections, true)?;
+    let alignment_path = slides_dir.join(ALIGNMENT_FILE);
+    match &alignment {
+        Some(alignment) => {
+            write_json_file(&alignment_path, alignment, true)?;
+        }
+        None => match std::fs::remove_file(&alignment_path) {
+            Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
+                return Err(write_error(alignment_path, error.to_string()));
+            }
+            _ => {}
+        },
+    }
+    Ok(Resliced {
+        deck,
+        alignment,
+        corrections,
     })
 }
 

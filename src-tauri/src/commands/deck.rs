@@ -8,7 +8,7 @@ use tauri::{AppHandle, Manager, Runtime};
 use vsl_core::job::Formats;
 
 use crate::error::{CommandError, CommandResult};
-use crate::services::editor::{self, ExportView, HistoryStep, SlideEdit};
+use crate::services::editor::{self, ExportView, HistoryStep, ScriptSource, SlideEdit};
 use crate::services::events::{DeckView, Forwarder, JobEvent};
 use crate::services::state::AppState;
 
@@ -34,6 +34,23 @@ pub async fn edit_slide<R: Runtime>(
     edit: SlideEdit,
 ) -> CommandResult<DeckView> {
     tauri::async_runtime::spawn_blocking(move || editor::apply(&app, &id, &edit))
+        .await
+        .map_err(CommandError::task)?
+}
+
+/// Gives a finished job the copywriter's script (a file or pasted text): its slides show
+/// the script's words, cut again from the kept transcript without transcribing.
+///
+/// # Errors
+///
+/// Kind `invalid_script` or `script_mismatch` naming the script, `not_found`/`not_ready`.
+#[tauri::command]
+pub async fn set_job_script<R: Runtime>(
+    app: AppHandle<R>,
+    id: String,
+    script: ScriptSource,
+) -> CommandResult<DeckView> {
+    tauri::async_runtime::spawn_blocking(move || editor::set_script(&app, &id, &script))
         .await
         .map_err(CommandError::task)?
 }

@@ -11,19 +11,22 @@ use crate::services::events::JobEvent;
 use crate::services::jobs;
 use crate::services::state::{AppState, JobRecord};
 
-/// Starts the pipeline for one dropped or picked file and returns its queue record.
-/// Progress, the result or the error arrive on `on_progress`.
+/// Starts the pipeline for one dropped or picked file (with the copywriter's script when
+/// `script` names one) and returns its queue record. Progress, the result or the error
+/// arrive on `on_progress`.
 ///
 /// # Errors
 ///
-/// Kind `unsupported_media` or `not_found` when the path is refused; nothing is queued.
+/// Kind `unsupported_media`, `invalid_script` or `not_found` when a path is refused;
+/// nothing is queued.
 #[tauri::command]
 pub fn start_job<R: Runtime>(
     app: AppHandle<R>,
     path: PathBuf,
+    script: Option<PathBuf>,
     on_progress: Channel<JobEvent>,
 ) -> CommandResult<JobRecord> {
-    jobs::start(&app, &path, on_progress)
+    jobs::start(&app, &path, script.as_deref(), on_progress)
 }
 
 /// Runs a failed, cancelled or interrupted job again, on a new channel.

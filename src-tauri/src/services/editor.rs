@@ -91,12 +91,16 @@ pub fn deck_view<R: Runtime>(app: &AppHandle<R>, id: &str) -> CommandResult<Deck
         .and_then(|bytes| serde_json::from_slice::<CorrectionReport>(&bytes).ok())
         .map(|report| report.review)
         .unwrap_or_default();
+    let alignment = std::fs::read(dir.join(vsl_core::pipeline::ALIGNMENT_FILE))
+        .ok()
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok());
     Ok(DeckView {
         job_id: id.to_owned(),
         audio: record.input,
         slides_dir: dir,
         deck,
         review,
+        alignment,
         can_undo,
         can_redo,
     })
@@ -221,6 +225,84 @@ pub fn step<R: Runtime>(
         to.push(current);
         Ok(next)
     })
+}
+
+/// A script for a finished job: a file the person picked, or text they pasted.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(
+    tag = "from",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
+pub enum ScriptSource {
+    File { path: PathBuf },
+    Pasted { text: String },
+}
+
+/// Gives a finished job the copywriter's script: its slides are cut again from the kept
+/// transcript (nothing is transcribed again), showing the script's words, and the old deck
+/// goes on the undo history. A pasted script is kept in the job's folder as `script.txt`.
+///
+/// # Errors
+///
+/// The script's (`invalid_script`, `script_mismatch`), `not_found`/`not_ready` for the job.
+pub fn set_script<R: Runtime>(
+    app: &AppHandle<R>,
+    id: &str,
+    source: &ScriptSource,
+) -> CommandResult<DeckView> {
+    let view = deck_view(app, id)?;
+    let state = app.state::<AppState>();
+    let record = state
+        .with_jobs(|jobs| jobs.get(id).map(|job| job.record.clone()))
+        .ok_or_else(|| CommandError::not_found(format!("no job {id}")))?;
+    // A pasted script is parsed here and kept as `script.txt` only once it aligned, so a
+    // script that is refused replaces nothing.
+    let (path, script, pasted) = match source {
+        ScriptSource::File { path } => {
+            let path = super::jobs::validate_script(path)?;
+            let script = vsl_core::script::Script::load(&path)?;
+            (path, script, None)
+        }
+        ScriptSource::Pasted { text } => {
+            let path = record.work_dir.join("script.txt");
+            let script = vsl_core::script::Script::parse(text, "script.txt")
+                .map_err(|()| vsl_core::script::ScriptError::Empty { path: path.clone() })?;
+            (path, script, Some(text))
+        }
+    };
+    let settings = super::settings::load(&state.dirs)?;
+    // The deck keeps its shape, theme and size; the glossary and the script are today's.
+    let spec = JobSpec {
+        preset: Aspect::parse(&view.deck.preset)?,
+        theme: view.deck.theme.clone(),
+        size: Some(RenderSize::new(view.deck.width, view.deck.height)),
+        script: None,
+        ..settings.job
+    };
+    let resolved = spec.resolve(&state.dirs)?;
+    let mut options = resolved.pipeline_options(&record.work_dir, true);
+    options.script = Some(vsl_core::pipeline::ScriptInput {
+        path: path.clone(),
+        script,
+    });
+    let resliced = vsl_core::pipeline::reslide(&view.slides_dir, &options, &CancelToken::new())?;
+    if let Some(text) = pasted {
+        vsl_core::fs::create_dir_all(&record.work_dir)?;
+        vsl_core::fs::write_atomic(&path, text.as_bytes(), vsl_core::fs::Replace::Yes)?;
+    }
+    state.with_jobs(|jobs| {
+        if let Some(job) = jobs.get_mut(id) {
+            if let Some((old, _)) = job.deck.take() {
+                job.undo.push(old);
+                job.redo.clear();
+            }
+            job.deck = Some((resliced.deck, resolved.style));
+            job.record.script = Some(path);
+        }
+    });
+    super::queue::save(&state);
+    deck_view(app, id)
 }
 
 /// What an export wrote.

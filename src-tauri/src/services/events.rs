@@ -43,7 +43,8 @@ pub enum JobEvent {
         message: String,
     },
     Done {
-        result: DeckView,
+        /// Boxed: a deck is far bigger than the other events.
+        result: Box<DeckView>,
     },
     Failed {
         error: CommandError,
@@ -61,8 +62,11 @@ pub struct DeckView {
     /// The folder holding the slide PNGs named in `deck`.
     pub slides_dir: PathBuf,
     pub deck: SlideDeck,
-    /// Words the model was unsure of, for the editor to mark.
+    /// Words the model was unsure of, or that the voice said differently from the script
+    /// or without one, for the editor to mark.
     pub review: Vec<vsl_core::correct::ReviewWord>,
+    /// How the script lined up with the voice (`alignment.json`), when the slides follow one.
+    pub alignment: Option<vsl_core::script::Alignment>,
     pub can_undo: bool,
     pub can_redo: bool,
 }

@@ -38,10 +38,11 @@ pub struct JobPlan {
 impl JobPlan {
     /// A dropped or opened file: the settings' job, only the slides, in its working folder
     /// (the MP4 and subtitles come from Export, after editing).
-    pub fn for_editing(settings: &Settings, work_dir: &Path) -> JobPlan {
+    pub fn for_editing(settings: &Settings, work_dir: &Path, script: Option<PathBuf>) -> JobPlan {
         JobPlan {
             spec: JobSpec {
                 formats: Formats::none(),
+                script,
                 ..settings.job.clone()
             },
             out_dir: work_dir.to_path_buf(),
@@ -80,18 +81,41 @@ pub fn validate_media(path: &Path) -> CommandResult<PathBuf> {
     Ok(canonical)
 }
 
-/// Queues a dropped or picked file and starts it; events go to `channel`.
+/// Checks a script path the UI sent: absolute, an existing file, a script extension; it is
+/// read (and refused with its kind, naming it) before anything runs.
 ///
 /// # Errors
 ///
-/// See [`validate_media`]; nothing is queued then.
+/// Kind `invalid_script` or `not_found`.
+pub fn validate_script(path: &Path) -> CommandResult<PathBuf> {
+    if !path.is_absolute() {
+        return Err(CommandError::new(
+            ErrorKind::InvalidScript,
+            format!("{}: the script needs a full path", path.display()),
+        ));
+    }
+    vsl_core::script::Script::load(path)?;
+    Ok(path.to_path_buf())
+}
+
+/// Queues a dropped or picked file (with its script, if the person gave one) and starts
+/// it; events go to `channel`.
+///
+/// # Errors
+///
+/// See [`validate_media`] and [`validate_script`]; nothing is queued then.
 pub fn start<R: Runtime>(
     app: &AppHandle<R>,
     path: &Path,
+    script: Option<&Path>,
     channel: Channel<JobEvent>,
 ) -> CommandResult<JobRecord> {
     let input = validate_media(path)?;
-    let record = app.state::<AppState>().new_record(input);
+    let script = script.map(validate_script).transpose()?;
+    let record = JobRecord {
+        script,
+        ..app.state::<AppState>().new_record(input)
+    };
     launch(app, record.clone(), channel);
     Ok(record)
 }
@@ -151,7 +175,9 @@ fn launch<R: Runtime>(app: &AppHandle<R>, record: JobRecord, channel: Channel<Jo
             let channel = channel.clone();
             move || {
                 let work_dir = record.work_dir.clone();
-                let plan = move |settings: &Settings| JobPlan::for_editing(settings, &work_dir);
+                let script = record.script.clone();
+                let plan =
+                    move |settings: &Settings| JobPlan::for_editing(settings, &work_dir, script);
                 drop(run(&app, &record, &cancel, &Forwarder::new(channel), plan));
             }
         });
@@ -196,7 +222,9 @@ pub fn run<R: Runtime>(
     match outcome {
         JobOutcome::Completed((view, outcome)) => {
             finish(app, &record.id, JobStatus::Done, None);
-            forward.send(JobEvent::Done { result: view });
+            forward.send(JobEvent::Done {
+                result: Box::new(view),
+            });
             Ok(outcome)
         }
         JobOutcome::Cancelled => {
@@ -331,7 +359,7 @@ mod tests {
     #[test]
     fn dropped_jobs_make_only_slides_at_the_settings_size() {
         let settings = Settings::default();
-        let plan = JobPlan::for_editing(&settings, Path::new("/jobs/1"));
+        let plan = JobPlan::for_editing(&settings, Path::new("/jobs/1"), None);
         assert!(plan.spec.formats.is_empty());
         assert_eq!(
             plan.spec.size, None,

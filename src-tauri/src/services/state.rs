@@ -54,6 +54,9 @@ pub struct JobRecord {
     /// Where the slides are when not in `work_dir` (a watched folder's output folder).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slides_dir: Option<PathBuf>,
+    /// The copywriter's script the slides follow, when one was given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub script: Option<PathBuf>,
 }
 
 impl JobRecord {
@@ -71,6 +74,7 @@ impl JobRecord {
             error: None,
             origin: None,
             slides_dir: None,
+            script: None,
         }
     }
 
