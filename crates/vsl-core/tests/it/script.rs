@@ -457,3 +457,148 @@ fn a_run_with_a_script_writes_alignment_json_in_its_format() {
         .report()
         .contains("skipped line 1"));
 }
+
+/// Twenty minutes of joined English speech (espeak-ng, one clip per line, so each line's
+/// onset is known) against its script: no line drifts by more than a second, nothing is lost.
+#[test]
+fn a_twenty_minute_read_does_not_drift() {
+    let sentences: Vec<&str> = include_str!("../fixtures/long_en.txt")
+        .split(['.', '?', '!'])
+        .map(str::trim)
+        .filter(|sentence| sentence.split_whitespace().count() >= 4)
+        .collect();
+    // Each line opens with its part number: the script writes digits, the voice says words.
+    const LINES: usize = 180;
+    // English comes last among a number's spoken forms ("one hundred and twenty three").
+    let spoken_number = |k: usize| -> String {
+        vsl_core::script::spoken::forms(&k.to_string())
+            .last()
+            .map(|form| form.join(" "))
+            .unwrap_or_else(|| k.to_string())
+    };
+    let lines: Vec<(String, String)> = (0..LINES)
+        .map(|k| {
+            let sentence = sentences[k % sentences.len()];
+            (
+                format!("Part {}. {sentence}.", spoken_number(k + 1)),
+                format!("Part {}. {sentence}.", k + 1),
+            )
+        })
+        .collect();
+    let clips: Vec<PathBuf> = lines
+        .iter()
+        .enumerate()
+        .map(|(k, (spoken, _))| {
+            generated(&format!("script_long_en_{k:03}_v1.wav"), |out| {
+                let raw = out.with_extension("raw.wav");
+                run_tool(
+                    "espeak-ng",
+                    &[
+                        "-v",
+                        "en-us",
+                        "-s",
+                        "150",
+                        "-w",
+                        raw.to_str().expect("path"),
+                        spoken,
+                    ],
+                    None,
+                );
+                run_tool(
+                    "sox",
+                    &[
+                        raw.to_str().expect("path"),
+                        "-r",
+                        "16000",
+                        "-c",
+                        "1",
+                        "-b",
+                        "16",
+                        out.to_str().expect("path"),
+                    ],
+                    None,
+                );
+                std::fs::remove_file(raw).expect("removed");
+            })
+        })
+        .collect();
+    let joined = generated(&format!("script_long_en_joined_{LINES}_v1.wav"), |out| {
+        let mut args: Vec<String> = clips
+            .iter()
+            .map(|clip| clip.display().to_string())
+            .collect();
+        args.push(out.display().to_string());
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        run_tool("sox", &args, None);
+    });
+    let mut onsets = Vec::new();
+    let mut at = 0.0;
+    for clip in &clips {
+        let pcm = media::decode(clip, &CancelToken::new()).expect("a clip");
+        let frame = RATE / 100;
+        let lead = pcm
+            .samples
+            .chunks(frame)
+            .position(|chunk| {
+                (chunk.iter().map(|s| s * s).sum::<f32>() / chunk.len() as f32).sqrt() > 0.02
+            })
+            .unwrap_or(0) as f64
+            * 0.01;
+        onsets.push(at + lead);
+        at += pcm.samples.len() as f64 / RATE as f64;
+    }
+    assert!(at >= 20.0 * 60.0, "only {at:.0} s of speech");
+
+    let pcm = media::decode(&joined, &CancelToken::new()).expect("decodes");
+    let transcript = engine("tiny.en")
+        .transcribe(
+            &pcm.samples,
+            &TranscribeOptions::default(),
+            &mut |_| {},
+            &CancelToken::new(),
+        )
+        .expect("transcribes");
+    let text: Vec<&str> = lines.iter().map(|(_, written)| written.as_str()).collect();
+    let input = script_input(&text.join("\n"), "long.txt");
+    let started = std::time::Instant::now();
+    let alignment =
+        vsl_core::script::align(&input.script, &transcript, &input.path).expect("aligned");
+    eprintln!(
+        "20-minute read: {:.0} s of audio, {} script words, aligned in {:.3} s, {:.1} % heard",
+        at,
+        input.script.word_count(),
+        started.elapsed().as_secs_f64(),
+        alignment.heard_share() * 100.0
+    );
+    assert_eq!(alignment.lines.len(), LINES, "nothing is lost");
+    assert_eq!(alignment.words.len(), input.script.word_count());
+    // Drift would push every later line off; a bad word time (Whisper's timestamps at its
+    // 30 s window edges, issue 13's word-boundary part) moves one line. So: nearly every
+    // line within 1 s, the median far under it, no line lost or far off.
+    let mut errors: Vec<f64> = alignment
+        .lines
+        .iter()
+        .zip(&onsets)
+        .map(|(line, onset)| (line.start - onset).abs())
+        .collect();
+    errors.sort_by(f64::total_cmp);
+    let within = errors.iter().filter(|error| **error <= 1.0).count();
+    let median = errors[errors.len() / 2];
+    let p95 = errors[errors.len() * 95 / 100];
+    let worst = errors[errors.len() - 1];
+    eprintln!(
+        "line onset error: median {median:.2} s, p95 {p95:.2} s, worst {worst:.2} s, {within} of {} lines within 1 s",
+        errors.len()
+    );
+    for line in &alignment.lines {
+        assert_eq!(line.status, LineStatus::Spoken, "{line:?}");
+    }
+    assert!(median <= 0.3, "median line error {median:.2} s");
+    assert!(
+        within * 100 >= errors.len() * 97,
+        "{within} of {} lines within 1 s",
+        errors.len()
+    );
+    assert!(worst <= 3.0, "a line is {worst:.2} s off");
+    assert!(alignment.heard_share() > 0.9, "{}", alignment.report());
+}
