@@ -5,12 +5,11 @@ use std::time::Instant;
 use anyhow::Context;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
-use vsl_core::correct;
-use vsl_core::job::{JobSpec, ResolvedJob};
+use vsl_core::job::JobSpec;
 use vsl_core::jobs::CancelToken;
 use vsl_core::paths::Dirs;
-use vsl_core::pipeline::{deck_from, DeckFrom};
-use vsl_core::render::{self, RenderError, RenderSize, Renderer, SlideCache, SlideStyle};
+use vsl_core::pipeline::{self, PipelineError, Resliced};
+use vsl_core::render::{self, RenderSize, Renderer, SlideCache, SlideStyle};
 use vsl_core::slides::{self, Aspect, SlideDeck};
 use vsl_core::transcribe::Transcript;
 
@@ -34,67 +33,49 @@ pub struct SlidesArgs {
 pub fn run(args: SlidesArgs, mut dirs: Dirs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     let cancel = crate::export::install_cancel_handler();
-    let mut transcript = read_transcript(&args.transcript)?;
+    let transcript = read_transcript(&args.transcript)?;
     let mut spec = JobSpec::default();
     args.look.apply(&mut spec, &mut dirs)?;
     spec.script = args.script.clone();
-    let ResolvedJob {
-        preset,
-        style,
-        glossary,
-        cache,
-        script,
-        ..
-    } = spec.resolve(&dirs)?;
+    let resolved = spec.resolve(&dirs)?;
+    // The deck is rendered where it is written; outputs are never exported from here.
+    let options = resolved.pipeline_options(&args.out, true);
+    vsl_core::fs::create_dir_all(&args.out)?;
 
-    let mut report = correct::apply(&mut transcript, &glossary);
-    let DeckFrom {
-        mut deck,
-        alignment,
-        review,
-        ..
-    } = deck_from(&transcript, &preset, &style, &glossary, script.as_ref())?;
-    if let Some(review) = review {
-        report.review = review;
-    }
-
-    let bar = ProgressBar::new(deck.slides.len() as u64);
+    let bar = ProgressBar::new(0);
     if let Ok(style) = ProgressStyle::with_template("rendering [{bar:30}] {pos}/{len}") {
         bar.set_style(style.progress_chars("=> "));
     }
-    let result = render::render_deck(
-        &Renderer::new(),
-        &mut deck,
-        &style,
+    let result = pipeline::slides_from(
+        transcript,
+        &options,
         &args.out,
-        &cache,
-        &|done, _| bar.set_position(done as u64),
+        &|done, total| {
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+        },
         &cancel,
     );
     bar.finish_and_clear();
-    let stats = match result {
-        Ok(stats) => stats,
-        Err(RenderError::Cancelled) => {
+    let Resliced {
+        deck,
+        alignment,
+        corrections: report,
+        stats,
+    } = match result {
+        Ok(made) => made,
+        Err(PipelineError::Cancelled) => {
             eprintln!("cancelled");
             return Ok(ExitCode::from(crate::EXIT_CANCELLED));
         }
         Err(error) => return Err(error.into()),
     };
-
-    deck.save(&args.out)?;
     if let Some(alignment) = &alignment {
-        write_json(
-            &args.out.join(vsl_core::pipeline::ALIGNMENT_FILE),
-            serde_json::to_string_pretty(alignment)?,
-        )?;
         eprintln!("{}", alignment.report());
     }
-    write_json(
-        &args.out.join("corrections.json"),
-        serde_json::to_string_pretty(&report)?,
-    )?;
+    let (preset, style) = (&resolved.preset, &resolved.style);
 
-    for warning in slides::check(&deck.slides, &preset) {
+    for warning in slides::check(&deck.slides, preset) {
         eprintln!("warning: {warning}");
     }
     println!(
@@ -121,11 +102,6 @@ fn read_transcript(path: &Path) -> anyhow::Result<Transcript> {
             path.display()
         )
     })
-}
-
-fn write_json(path: &Path, json: String) -> anyhow::Result<()> {
-    vsl_core::fs::write_atomic(path, json.as_bytes(), vsl_core::fs::Replace::Yes)?;
-    Ok(())
 }
 
 #[derive(Args)]

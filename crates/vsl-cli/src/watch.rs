@@ -8,14 +8,15 @@ use std::time::Duration;
 
 use clap::Args;
 use vsl_core::cache::CacheLimits;
-use vsl_core::job::{Formats, JobSpec, Language};
+use vsl_core::job::{Formats, JobSpec};
 use vsl_core::jobs::{run_protected, JobOutcome};
-use vsl_core::models::{ModelStore, DEFAULT_MODEL};
+use vsl_core::models::ModelStore;
 use vsl_core::paths::Dirs;
 use vsl_core::pipeline::{self, PipelineProgress};
-use vsl_core::slides::Aspect;
 use vsl_core::transcribe::ModelHost;
 use vsl_core::watch::{WatchConfig, WatchEvent, WatchPreset, Watcher};
+
+use crate::job::{LookArgs, ModelArgs};
 
 #[derive(Args)]
 pub struct WatchArgs {
@@ -26,21 +27,10 @@ pub struct WatchArgs {
     /// --allow-output-inside.
     #[arg(long)]
     out: PathBuf,
-    /// Catalog name of an installed model, or a path to a ggml file.
-    #[arg(long, default_value = DEFAULT_MODEL)]
-    model: String,
-    /// auto, en, pt, ...
-    #[arg(long, default_value = "auto")]
-    language: String,
-    /// Slide shape: 16:9, 1:1 or 9:16.
-    #[arg(long, default_value = "16:9")]
-    preset: String,
-    /// classic, dark, or a custom theme from slides.toml.
-    #[arg(long, default_value = "classic")]
-    theme: String,
-    /// The folders' glossary (TOML), applied over the global one.
-    #[arg(long)]
-    glossary: Option<PathBuf>,
+    #[command(flatten)]
+    model: ModelArgs,
+    #[command(flatten)]
+    look: LookArgs,
     /// What to write: any of mp4, srt, vtt, txt, json.
     #[arg(long, default_value = "mp4,srt,vtt,txt,json")]
     formats: String,
@@ -53,9 +43,6 @@ pub struct WatchArgs {
     /// The processed/failed state file (default: <data dir>/watch/state.json).
     #[arg(long)]
     state: Option<PathBuf>,
-    /// whisper.cpp threads (0: one per core not already busy, chosen per file).
-    #[arg(long, default_value_t = 0)]
-    threads: usize,
     /// At start-up, remove cache entries unused for longer than this (off: keep them).
     #[arg(long, default_value = CacheLimits::DEFAULT_MAX_AGE)]
     cache_max_age: String,
@@ -69,23 +56,21 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
 }
 
 impl WatchArgs {
-    fn spec(&self) -> anyhow::Result<JobSpec> {
-        Ok(JobSpec {
-            model: self.model.clone(),
-            language: Language::parse(&self.language),
-            threads: self.threads,
-            preset: Aspect::parse(&self.preset)?,
-            theme: self.theme.clone(),
-            glossary: self.glossary.clone(),
-            formats: Formats::parse(&self.formats)?,
-            ..JobSpec::default()
-        })
+    /// What every file's job runs with (the flags `vsl run` has, and the folders').
+    fn spec(&self, dirs: &mut Dirs) -> anyhow::Result<JobSpec> {
+        let mut spec = JobSpec::default();
+        self.model.apply(&mut spec);
+        self.look.apply(&mut spec, dirs)?;
+        spec.formats = Formats::parse(&self.formats)?;
+        Ok(spec)
     }
 }
 
 pub fn run(args: WatchArgs, dirs: &Dirs) -> anyhow::Result<ExitCode> {
     let cancel = crate::export::install_cancel_handler();
-    let spec = args.spec()?;
+    let mut dirs = dirs.clone();
+    let spec = args.spec(&mut dirs)?;
+    let dirs = &dirs;
     // The settings are checked once, now, as every file's job would check them.
     spec.resolve(dirs)?;
     let limits = CacheLimits::parse(&args.cache_max_age, &args.cache_max_size)?;
@@ -113,7 +98,7 @@ pub fn run(args: WatchArgs, dirs: &Dirs) -> anyhow::Result<ExitCode> {
     }
     // Folders first: a misplaced output folder is the likelier mistake, and cheaper to report.
     let mut watcher = Watcher::new(config)?;
-    let model_path = ModelStore::open(dirs).resolve(&args.model)?;
+    let model_path = ModelStore::open(dirs).resolve(&spec.model)?;
     // Released after ten idle minutes: a watcher waits for hours between drops.
     let host = ModelHost::new(Duration::from_secs(600));
     let mut process = |input: &Path, preset: &WatchPreset| -> Result<Vec<PathBuf>, String> {

@@ -380,17 +380,8 @@ pub fn run_file(
         mut deck,
         alignment,
         shown,
-        review,
-    } = deck_from(
-        &transcript,
-        &options.preset,
-        &options.style,
-        &options.glossary,
-        options.script.as_ref(),
-    )?;
-    if let Some(review) = review {
-        corrections.review = review;
-    }
+        ..
+    } = cut(&transcript, options, &mut corrections)?;
     let warnings = slides::check(&deck.slides, &options.preset);
     timed(Stage::Slides, stage_started);
     if deck.slides.is_empty() {
@@ -410,30 +401,12 @@ pub fn run_file(
         &|done, total| progress(PipelineProgress::Rendering { done, total }),
         cancel,
     )?;
-    let mut files = Vec::new();
-    files.push(deck.save(&paths.slides_dir).map_err(|error| {
-        PipelineError::Export(ExportError::Write {
-            path: paths.deck(),
-            reason: error.to_string(),
-        })
-    })?);
-    files.push(write_json_file(
-        &paths.slides_dir.join("corrections.json"),
-        &corrections,
-        true,
-    )?);
+    let mut files = write_deck_files(&paths.slides_dir, &deck, &corrections, alignment.as_ref())?;
     files.push(write_json_file(
         &paths.slides_dir.join(HEARD_FILE),
         &heard,
         true,
     )?);
-    if let Some(alignment) = &alignment {
-        files.push(write_json_file(
-            &paths.slides_dir.join(ALIGNMENT_FILE),
-            alignment,
-            true,
-        )?);
-    }
     timed(Stage::Render, stage_started);
 
     progress(PipelineProgress::Stage(Stage::Export));
@@ -477,29 +450,68 @@ pub fn run_file(
     })
 }
 
-/// What [`reslide`] made.
+/// What [`slides_from`] and [`reslide`] made.
 #[derive(Debug, Clone)]
 pub struct Resliced {
     pub deck: SlideDeck,
     pub alignment: Option<Alignment>,
     pub corrections: CorrectionReport,
+    pub stats: render::RenderStats,
+}
+
+/// Corrects `transcript`, cuts it into slides (with `options`' script, when it has one),
+/// renders them into `slides_dir` and writes `slides.json`, `corrections.json` and
+/// `alignment.json` (removed when there is no script any more). `vsl slides` and
+/// [`reslide`] make slides this way; `run_file` does the same stage by stage.
+///
+/// # Errors
+///
+/// The script's errors, rendering's, and writing's.
+pub fn slides_from(
+    mut transcript: Transcript,
+    options: &PipelineOptions,
+    slides_dir: &Path,
+    progress: &(dyn Fn(usize, usize) + Sync),
+    cancel: &CancelToken,
+) -> Result<Resliced, PipelineError> {
+    let mut corrections = correct::apply(&mut transcript, &options.glossary);
+    let DeckFrom {
+        mut deck,
+        alignment,
+        ..
+    } = cut(&transcript, options, &mut corrections)?;
+    let stats = render::render_deck(
+        &Renderer::new(),
+        &mut deck,
+        &options.style,
+        slides_dir,
+        &options.cache,
+        progress,
+        cancel,
+    )?;
+    write_deck_files(slides_dir, &deck, &corrections, alignment.as_ref())?;
+    Ok(Resliced {
+        deck,
+        alignment,
+        corrections,
+        stats,
+    })
 }
 
 /// Cuts and renders the slides in `slides_dir` again from the transcript `run_file` kept
 /// there, with `options`' glossary, look and script: adding or changing a script does not
-/// transcribe again. Writes `slides.json`, `corrections.json` and `alignment.json` (removed
-/// when there is no script any more).
+/// transcribe again.
 ///
 /// # Errors
 ///
-/// `invalid_deck` when the folder keeps no transcript, the script's errors, rendering's.
+/// `invalid_deck` when the folder keeps no transcript, else as [`slides_from`].
 pub fn reslide(
     slides_dir: &Path,
     options: &PipelineOptions,
     cancel: &CancelToken,
 ) -> Result<Resliced, PipelineError> {
     let heard_path = slides_dir.join(HEARD_FILE);
-    let mut transcript: Transcript = crate::fs::read(&heard_path)
+    let transcript: Transcript = crate::fs::read(&heard_path)
         .ok()
         .and_then(|bytes| serde_json::from_slice(&bytes).ok())
         .ok_or_else(|| {
@@ -510,45 +522,50 @@ pub fn reslide(
                 ),
             })
         })?;
-    let mut corrections = correct::apply(&mut transcript, &options.glossary);
-    let DeckFrom {
-        mut deck,
-        alignment,
-        review,
-        ..
-    } = deck_from(
-        &transcript,
+    slides_from(transcript, options, slides_dir, &|_, _| {}, cancel)
+}
+
+/// [`deck_from`] with the options' look, glossary and script; with a script, the review list
+/// becomes the words the voice said differently or without it.
+fn cut(
+    transcript: &Transcript,
+    options: &PipelineOptions,
+    corrections: &mut CorrectionReport,
+) -> Result<DeckFrom, ScriptError> {
+    let made = deck_from(
+        transcript,
         &options.preset,
         &options.style,
         &options.glossary,
         options.script.as_ref(),
     )?;
-    if let Some(review) = review {
-        corrections.review = review;
+    if let Some(review) = &made.review {
+        corrections.review.clone_from(review);
     }
-    render::render_deck(
-        &Renderer::new(),
-        &mut deck,
-        &options.style,
-        slides_dir,
-        &options.cache,
-        &|_, _| {},
-        cancel,
-    )?;
-    let write_error = |path: PathBuf, error: String| {
-        PipelineError::Export(ExportError::Write {
-            path,
-            reason: error,
-        })
-    };
-    deck.save(slides_dir)
-        .map_err(|error| write_error(slides_dir.join(slides::DECK_FILE), error.to_string()))?;
-    write_json_file(&slides_dir.join("corrections.json"), &corrections, true)?;
+    Ok(made)
+}
+
+/// Writes a rendered deck's files: `slides.json`, `corrections.json`, and `alignment.json`
+/// when the slides follow a script (an earlier one is removed when they no longer do).
+fn write_deck_files(
+    slides_dir: &Path,
+    deck: &SlideDeck,
+    corrections: &CorrectionReport,
+    alignment: Option<&Alignment>,
+) -> Result<Vec<PathBuf>, PipelineError> {
+    let write_error =
+        |path: PathBuf, reason: String| PipelineError::Export(ExportError::Write { path, reason });
+    let mut files = vec![deck
+        .save(slides_dir)
+        .map_err(|error| write_error(slides_dir.join(slides::DECK_FILE), error.to_string()))?];
+    files.push(write_json_file(
+        &slides_dir.join("corrections.json"),
+        corrections,
+        true,
+    )?);
     let alignment_path = slides_dir.join(ALIGNMENT_FILE);
-    match &alignment {
-        Some(alignment) => {
-            write_json_file(&alignment_path, alignment, true)?;
-        }
+    match alignment {
+        Some(alignment) => files.push(write_json_file(&alignment_path, alignment, true)?),
         None => match std::fs::remove_file(&alignment_path) {
             Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
                 return Err(write_error(alignment_path, error.to_string()));
@@ -556,11 +573,7 @@ pub fn reslide(
             _ => {}
         },
     }
-    Ok(Resliced {
-        deck,
-        alignment,
-        corrections,
-    })
+    Ok(files)
 }
 
 /// A deck and where its words came from.

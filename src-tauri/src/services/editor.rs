@@ -260,9 +260,8 @@ pub fn set_script<R: Runtime>(
     // script that is refused replaces nothing.
     let (path, script, pasted) = match source {
         ScriptSource::File { path } => {
-            let path = super::jobs::validate_script(path)?;
-            let script = vsl_core::script::Script::load(&path)?;
-            (path, script, None)
+            let script = super::jobs::validate_script(path)?;
+            (path.clone(), script, None)
         }
         ScriptSource::Pasted { text } => {
             let path = record.work_dir.join("script.txt");

@@ -87,15 +87,14 @@ pub fn validate_media(path: &Path) -> CommandResult<PathBuf> {
 /// # Errors
 ///
 /// Kind `invalid_script` or `not_found`.
-pub fn validate_script(path: &Path) -> CommandResult<PathBuf> {
+pub fn validate_script(path: &Path) -> CommandResult<vsl_core::script::Script> {
     if !path.is_absolute() {
         return Err(CommandError::new(
             ErrorKind::InvalidScript,
             format!("{}: the script needs a full path", path.display()),
         ));
     }
-    vsl_core::script::Script::load(path)?;
-    Ok(path.to_path_buf())
+    Ok(vsl_core::script::Script::load(path)?)
 }
 
 /// Queues a dropped or picked file (with its script, if the person gave one) and starts
@@ -111,7 +110,12 @@ pub fn start<R: Runtime>(
     channel: Channel<JobEvent>,
 ) -> CommandResult<JobRecord> {
     let input = validate_media(path)?;
-    let script = script.map(validate_script).transpose()?;
+    // Read now so a bad script is refused before the job is queued; the job reads it again
+    // when it starts, as a retry would.
+    if let Some(script) = script {
+        validate_script(script)?;
+    }
+    let script = script.map(Path::to_path_buf);
     let record = JobRecord {
         script,
         ..app.state::<AppState>().new_record(input)

@@ -43,6 +43,70 @@ const LINES: [(&str, &str); 5] = [
 const GAP: f64 = 0.7;
 const RATE: usize = 16_000;
 
+/// Converts a synthesized clip to 16 kHz mono 16-bit (one layout, so clips join) and
+/// removes the original.
+fn to_16k(raw: &Path, out: &Path) {
+    let (raw_path, out_path) = (raw.to_str().expect("path"), out.to_str().expect("path"));
+    run_tool(
+        "sox",
+        &[raw_path, "-r", "16000", "-c", "1", "-b", "16", out_path],
+        None,
+    );
+    std::fs::remove_file(raw).expect("removed");
+}
+
+/// The clips joined in order with `gap` seconds of silence between them, cached as `name`.
+fn join(clips: &[PathBuf], name: &str, gap: f64) -> PathBuf {
+    generated(name, |out| {
+        let pad = out.with_extension("pad.wav");
+        if gap > 0.0 {
+            let pad_path = pad.to_str().expect("path");
+            let seconds = gap.to_string();
+            run_tool(
+                "sox",
+                &[
+                    "-n", "-r", "16000", "-c", "1", "-b", "16", pad_path, "trim", "0", &seconds,
+                ],
+                None,
+            );
+        }
+        let mut args: Vec<String> = Vec::new();
+        for (k, clip) in clips.iter().enumerate() {
+            if k > 0 && gap > 0.0 {
+                args.push(pad.display().to_string());
+            }
+            args.push(clip.display().to_string());
+        }
+        args.push(out.display().to_string());
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        run_tool("sox", &args, None);
+        if gap > 0.0 {
+            std::fs::remove_file(pad).expect("removed");
+        }
+    })
+}
+
+/// Where each clip's first sound falls in the join (its place plus its own leading
+/// silence), and the join's length, in seconds.
+fn onsets(clips: &[PathBuf], gap: f64) -> (Vec<f64>, f64) {
+    let mut onsets = Vec::new();
+    let mut at = 0.0;
+    for clip in clips {
+        let pcm = media::decode(clip, &CancelToken::new()).expect("a clip");
+        let lead = pcm
+            .samples
+            .chunks(RATE / 100)
+            .position(|chunk| {
+                (chunk.iter().map(|s| s * s).sum::<f32>() / chunk.len() as f32).sqrt() > 0.02
+            })
+            .unwrap_or(0) as f64
+            * 0.01;
+        onsets.push(at + lead);
+        at += pcm.samples.len() as f64 / RATE as f64 + gap;
+    }
+    (onsets, at - gap)
+}
+
 /// The joined voice-over and each sentence's true onset (first sound), in seconds.
 fn voice_over() -> (PathBuf, Vec<f64>) {
     let clips: Vec<PathBuf> = LINES
@@ -58,75 +122,13 @@ fn voice_over() -> (PathBuf, Vec<f64>) {
                     &["-p", "Leticia-F123", "-o", raw.to_str().expect("path")],
                     Some(&text),
                 );
-                // One rate and layout so the clips join.
-                run_tool(
-                    "sox",
-                    &[
-                        raw.to_str().expect("path"),
-                        "-r",
-                        "16000",
-                        "-c",
-                        "1",
-                        "-b",
-                        "16",
-                        out.to_str().expect("path"),
-                    ],
-                    None,
-                );
-                std::fs::remove_file(raw).expect("removed");
+                to_16k(&raw, out);
                 std::fs::remove_file(text).expect("removed");
             })
         })
         .collect();
-    let joined = generated("script_pt_joined_v1.wav", |out| {
-        let pad = out.with_extension("pad.wav");
-        run_tool(
-            "sox",
-            &[
-                "-n",
-                "-r",
-                "16000",
-                "-c",
-                "1",
-                "-b",
-                "16",
-                pad.to_str().expect("path"),
-                "trim",
-                "0",
-                &GAP.to_string(),
-            ],
-            None,
-        );
-        let mut args: Vec<String> = Vec::new();
-        for (k, clip) in clips.iter().enumerate() {
-            if k > 0 {
-                args.push(pad.display().to_string());
-            }
-            args.push(clip.display().to_string());
-        }
-        args.push(out.display().to_string());
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        run_tool("sox", &args, None);
-        std::fs::remove_file(pad).expect("removed");
-    });
-    // Onsets: where each clip starts in the join, plus its own leading silence.
-    let mut onsets = Vec::new();
-    let mut at = 0.0;
-    for clip in &clips {
-        let pcm = media::decode(clip, &CancelToken::new()).expect("a clip");
-        let frame = RATE / 100;
-        let lead = pcm
-            .samples
-            .chunks(frame)
-            .position(|chunk| {
-                (chunk.iter().map(|s| s * s).sum::<f32>() / chunk.len() as f32).sqrt() > 0.02
-            })
-            .unwrap_or(0) as f64
-            * 0.01;
-        onsets.push(at + lead);
-        at += pcm.samples.len() as f64 / RATE as f64 + GAP;
-    }
-    (joined, onsets)
+    let joined = join(&clips, "script_pt_joined_v1.wav", GAP);
+    (joined, onsets(&clips, GAP).0)
 }
 
 fn transcribe_pt(audio: &Path) -> Transcript {
@@ -504,49 +506,16 @@ fn a_twenty_minute_read_does_not_drift() {
                     ],
                     None,
                 );
-                run_tool(
-                    "sox",
-                    &[
-                        raw.to_str().expect("path"),
-                        "-r",
-                        "16000",
-                        "-c",
-                        "1",
-                        "-b",
-                        "16",
-                        out.to_str().expect("path"),
-                    ],
-                    None,
-                );
-                std::fs::remove_file(raw).expect("removed");
+                to_16k(&raw, out);
             })
         })
         .collect();
-    let joined = generated(&format!("script_long_en_joined_{LINES}_v1.wav"), |out| {
-        let mut args: Vec<String> = clips
-            .iter()
-            .map(|clip| clip.display().to_string())
-            .collect();
-        args.push(out.display().to_string());
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        run_tool("sox", &args, None);
-    });
-    let mut onsets = Vec::new();
-    let mut at = 0.0;
-    for clip in &clips {
-        let pcm = media::decode(clip, &CancelToken::new()).expect("a clip");
-        let frame = RATE / 100;
-        let lead = pcm
-            .samples
-            .chunks(frame)
-            .position(|chunk| {
-                (chunk.iter().map(|s| s * s).sum::<f32>() / chunk.len() as f32).sqrt() > 0.02
-            })
-            .unwrap_or(0) as f64
-            * 0.01;
-        onsets.push(at + lead);
-        at += pcm.samples.len() as f64 / RATE as f64;
-    }
+    let joined = join(
+        &clips,
+        &format!("script_long_en_joined_{LINES}_v1.wav"),
+        0.0,
+    );
+    let (onsets, at) = onsets(&clips, 0.0);
     assert!(at >= 20.0 * 60.0, "only {at:.0} s of speech");
 
     let pcm = media::decode(&joined, &CancelToken::new()).expect("decodes");
