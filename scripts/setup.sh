@@ -124,6 +124,22 @@ if [ ! -f "$TEST_DATA/jfk.wav" ]; then
   rm -rf "$tmp"
 fi
 
+if [ ! -f "$TEST_DATA/librivox/fileids" ]; then
+  # Real read speech with word-level forced alignments (pocketsphinx's test data: five
+  # LibriVox utterances, public domain, and their alignments, BSD-2-Clause): the reference
+  # for word-timing accuracy. Only the sdist carries them; --no-binary for this one package
+  # keeps its build tools as wheels, so pip only reads its metadata (a few seconds).
+  log "fetching LibriVox word alignments (PyPI sdist pocketsphinx 5.1.1)"
+  file="$CACHE/wheels/pocketsphinx-5.1.1.tar.gz"
+  [ -f "$file" ] || python3 -m pip download --quiet --no-deps --disable-pip-version-check \
+    --no-binary pocketsphinx -d "$CACHE/wheels" pocketsphinx==5.1.1
+  tmp=$(mktemp -d)
+  tar xzf "$file" -C "$tmp" pocketsphinx-5.1.1/test/data/librivox pocketsphinx-5.1.1/LICENSE
+  cp "$tmp/pocketsphinx-5.1.1/LICENSE" "$tmp/pocketsphinx-5.1.1/test/data/librivox/LICENSE.pocketsphinx"
+  rm -rf "$TEST_DATA/librivox" && mv "$tmp/pocketsphinx-5.1.1/test/data/librivox" "$TEST_DATA/librivox"
+  rm -rf "$tmp"
+fi
+
 # --- install the default models through the same import path users take -------
 vsl="$CARGO_TARGET_DIR/debug/vsl"
 log "building the vsl CLI"

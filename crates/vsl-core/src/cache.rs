@@ -28,7 +28,7 @@ use crate::transcribe::{TranscribeOptions, Transcript};
 
 /// Bumped when the transcription code changes what it produces for the same input, so
 /// transcripts cached by an older build are not served.
-const TRANSCRIPT_VERSION: u32 = 1;
+const TRANSCRIPT_VERSION: u32 = 2;
 
 /// The kinds of cached data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -87,6 +87,32 @@ impl Envelope {
         None
     }
 
+    /// The silences of at least `min_pause` seconds in `[start, end)`, as `(from, to)` in
+    /// seconds; one that runs into either end of the span counts.
+    pub fn pauses(&self, start: f64, end: f64, min_pause: f64) -> Vec<(f64, f64)> {
+        let (from, to) = (self.frame(start), self.frame(end));
+        let needed = ((min_pause * FRAME_RATE as f64).round() as usize).max(1);
+        let seconds = |index: usize| index as f64 / FRAME_RATE as f64;
+        let mut pauses = Vec::new();
+        let mut silent_from = None;
+        for index in from..to {
+            match (self.speech[index], silent_from) {
+                (false, None) => silent_from = Some(index),
+                (true, Some(first)) => {
+                    if index - first >= needed {
+                        pauses.push((seconds(first), seconds(index)));
+                    }
+                    silent_from = None;
+                }
+                _ => {}
+            }
+        }
+        if let Some(first) = silent_from.filter(|&first| to - first >= needed) {
+            pauses.push((seconds(first), seconds(to)));
+        }
+        pauses
+    }
+
     /// The end of the last speech frame in `[start, end)` when silence follows it up to `end`.
     pub fn speech_end_before(&self, start: f64, end: f64, min_pause: f64) -> Option<f64> {
         let (from, to) = (self.frame(start), self.frame(end));
@@ -117,6 +143,12 @@ mod tests {
         assert_eq!(envelope.onset_after_pause(1.0, 2.4, 0.15), Some(2.0));
         assert_eq!(envelope.onset_after_pause(0.6, 1.4, 0.15), None);
         assert_eq!(envelope.speech_end_before(0.5, 1.9, 0.15), Some(1.5));
+        assert_eq!(
+            envelope.pauses(0.0, 2.5, 0.15),
+            vec![(0.0, 0.5), (1.5, 2.0)]
+        );
+        assert_eq!(envelope.pauses(0.6, 1.7, 0.15), vec![]);
+        assert_eq!(envelope.pauses(0.6, 1.8, 0.15), vec![(1.5, 1.8)]);
         assert!(envelope.speech_ratio(0.5, 1.5) > 0.95);
         assert!(envelope.speech_ratio(1.55, 1.95) < 0.05);
     }

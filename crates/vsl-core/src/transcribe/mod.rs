@@ -154,6 +154,8 @@ pub struct Engine {
     path: PathBuf,
     name: String,
     hparams: HParams,
+    /// Seconds by which this model's DTW times run late (see [`dtw_lag`]).
+    dtw_lag: f64,
 }
 
 impl std::fmt::Debug for Engine {
@@ -205,6 +207,7 @@ impl Engine {
             context,
             path: path.to_path_buf(),
             name,
+            dtw_lag: dtw_lag(&info.hparams),
             hparams: info.hparams,
         })
     }
@@ -346,6 +349,8 @@ impl Engine {
         let seconds = |centiseconds: i64| (centiseconds as f64 / 100.0).clamp(0.0, duration);
         let mut segments = Vec::new();
         let mut previous_end = 0.0;
+        // A pause is expected after punctuation; the file's first word follows silence.
+        let mut previous_punctuated = true;
         for segment in state.as_iter() {
             let mut words: Vec<WordBuilder> = Vec::new();
             for index in 0..segment.n_tokens() {
@@ -366,7 +371,8 @@ impl Engine {
                     words.push(WordBuilder::default());
                 }
                 if let Some(word) = words.last_mut() {
-                    let dtw = (data.t_dtw >= 0).then(|| seconds(data.t_dtw));
+                    let dtw = (data.t_dtw >= 0)
+                        .then(|| (data.t_dtw as f64 / 100.0 - self.dtw_lag).clamp(0.0, duration));
                     word.push(
                         bytes,
                         is_punctuation,
@@ -380,8 +386,10 @@ impl Engine {
             let words: Vec<Word> = words
                 .into_iter()
                 .filter_map(|word| {
-                    let word = word.finish(previous_end, envelope, duration)?;
+                    let word =
+                        word.finish(previous_end, previous_punctuated, envelope, duration)?;
                     previous_end = word.end_bound;
+                    previous_punctuated = word.word.text.ends_with([',', '.', ';', ':', '!', '?']);
                     Some(word.word)
                 })
                 .collect();
@@ -417,6 +425,9 @@ impl Engine {
 
 /// Shortest silence that counts as a pause between words.
 const MIN_PAUSE: f64 = 0.15;
+/// Least speech before a pause, inside a word's DTW span, that is taken as the word itself
+/// (its DTW end ran late, past the pause, into the next word).
+const MIN_WORD_BEFORE_PAUSE: f64 = 0.12;
 
 #[cfg(test)]
 mod tests {
@@ -471,9 +482,18 @@ impl WordBuilder {
 
     /// Places the word on the timeline: DTW (or token) timing for its end, the previous
     /// word's end for its start, both snapped to real onsets and silences in the audio.
+    ///
+    /// A pause inside the span from the previous word's end to this word's DTW end belongs
+    /// to one of the two boundaries. Usually it is the one before this word (the previous
+    /// word's DTW end came early), so the word starts at the onset after it. But when the
+    /// sound before the pause is long enough to be a word, is longer than the sound after
+    /// it, and the previous word has no punctuation (which is where speakers pause), the
+    /// DTW end ran late instead: the word is the sound before the pause, and the next word
+    /// starts at the onset after it.
     fn finish(
         self,
         previous_end: f64,
+        previous_punctuated: bool,
         envelope: &energy::Envelope,
         duration: f64,
     ) -> Option<FinishedWord> {
@@ -493,6 +513,25 @@ impl WordBuilder {
                 .unwrap_or(previous_end)
                 .clamp(previous_end, raw_end)
         };
+        let pauses = envelope.pauses(lower, raw_end, MIN_PAUSE);
+        if let (Some(first), Some(last)) = (pauses.first(), pauses.last()) {
+            let before = first.0 - lower;
+            if !previous_punctuated
+                && first.0 > lower
+                && before >= MIN_WORD_BEFORE_PAUSE
+                && before > raw_end - last.1
+            {
+                return Some(FinishedWord {
+                    word: Word {
+                        text,
+                        start: lower,
+                        end: first.0,
+                        probability: min_probability(&self.probabilities),
+                    },
+                    end_bound: first.1,
+                });
+            }
+        }
         let start = envelope
             .onset_after_pause(previous_end, raw_end, MIN_PAUSE)
             .unwrap_or(lower)
@@ -502,24 +541,36 @@ impl WordBuilder {
             .speech_end_before(start, raw_end, MIN_PAUSE)
             .filter(|&end| end > start)
             .unwrap_or(raw_end);
-        let probability = self
-            .probabilities
-            .iter()
-            .copied()
-            .fold(f32::INFINITY, f32::min);
         Some(FinishedWord {
             word: Word {
                 text,
                 start,
                 end,
-                probability: if probability.is_finite() {
-                    probability
-                } else {
-                    0.0
-                },
+                probability: min_probability(&self.probabilities),
             },
             end_bound: raw_end,
         })
+    }
+}
+
+/// A word is as sure as its least sure token.
+fn min_probability(probabilities: &[f32]) -> f32 {
+    let probability = probabilities.iter().copied().fold(f32::INFINITY, f32::min);
+    if probability.is_finite() {
+        probability
+    } else {
+        0.0
+    }
+}
+
+/// How late a model's DTW times run, measured against a forced alignment (pocketsphinx) of
+/// jfk.wav and checked on held-out LibriVox speech (docs/BENCHMARKS.md, "Word timing"):
+/// tiny.en's alignment heads put every boundary about 0.1 s late (faster-whisper's too);
+/// base's are on time. Models not measured here get no correction.
+fn dtw_lag(hparams: &HParams) -> f64 {
+    match (hparams.size_name(), hparams.multilingual()) {
+        ("tiny", false) => 0.10,
+        _ => 0.0,
     }
 }
 

@@ -18,3 +18,4 @@ mod slides;
 mod tidy;
 mod transcribe;
 mod watch;
+mod word_timing;
