@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end test of the real app: Xvfb + tauri-driver (+ WebKitWebDriver) drive a
-# debug build with the `e2e-hooks` feature (the Open dialogs answer from the
-# VSL_TEST_PICK_* variables below) through ui/e2e/app.e2e.mjs, with a real model
+# debug build with the `e2e-hooks` feature (the Open dialogs, the script's included,
+# answer from the VSL_TEST_PICK_* variables below) through ui/e2e/app.e2e.mjs, with a real model
 # (tiny.en for speed, set in the test's settings.toml) and jfk.wav. Data, settings,
 # cache and exports go to a temporary folder; models come from the user's store, where
 # `make setup` installed them. Screenshots: $VSL_SCREENSHOTS. Needs ui-dist (make ui).
@@ -37,7 +37,9 @@ export VSL_DATA_DIR="$work/data" VSL_CACHE_DIR="$work/cache" VSL_CONFIG_DIR="$wo
 mkdir -p "$VSL_CONFIG_DIR"
 printf 'model = "%s"\n' "${VSL_E2E_MODEL:-tiny.en}" >"$VSL_CONFIG_DIR/settings.toml"
 # The folder dialog answers in turn: the export folder, then a watched folder and its output.
+# The script dialog answers a file the test writes.
 export VSL_TEST_PICK_FILES="$VSL_E2E_AUDIO" VSL_TEST_PICK_FOLDER="$work/export:$work/inbox:$work/out"
+export VSL_TEST_PICK_SCRIPT="$work/speech.md"
 mkdir -p "$work/export" "$work/inbox" "$work/out"
 
 display=":$((100 + RANDOM % 50))"

@@ -23,6 +23,7 @@ const APP_COMMANDS: &[&str] = &[
     "show_in_folder",
     "pick_media_files",
     "pick_export_folder",
+    "pick_script_file",
     "get_health",
     "add_glossary_rule",
     "get_settings",

@@ -1,22 +1,63 @@
 // Wires the views to the IPC. `startApp` receives its IPC and translator, so the
 // tests run it on jsdom with a mocked Tauri API.
 
-import { h } from './dom.js';
+import { h, icon } from './dom.js';
 import { baseName } from './format.js';
 import { errorNodes, errorText } from './errors.js';
 import { toCommandError } from './ipc.js';
 import { renderHeader } from './views/header.js';
 import { renderHealth } from './views/health.js';
 import { renderImport } from './views/import.js';
-import { createSettings } from './views/settings.js';
 import { createModelsView } from './views/models.js';
 import { createQueueView } from './views/queue.js';
 import { createResultView } from './views/result.js';
+
+const GEAR_ICON =
+  'M12 15a3 3 0 1 0 0-6 3 3 0 0 0 0 6zM19.4 15a1.7 1.7 0 0 0 .3 1.8l.1.1a2 2 0 1 1-2.8 2.8l-.1-.1a1.7 1.7 0 0 0-2.9 1.2V21a2 2 0 1 1-4 0v-.1a1.7 1.7 0 0 0-2.9-1.2l-.1.1a2 2 0 1 1-2.8-2.8l.1-.1A1.7 1.7 0 0 0 3 15H3a2 2 0 1 1 0-4h.1a1.7 1.7 0 0 0 1.2-2.9l-.1-.1a2 2 0 1 1 2.8-2.8l.1.1a1.7 1.7 0 0 0 2.9-1.2V3a2 2 0 1 1 4 0v.1a1.7 1.7 0 0 0 2.9 1.2l.1-.1a2 2 0 1 1 2.8 2.8l-.1.1a1.7 1.7 0 0 0 1.2 2.9H21a2 2 0 1 1 0 4h-.1a1.7 1.7 0 0 0-1.5 1z';
 
 /** Whether `path` ends in one of `extensions` (app_choices' `mediaExtensions`; the Rust side checks again). */
 export function isMedia(path, extensions) {
   const match = /\.([^./\\]+)$/.exec(String(path));
   return Boolean(match && extensions.includes(match[1].toLowerCase()));
+}
+
+/** A file name without its folder and last extension, lower case: what pairs `talk.mp4` with `talk.txt`. */
+const stem = (path) => baseName(path).replace(/\.[^.]*$/, '').toLowerCase();
+
+/**
+ * What a drop (or the Open dialog) queues: `{ jobs: [{ path, script }], rejected,
+ * unpaired, pending }`. Voice-overs are the paths with a media extension (every
+ * path when `mediaExtensions` is unknown: the Rust side decides), scripts those with
+ * a script extension. A script goes with the voice-over of its stem (`talk.mp4` +
+ * `talk.docx`, as in a watched folder), or with the only voice-over when exactly one
+ * of each was dropped. The `pending` script (picked in the import area, or dropped on
+ * its own earlier) goes with the first voice-over still without one. A script dropped
+ * without any voice-over becomes the pending one; `pending` is what waits afterwards.
+ * `rejected` and `unpaired` are file names: unsupported files, and scripts left over.
+ */
+export function planImports(paths, { mediaExtensions = null, scriptExtensions = [], pending = null } = {}) {
+  const media = [];
+  const scripts = [];
+  const rejected = [];
+  for (const path of paths) {
+    if (isMedia(path, scriptExtensions ?? [])) scripts.push(path);
+    else if (!mediaExtensions || isMedia(path, mediaExtensions)) media.push(path);
+    else rejected.push(baseName(path));
+  }
+  const jobs = media.map((path) => ({ path, script: null }));
+  if (jobs.length === 1 && scripts.length === 1) jobs[0].script = scripts.pop();
+  for (const job of jobs) {
+    const match = scripts.findIndex((script) => stem(script) === stem(job.path));
+    if (match >= 0) [job.script] = scripts.splice(match, 1);
+  }
+  let next = pending;
+  const bare = jobs.find((job) => !job.script);
+  if (next && bare) {
+    bare.script = next;
+    next = null;
+  }
+  if (jobs.length === 0 && scripts.length === 1) next = scripts.pop();
+  return { jobs, rejected, unpaired: scripts.map(baseName), pending: next };
 }
 
 /** The toast text for a `watch` event worth interrupting for, else null. */
@@ -74,8 +115,43 @@ export async function startApp({ doc, ipc, i18n, log = console, onLocale = () =>
     if (label) label.textContent = t('header.language');
   }
 
+  // The settings sheet is a chunk of its own (build.mjs), loaded on the first click of
+  // the gear. Until it has opened, `watch` events about files wait here (the latest
+  // ones) for its "last file" lines; the folders' state comes fresh when it opens.
   const localeSlot = doc.querySelector('.locale-picker');
-  const settings = localeSlot ? createSettings(doc, localeSlot, { t, locale: i18n.locale, ipc, choices, onError: showError }) : null;
+  let settingsSheet = null;
+  let openedSheet = null;
+  const earlyWatch = [];
+  async function openSettings() {
+    try {
+      settingsSheet ??= import('./views/settings.js').then(({ createSettings }) =>
+        createSettings(doc, { t, locale: i18n.locale, ipc, choices, onError: showError }),
+      );
+      const sheet = await settingsSheet;
+      await sheet.open();
+      if (!openedSheet) {
+        openedSheet = sheet;
+        earlyWatch.splice(0).filter((event) => event.path).forEach(sheet.watchEvent);
+      }
+    } catch (error) {
+      settingsSheet = null;
+      showError(error);
+    }
+  }
+  const settings = localeSlot && {
+    watchEvent(event) {
+      if (openedSheet) openedSheet.watchEvent(event);
+      else if (earlyWatch.push(event) > 100) earlyWatch.shift();
+    },
+  };
+  localeSlot?.after(
+    h(
+      doc,
+      'button',
+      { class: 'icon-button', type: 'button', id: 'open-settings', title: t('settings.title'), 'aria-label': t('settings.title'), onClick: () => openSettings() },
+      icon(doc, GEAR_ICON),
+    ),
+  );
 
   const result = createResultView(doc.getElementById('result-view'), { t, ipc, onError: showError });
 
@@ -138,22 +214,34 @@ export async function startApp({ doc, ipc, i18n, log = console, onLocale = () =>
     if (event.event === 'warning') notify(t('job.warning', { name: queue.name(id), message: event.message ?? '' }));
   }
 
-  /** Queues every supported path; names the others in one message. */
+  /** The script waiting for the next voice-over (a path), or null. */
+  let pendingScript = null;
+  function setPendingScript(path) {
+    pendingScript = path;
+    importer.showScript(path ? baseName(path) : null);
+  }
+
+  /**
+   * Queues every supported path, each voice-over with its script (`planImports`);
+   * names the others in one message. A script that is refused (`invalid_script`)
+   * queues nothing: the voice-over was meant to follow it.
+   */
   async function importPaths(paths) {
-    const extensions = (await choices)?.mediaExtensions;
-    const supported = (path) => !extensions || isMedia(path, extensions);
-    const rejected = paths.filter((path) => !supported(path)).map(baseName);
-    for (const path of paths.filter(supported)) {
+    const found = await choices;
+    const plan = planImports(paths, { mediaExtensions: found?.mediaExtensions, scriptExtensions: found?.scriptExtensions, pending: pendingScript });
+    if (plan.pending !== pendingScript) setPendingScript(plan.pending);
+    const { rejected } = plan;
+    for (const { path, script } of plan.jobs) {
       const tracker = follow();
       try {
-        tracker.started(await ipc.startJob(path, tracker.onEvent));
+        tracker.started(await ipc.startJob(path, tracker.onEvent, script));
       } catch (error) {
         const failure = toCommandError(error);
         if (failure.kind === 'unsupported_media') rejected.push(baseName(path));
         else showError(failure);
       }
     }
-    importer.showRejected(rejected);
+    importer.showRejected(rejected, plan.unpaired);
   }
 
   const importer = renderImport(doc.getElementById('import-view'), {
@@ -165,6 +253,15 @@ export async function startApp({ doc, ipc, i18n, log = console, onLocale = () =>
         showError(error);
       }
     },
+    async onPickScript() {
+      try {
+        const path = await ipc.pickScriptFile();
+        if (path) setPendingScript(path);
+      } catch (error) {
+        showError(error);
+      }
+    },
+    onClearScript: () => setPendingScript(null),
   });
   const dropping = ipc
     .onFileDrop(
@@ -255,5 +352,5 @@ export async function startApp({ doc, ipc, i18n, log = console, onLocale = () =>
   const formats = choices.then((found) => importer.showFormats(found?.mediaExtensions ?? []));
 
   await Promise.all([header, loadModels(), restored, dropping, appEvents, health, formats]);
-  return Object.freeze({ reloadModels: loadModels, importPaths, open });
+  return Object.freeze({ reloadModels: loadModels, importPaths, open, openSettings });
 }

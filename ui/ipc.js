@@ -70,8 +70,12 @@ export function createIpc(tauri) {
     importModel: () => call('import_model'),
     importCt2Model: () => call('import_ct2_model'),
     removeModel: (name) => call('remove_model', { name }),
-    /** Queues `path`; `onEvent` gets the job's `JobEvent`s. Resolves to its `JobRecord`. */
-    startJob: (path, onEvent) => call('start_job', { path, onProgress: channel(onEvent) }),
+    /**
+     * Queues `path`, with the copywriter's script when `script` names one (refused
+     * with `invalid_script` before anything is queued); `onEvent` gets the job's
+     * `JobEvent`s. Resolves to its `JobRecord`.
+     */
+    startJob: (path, onEvent, script = null) => call('start_job', { path, script, onProgress: channel(onEvent) }),
     retryJob: (id, onEvent) => call('retry_job', { id, onProgress: channel(onEvent) }),
     cancelJob: (id) => call('cancel_job', { id }),
     removeJob: (id) => call('remove_job', { id }),
@@ -81,11 +85,20 @@ export function createIpc(tauri) {
     /** `edit` is `{ op: 'setText' | 'mergeNext' | 'split' | 'nudge' | 'toggleHighlight', index, ... }`. */
     editSlide: (id, edit) => call('edit_slide', { id, edit }),
     stepHistory: (id, step) => call('step_history', { id, step }),
+    /**
+     * Cuts a finished job's slides again in its script's words, from the kept
+     * transcript. `script` is `{ from: 'file', path }` or `{ from: 'pasted', text }`;
+     * the old deck goes on Undo. Rejects with `invalid_script` / `script_mismatch`.
+     * @returns {Promise<DeckView>}
+     */
+    setJobScript: (id, script) => call('set_job_script', { id, script }),
     exportDeck: (id, folder, formats, onEvent) =>
       call('export_deck', { id, folder, formats, onProgress: channel(onEvent) }),
     showInFolder: (path) => call('show_in_folder', { path }),
     pickMediaFiles: () => call('pick_media_files'),
     pickExportFolder: () => call('pick_export_folder'),
+    /** The Open dialog for a script (.txt, .md, .docx); resolves to its path or null. */
+    pickScriptFile: () => call('pick_script_file'),
     /** @returns {Promise<object>} `vsl_core::health::Health` (camelCase). */
     getHealth: () => call('get_health'),
     getSettings: () => call('get_settings'),
@@ -161,6 +174,7 @@ export function connectIpc() {
  *
  * @typedef {object} AppChoices
  * @property {string[]} mediaExtensions lower case, without the dot
+ * @property {string[]} scriptExtensions a script's, lower case, without the dot
  * @property {string[]} aspects
  * @property {string[]} themes
  * @property {string[]} formats
@@ -173,6 +187,9 @@ export function connectIpc() {
  * @property {string} audio
  * @property {string} slidesDir
  * @property {{duration: number, slides: Array<{index: number, start: number, end: number, text: string, highlights: string[], image: string}>}} deck
+ * @property {Array<object>} review words to check (`vsl_core::correct::ReviewWord`)
+ * @property {{script: string, lines: Array<object>, words: Array<object>, unscripted: Array<object>}|null} alignment
+ *   how the script lined up (`alignment.json`, docs/formats.md), null without a script
  * @property {boolean} canUndo
  * @property {boolean} canRedo
  */

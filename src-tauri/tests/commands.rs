@@ -257,6 +257,10 @@ fn app_choices_list_what_settings_accept_with_custom_themes() {
     );
     let extensions = choices["mediaExtensions"].as_array().expect("a list");
     assert!(extensions.contains(&json!("avi")) && extensions.contains(&json!("mkv")));
+    assert_eq!(
+        choices["scriptExtensions"],
+        json!(["txt", "md", "markdown", "docx"])
+    );
     let languages = choices["languages"].as_array().expect("a list");
     assert_eq!(languages[0]["code"], json!("auto"));
     assert!(languages

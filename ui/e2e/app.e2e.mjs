@@ -3,8 +3,11 @@
 //
 // Flow: import by the drag-drop event and by the Open dialog's code path →
 // wait for slides → edit one slide's text and see its thumbnail change →
-// export → check the MP4 exists with the audio's duration → add a watched
-// folder in Settings, copy jfk.wav into it and see it come out as an
+// export → check the MP4 exists with the audio's duration → paste the
+// script in the Script dialog and see its words and alignment badges on the
+// slides, Undo and Redo it → pick a script for the next voice-over (the
+// dialog stub) and drop jfk.wav again: its slides follow that script → add a
+// watched folder in Settings, copy jfk.wav into it and see it come out as an
 // automatic job with its MP4. Screenshots go to $VSL_SCREENSHOTS.
 //
 // A minimal W3C WebDriver client over fetch keeps the test free of npm
@@ -22,6 +25,11 @@ const AUDIO = process.env.VSL_E2E_AUDIO;
 // folder and its output folder (scripts/e2e-app.sh).
 const [EXPORT_DIR, WATCH_DIR, WATCH_OUT] = String(process.env.VSL_TEST_PICK_FOLDER).split(':');
 const SHOTS = process.env.VSL_SCREENSHOTS;
+// What the script picker answers (scripts/e2e-app.sh); the test writes the file.
+const SCRIPT_FILE = process.env.VSL_TEST_PICK_SCRIPT;
+// jfk.wav's words as a copywriter would write them: capitals, punctuation, a dash, a hard break.
+const SCRIPT = 'And so, my fellow AMERICANS:\nask NOT what your country can do for you —\n\nask what YOU can do for your country.';
+const scriptWords = (script) => script.split(/\s+/).filter(Boolean);
 // How long to wait for the pipeline before giving up (a limit, not an assertion).
 const PIPELINE_LIMIT_MS = Number(process.env.VSL_E2E_LIMIT_MS ?? 300_000);
 const ELEMENT = 'element-6066-11e4-a52e-4f735466cecf';
@@ -41,6 +49,9 @@ let session = null;
 const run = (script, ...args) => request('POST', `/session/${session}/execute/sync`, { script, args });
 const find = async (css) => (await request('POST', `/session/${session}/element`, { using: 'css selector', value: css }))[ELEMENT];
 const click = async (css) => request('POST', `/session/${session}/element/${await find(css)}/click`, {});
+/** The slides' words (from the thumbnails' titles, which are the slides' texts). */
+const slideWords = () => run('return [...document.querySelectorAll("#strip .thumb-button")].flatMap((button) => button.title.split(/\\s+/).filter(Boolean))');
+const alignBadges = () => run('return [...document.querySelectorAll("#strip .thumb")].map((thumb) => thumb.querySelector(".thumb-align")?.dataset.status ?? null)');
 
 async function screenshot(name) {
   const png = await request('GET', `/session/${session}/screenshot`);
@@ -95,14 +106,14 @@ async function main() {
       assert.equal(await run('return document.title'), 'VSL Studio');
     });
 
-    await step('a drag-drop event imports jfk.wav and rejects a text file', async () => {
+    await step('a drag-drop event imports jfk.wav and rejects a PDF', async () => {
       await run(
         'return window.__TAURI__.event.emit("tauri://drag-drop", { paths: arguments[0], position: { x: 40, y: 40 } })',
-        [AUDIO, '/tmp/notes.txt'],
+        [AUDIO, '/tmp/notes.pdf'],
       );
       await waitFor('a queued job', 'return document.querySelectorAll(".job").length === 1');
       const notice = await run('return document.querySelector(".drop-rejected").textContent');
-      assert.match(notice, /notes\.txt/);
+      assert.match(notice, /notes\.pdf/);
       await waitFor('a stage', 'return document.querySelector(".job").dataset.stage !== ""', 60_000);
       await screenshot('e2e-queue.png');
     });
@@ -201,6 +212,69 @@ async function main() {
       assert.ok(Math.abs(seconds - 11) < 0.3, `the MP4 lasts as long as jfk.wav (${seconds} s)`);
       assert.equal(await run('return document.getElementById("show-in-folder").hidden'), false);
       await screenshot('e2e-export.png');
+    });
+
+    await step('a script pasted in the Script dialog puts its words on the slides, with their badges', async () => {
+      const heard = await slideWords();
+      await click('#script-open');
+      await waitFor('the script dialog', 'const dialog = document.getElementById("script-dialog"); return dialog && !dialog.hidden');
+      const field = await find('#script-paste');
+      // Typed as keys: WebKitWebDriver drops "\n" characters, the Enter key (U+E007) makes the line breaks.
+      await request('POST', `/session/${session}/element/${field}/value`, { text: SCRIPT.replaceAll('\n', '\uE007') });
+      const typed = await run('return document.getElementById("script-paste").value');
+      assert.equal(typed, SCRIPT, 'the pasted text, line breaks included');
+      await screenshot('e2e-script-dialog.png');
+      await click('#script-apply');
+      await waitFor(
+        'the script to be applied',
+        'const dialog = document.getElementById("script-dialog"); if (dialog.dataset.state === "error") throw new Error(document.getElementById("script-status").textContent); ' +
+          'return dialog.hidden',
+        60_000,
+      );
+      assert.deepEqual(await slideWords(), scriptWords(SCRIPT), 'the slides show the script as written');
+      const summary = await run('return document.getElementById("script-summary").textContent');
+      assert.match(summary, /^script\.txt: 3 of 3 lines spoken/);
+      const badges = await alignBadges();
+      console.log(`e2e: alignment badges ${badges.join(', ')}; ${summary}`);
+      assert.ok(badges.length >= 2 && badges.every((status) => status === 'script'), `every slide is the script's, as heard (${badges})`);
+      assert.equal(await run('return document.getElementById("slide-align").textContent'), 'Script');
+      await waitFor('the new thumbnails to load', 'return [...document.querySelectorAll("#strip .thumb img")].every((img) => img.complete && img.naturalWidth > 0)');
+      await screenshot('e2e-script.png');
+
+      // Undo shows the slides from before the script, with no alignment; Redo brings it back.
+      await click('#undo');
+      await waitFor('the deck before the script', 'return document.querySelector("#strip .thumb-align") === null && !document.getElementById("undo").disabled');
+      assert.deepEqual(await slideWords(), heard);
+      assert.match(await run('return document.getElementById("script-summary").textContent'), /^No script/);
+      await click('#redo');
+      await waitFor('the script again', 'return document.querySelectorAll("#strip .thumb-align").length > 0');
+      assert.deepEqual(await slideWords(), scriptWords(SCRIPT));
+      assert.deepEqual(await alignBadges(), badges);
+    });
+
+    await step('a script picked for the next voice-over goes with the dropped file', async () => {
+      writeFileSync(SCRIPT_FILE, `# JFK\n\n${SCRIPT.replace('YOU', '*you*')}\n`);
+      await click('#pick-script');
+      await waitFor('the waiting script', 'return document.getElementById("next-script").textContent.includes(arguments[0])', 10_000, path.basename(SCRIPT_FILE));
+      await run('return window.__TAURI__.event.emit("tauri://drag-drop", { paths: arguments[0], position: { x: 40, y: 40 } })', [AUDIO]);
+      await waitFor('the scripted job', 'return document.querySelector(".job .job-script") !== null');
+      assert.equal(await run('return document.querySelector(".drop-script").hidden'), true, 'the script went with it');
+      await waitFor(
+        'the scripted job to finish',
+        'const job = document.querySelector(".job-script").closest(".job"); ' +
+          'if (job.dataset.status === "failed") throw new Error(job.querySelector(".job-error")?.textContent); ' +
+          'return job.dataset.status === "done"',
+        PIPELINE_LIMIT_MS,
+      );
+      await run('document.querySelector(".job-script").closest(".job").querySelector(".job-name").click()');
+      await waitFor('its slides', 'return document.getElementById("script-summary").textContent.startsWith(arguments[0])', 30_000, path.basename(SCRIPT_FILE));
+      // The heading is a line the voice never says: skipped, listed, and on no slide.
+      const words = (await slideWords()).map((word) => word.replaceAll('*', ''));
+      assert.deepEqual(words, scriptWords(SCRIPT.replace('YOU', 'you')));
+      const summary = await run('return document.getElementById("script-summary").textContent');
+      assert.match(summary, /^speech\.md: 3 of 4 lines spoken · 1 skipped/);
+      assert.match(await run('return document.getElementById("script-list").textContent'), /line 1: “JFK”/);
+      await screenshot('e2e-script-drop.png');
     });
 
     await step('a watched folder added in Settings turns a copied file into an automatic job', async () => {

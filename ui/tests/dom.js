@@ -41,6 +41,7 @@ export function text(element) {
 /** What `app_choices` answers, in the Rust side's shape (a few of Whisper's languages). */
 export const APP_CHOICES = {
   mediaExtensions: ['mp4', 'mov', 'mkv', 'webm', 'mp3', 'm4a', 'aac', 'wav', 'flac', 'ogg', 'opus'],
+  scriptExtensions: ['txt', 'md', 'markdown', 'docx'],
   aspects: ['16:9', '1:1', '9:16'],
   themes: ['classic', 'dark'],
   formats: ['mp4', 'srt', 'vtt', 'txt', 'json'],

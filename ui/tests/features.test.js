@@ -107,6 +107,8 @@ const settle = async (times = 6) => {
 
 async function openSettings(doc) {
   doc.getElementById('open-settings').click();
+  // The sheet is a chunk of its own, loaded on the first click.
+  for (let i = 0; i < 100 && doc.getElementById('settings')?.hidden !== false; i += 1) await tick();
   await settle();
   assert.equal(doc.getElementById('settings').hidden, false);
 }
@@ -378,6 +380,16 @@ test('a duplicate in a watched folder shows a notice; folder events update the s
   assert.equal(text(doc.getElementById('watch-error')), 'no folder to watch');
   await emit('watch', { event: 'importing', path: '/in/next.mp4' });
   assert.equal(text(row.querySelector('.watch-last')), 'Importing next.mp4…', 'an event without dir is matched by its path');
+});
+
+test('a file event from before the settings sheet first opened shows in its folder row', async () => {
+  const { doc } = await start();
+  assert.equal(doc.getElementById('settings'), null, 'not loaded yet');
+  await emit('watch', { event: 'importing', path: '/in/early.mp4' });
+  await openSettings(doc);
+  const row = doc.querySelector('.watch-row');
+  assert.equal(text(row.querySelector('.watch-last')), 'Importing early.mp4…');
+  assert.equal(text(row.querySelector('.watch-state')), 'Watching');
 });
 
 test('an export can be cancelled; a cancelled export is not an error', async () => {

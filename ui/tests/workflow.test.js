@@ -124,7 +124,7 @@ test('formatting helpers', () => {
   assert.equal(slideAt(DECK.deck.slides, 99), 1);
 });
 
-test('a drop queues each supported file and names the rejected ones', async () => {
+test('a drop queues each supported file and names the rejected ones and the unpaired scripts', async () => {
   const { doc, named } = await start();
 
   await emit('tauri://drag-drop', { paths: ['/v/jfk.wav', '/v/notes.txt', '/v/talk.mp4', '/v/a.pdf'], position: { x: 1, y: 1 } });
@@ -137,7 +137,8 @@ test('a drop queues each supported file and names the rejected ones', async () =
   assert.equal(doc.querySelectorAll('.job').length, 2);
   const notice = doc.querySelector('.drop-rejected');
   assert.equal(notice.hidden, false);
-  assert.equal(text(notice), 'Not supported: notes.txt, a.pdf');
+  // Two voice-overs and a script named like neither: it is not guessed at.
+  assert.equal(text(notice), 'Not supported: a.pdf No voice-over for: notes.txt');
 });
 
 test('the Open button imports what the dialog command returns', async () => {
@@ -325,8 +326,10 @@ test('the settings sheet loads, shows the installed models and saves', async () 
     },
   });
 
+  // The sheet is a chunk of its own, loaded on the first click.
+  assert.equal(doc.getElementById('settings'), null);
   doc.getElementById('open-settings').click();
-  for (let i = 0; i < 3; i += 1) await tick();
+  for (let i = 0; i < 100 && doc.getElementById('settings')?.hidden !== false; i += 1) await tick();
   assert.equal(doc.getElementById('settings').hidden, false);
   assert.deepEqual([...doc.querySelectorAll('#setting-model option')].map((o) => o.value), ['base', 'tiny.en']);
 

@@ -4,7 +4,7 @@
 
 import { h, icon } from '../dom.js';
 import { errorNodes } from '../errors.js';
-import { formatEta } from '../format.js';
+import { baseName, formatEta } from '../format.js';
 
 const CANCEL_ICON = 'M6 6l12 12M18 6 6 18';
 const RETRY_ICON = 'M20 11a8 8 0 0 0-14.9-3M4 4v4h4M4 13a8 8 0 0 0 14.9 3M20 20v-4h-4';
@@ -66,6 +66,8 @@ export function createQueueView(container, { t, onOpen, onCancel, onRetry, onRem
         }),
         record.origin &&
           h(doc, 'span', { class: 'badge job-auto', title: t('queue.autoTitle', { folder: record.origin }), text: t('queue.auto') }),
+        record.script &&
+          h(doc, 'span', { class: 'badge job-script', title: t('queue.scriptTitle', { name: baseName(record.script) }), text: t('queue.script') }),
         running && button(t('queue.cancel'), CANCEL_ICON, () => onCancel(record.id), 'job-cancel'),
         ['failed', 'cancelled', 'interrupted'].includes(status) &&
           button(t('queue.retry'), RETRY_ICON, () => onRetry(record.id), 'job-retry'),

@@ -1,26 +1,20 @@
 // The result view of a finished job: the current slide large, the voice-over
-// player (asset protocol) kept in sync with it, the slide strip (click to seek),
-// the editor for the selected slide and the export bar.
+// player (asset protocol) kept in sync with it, the script bar (the Script button
+// and how the script lined up), the slide strip (click to seek) with each slide's
+// alignment badge, the editor for the selected slide and the export bar.
 
+import { alignmentSummary, slideAlignments, slideAt, wordKey } from '../alignment.js';
 import { h, icon } from '../dom.js';
 import { showErrorIn } from '../errors.js';
 import { baseName, formatClock } from '../format.js';
-import { toCommandError } from '../ipc.js';
+import { CommandError, toCommandError } from '../ipc.js';
+
+export { slideAt };
 
 const EXPORT_FORMATS = ['mp4', 'srt', 'vtt', 'txt'];
 const FOLDER_ICON = 'M3 7a2 2 0 0 1 2-2h4l2 2h8a2 2 0 0 1 2 2v8a2 2 0 0 1-2 2H5a2 2 0 0 1-2-2z';
 const UNDO_ICON = 'M9 14 4 9l5-5M4 9h11a5 5 0 0 1 0 10h-3';
 const REDO_ICON = 'm15 14 5-5-5-5M20 9H9a5 5 0 0 0 0 10h3';
-
-/** The slide on screen at `time`: the last one that started at or before it. */
-export function slideAt(slides, time) {
-  let found = 0;
-  for (let i = 0; i < slides.length; i += 1) {
-    if (slides[i].start <= time + 1e-6) found = i;
-    else break;
-  }
-  return found;
-}
 
 /**
  * Builds the result view in `container`. `ipc` is the app's IPC object.
@@ -41,6 +35,11 @@ export function createResultView(container, { t, ipc, onError }) {
   const strip = make('ol', { class: 'strip', id: 'strip', 'aria-label': t('result.slides') });
   const title = make('h3', { class: 'editor-title' });
   const timing = make('span', { class: 'editor-timing' });
+  const slideBadge = make('span', { class: 'badge slide-align', id: 'slide-align', hidden: true });
+  const scriptButton = make('button', { class: 'button', type: 'button', id: 'script-open', onClick: () => openScript() });
+  const scriptSummary = make('span', { class: 'script-summary', id: 'script-summary' });
+  const scriptList = make('ul', { class: 'script-list', id: 'script-list' });
+  const scriptDetails = make('details', { class: 'script-details', hidden: true }, make('summary', { text: t('script.details') }), scriptList);
   const text = make('textarea', {
     class: 'slide-text',
     id: 'slide-text',
@@ -95,7 +94,7 @@ export function createResultView(container, { t, ipc, onError }) {
       make(
         'div',
         { class: 'panel editor', id: 'editor' },
-        make('header', { class: 'editor-header' }, make('div', {}, title, timing), make('div', { class: 'editor-history' }, undo, redo)),
+        make('header', { class: 'editor-header' }, make('div', {}, title, timing, slideBadge), make('div', { class: 'editor-history' }, undo, redo)),
         text,
         make(
           'div',
@@ -125,6 +124,7 @@ export function createResultView(container, { t, ipc, onError }) {
       ),
     ),
     audio,
+    make('div', { class: 'script-bar', id: 'script-bar' }, scriptButton, scriptSummary, scriptDetails),
     strip,
     make(
       'div',
@@ -141,6 +141,8 @@ export function createResultView(container, { t, ipc, onError }) {
   container.replaceChildren(empty, main);
 
   let view = null;
+  /** Each slide's `slideAlignments` entry for `view`. */
+  let aligned = [];
   let selected = 0;
   let playing = -1;
   let exported = null;
@@ -153,6 +155,7 @@ export function createResultView(container, { t, ipc, onError }) {
   function setBusy(value) {
     busy = value;
     for (const button of main.querySelectorAll('.editor button')) button.disabled = value;
+    scriptButton.disabled = value;
     if (!value) {
       undo.disabled = !view?.canUndo;
       redo.disabled = !view?.canRedo;
@@ -161,8 +164,9 @@ export function createResultView(container, { t, ipc, onError }) {
 
   function renderStrip() {
     strip.replaceChildren(
-      ...view.deck.slides.map((slide, index) =>
-        make(
+      ...view.deck.slides.map((slide, index) => {
+        const review = reviewWords(index);
+        return make(
           'li',
           { class: 'thumb', 'data-index': String(index) },
           make(
@@ -171,10 +175,11 @@ export function createResultView(container, { t, ipc, onError }) {
             make('img', { class: 'thumb-image', src: imageUrl(slide), alt: slide.text, loading: 'lazy' }),
             make('span', { class: 'thumb-number', text: String(index + 1) }),
             make('span', { class: 'thumb-time', text: formatClock(slide.start) }),
-            reviewWords(slide).size > 0 && make('span', { class: 'thumb-review', title: t('editor.review'), text: '?' }),
+            alignBadge('thumb-align', aligned[index]?.status),
+            review.size > 0 && make('span', { class: 'thumb-review', title: reviewTitle(review.values().next().value), text: '?' }),
           ),
-        ),
-      ),
+        );
+      }),
     );
     markStrip();
   }
@@ -198,9 +203,14 @@ export function createResultView(container, { t, ipc, onError }) {
     if (!slide) return;
     title.textContent = t('editor.title', { number: selected + 1, total: view.deck.slides.length });
     timing.textContent = `${formatClock(slide.start)} – ${formatClock(slide.end)}`;
+    const status = aligned[selected]?.status;
+    slideBadge.hidden = !status;
+    slideBadge.dataset.status = status ?? '';
+    slideBadge.textContent = status ? t(`align.${status}`) : '';
+    slideBadge.title = status ? t(`align.${status}Title`) : '';
     text.value = slide.text;
     const seen = new Set();
-    const review = reviewWords(slide);
+    const review = reviewWords(selected);
     words.replaceChildren(
       ...slide.text
         .split(/\s+/)
@@ -209,8 +219,8 @@ export function createResultView(container, { t, ipc, onError }) {
         .map((word) =>
           make('button', {
             type: 'button',
-            class: `chip${slide.highlights.includes(word) ? ' chip-on' : ''}${review.has(word.toLowerCase()) ? ' chip-review' : ''}`,
-            title: review.has(word.toLowerCase()) ? t('editor.review') : null,
+            class: `chip${slide.highlights.includes(word) ? ' chip-on' : ''}${review.has(wordKey(word)) ? ' chip-review' : ''}`,
+            title: reviewTitle(review.get(wordKey(word))),
             'aria-pressed': String(slide.highlights.includes(word)),
             text: word,
             onClick: () => edit({ op: 'toggleHighlight', index: selected, word }),
@@ -221,14 +231,97 @@ export function createResultView(container, { t, ipc, onError }) {
     redo.disabled = !view.canRedo;
   }
 
-  /** Words of the slide the model was unsure of (`view.review`, by time). */
-  function reviewWords(slide) {
-    const norm = (word) => word.toLowerCase().replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, '');
-    return new Set(
-      (view.review ?? [])
-        .filter((word) => word.start >= slide.start - 0.05 && word.start < slide.end)
-        .map((word) => norm(word.text)),
+  /**
+   * Words of slide `index` to check: `wordKey → { reason }`, where the reason is
+   * the alignment's (`substituted`, with what was heard, or `unscripted`) or else
+   * `unsure` (`view.review`, by time: words the model was unsure of).
+   */
+  function reviewWords(index) {
+    const slide = view.deck.slides[index];
+    const words = new Map(aligned[index]?.review ?? []);
+    for (const word of view.review ?? []) {
+      const key = wordKey(word.text);
+      if (word.start >= slide.start - 0.05 && word.start < slide.end && !words.has(key)) words.set(key, { reason: 'unsure' });
+    }
+    return words;
+  }
+
+  function reviewTitle(entry) {
+    if (!entry) return null;
+    if (entry.reason === 'substituted') return t('editor.reviewSubstituted', { heard: entry.heard });
+    if (entry.reason === 'unscripted') return t('editor.reviewUnscripted');
+    return t('editor.review');
+  }
+
+  /** A slide's alignment badge (`align.<status>`), or nothing without a status. */
+  function alignBadge(className, status) {
+    return status && make('span', { class: className, 'data-status': status, title: t(`align.${status}Title`), text: t(`align.${status}`) });
+  }
+
+  /** The Script button and the summary: lines spoken, skipped lines with their text, unscripted runs with their times. */
+  function renderScriptBar() {
+    const summary = alignmentSummary(view.alignment);
+    scriptButton.textContent = t(summary ? 'script.change' : 'script.add');
+    if (!summary) {
+      scriptSummary.textContent = t('script.none');
+      scriptDetails.hidden = true;
+      scriptList.replaceChildren();
+      return;
+    }
+    scriptSummary.textContent = [
+      t('script.summary', summary),
+      summary.skipped.length > 0 && t('script.skippedCount', { count: summary.skipped.length }),
+      summary.unscripted.length > 0 && t('script.unscriptedCount', { count: summary.unscripted.length }),
+    ]
+      .filter(Boolean)
+      .join(' · ');
+    scriptList.replaceChildren(
+      ...summary.skipped.map(({ line, text: said }) =>
+        make('li', { class: 'script-skipped' }, make('span', { class: 'editor-label', text: t('script.skippedLine', { line }) }), ` “${said}”`),
+      ),
+      ...summary.unscripted.map((run) =>
+        make(
+          'li',
+          { class: 'script-unscripted' },
+          make('button', {
+            class: 'script-run',
+            type: 'button',
+            text: t('script.unscriptedRun', { from: formatClock(run.start), to: formatClock(run.end) }),
+            onClick: () => seek(slideAt(view.deck.slides, run.start + 0.01)),
+          }),
+          ` “${run.text}”`,
+        ),
+      ),
     );
+    scriptDetails.hidden = scriptList.children.length === 0;
+  }
+
+  /** The script dialog, loaded (a chunk of its own) the first time it is opened. */
+  let scriptDialog = null;
+  async function openScript() {
+    if (!view) return;
+    try {
+      scriptDialog ??= import('./script.js').then(({ createScriptDialog }) =>
+        createScriptDialog(doc, { t, pickFile: () => ipc.pickScriptFile(), apply: applyScript }),
+      );
+      (await scriptDialog).open({ name: baseName(view.audio), script: view.alignment?.script ?? null });
+    } catch (error) {
+      scriptDialog = null;
+      onError(error);
+    }
+  }
+
+  /** Gives the open job `source`'s script; the new deck replaces the shown one. Rejects with the command's error. */
+  async function applyScript(source) {
+    const id = view?.jobId;
+    if (!id || busy) throw new CommandError('busy', '');
+    setBusy(true);
+    try {
+      const next = await ipc.setJobScript(id, source);
+      if (view?.jobId === id) show(next);
+    } finally {
+      setBusy(false);
+    }
   }
 
   async function addRule() {
@@ -378,6 +471,8 @@ export function createResultView(container, { t, ipc, onError }) {
       showButton.hidden = true;
       exportSay('');
     }
+    aligned = slideAlignments(next.deck.slides, next.alignment, next.deck.duration);
+    renderScriptBar();
     renderStrip();
     select(selected);
   }

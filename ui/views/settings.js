@@ -1,4 +1,4 @@
-// The settings sheet: what new jobs run with (model, language, threads, preset,
+// The settings sheet (loaded on first use, see build.mjs): what new jobs run with (model, language, threads, preset,
 // theme), the watched folders, the cache limits and the glossary. One Save
 // button writes settings.toml (`save_settings`) and the glossary (`save_glossary`).
 // The menus list what the Rust side accepts (`app_choices`).
@@ -7,9 +7,11 @@ import { h, icon } from '../dom.js';
 import { errorNodes, showErrorIn } from '../errors.js';
 import { baseName, formatBytes } from '../format.js';
 import { CommandError } from '../ipc.js';
+import { addMessages } from '../i18n.js';
+import { MESSAGES } from './settings-i18n.js';
 
-const GEAR_ICON =
-  'M12 15a3 3 0 1 0 0-6 3 3 0 0 0 0 6zM19.4 15a1.7 1.7 0 0 0 .3 1.8l.1.1a2 2 0 1 1-2.8 2.8l-.1-.1a1.7 1.7 0 0 0-2.9 1.2V21a2 2 0 1 1-4 0v-.1a1.7 1.7 0 0 0-2.9-1.2l-.1.1a2 2 0 1 1-2.8-2.8l.1-.1A1.7 1.7 0 0 0 3 15H3a2 2 0 1 1 0-4h.1a1.7 1.7 0 0 0 1.2-2.9l-.1-.1a2 2 0 1 1 2.8-2.8l.1.1a1.7 1.7 0 0 0 2.9-1.2V3a2 2 0 1 1 4 0v.1a1.7 1.7 0 0 0 2.9 1.2l.1-.1a2 2 0 1 1 2.8 2.8l-.1.1a1.7 1.7 0 0 0 1.2 2.9H21a2 2 0 1 1 0 4h-.1a1.7 1.7 0 0 0-1.5 1z';
+addMessages(MESSAGES);
+
 const REMOVE_ICON = 'M4 7h16M10 11v6M14 11v6M6 7l1 13h10l1-13M9 7V4h6v3';
 
 /** Languages listed first, in this order; the rest follow by name. */
@@ -48,12 +50,13 @@ export function menusFrom(choices, label, locale) {
 }
 
 /**
- * Adds a gear button to `headerSlot` that opens the settings sheet.
+ * Builds the settings sheet (hidden) in `doc.body`; the app's gear button opens it
+ * (this module is a chunk of its own, loaded on the first click).
  * `ipc` provides the settings, model, glossary, cache and watch commands;
  * `choices` is (a promise of) what `app_choices` returned, or null.
  * Returns `open()`, `close()` and `watchEvent(event)` (the app's `watch` events).
  */
-export function createSettings(doc, headerSlot, { t, locale, ipc, choices = null, onError }) {
+export function createSettings(doc, { t, locale, ipc, choices = null, onError }) {
   const make = (...args) => h(doc, ...args);
   /** `t(key)`, or `fallback` where there is no such string. */
   const label = (key, fallback, params) => {
@@ -456,11 +459,5 @@ export function createSettings(doc, headerSlot, { t, locale, ipc, choices = null
     if (loaded === settings) await loadWatchStatus();
   });
 
-  const button = make(
-    'button',
-    { class: 'icon-button', type: 'button', id: 'open-settings', title: t('settings.title'), 'aria-label': t('settings.title'), onClick: () => open() },
-    icon(doc, GEAR_ICON),
-  );
-  headerSlot.after(button);
   return Object.freeze({ open, close, watchEvent });
 }

@@ -415,6 +415,8 @@ pub struct LanguageChoice {
 pub struct Choices {
     /// File extensions the decoder accepts (lower case, no dot).
     pub media_extensions: Vec<&'static str>,
+    /// File extensions a copywriter's script may have (lower case, no dot).
+    pub script_extensions: Vec<&'static str>,
     pub aspects: Vec<&'static str>,
     /// Built-in themes first, then `slides.toml`'s custom ones.
     pub themes: Vec<String>,
@@ -450,6 +452,7 @@ pub fn choices(dirs: &Dirs) -> Choices {
     }
     Choices {
         media_extensions: crate::media::SUPPORTED_EXTENSIONS.to_vec(),
+        script_extensions: crate::script::SCRIPT_EXTENSIONS.to_vec(),
         aspects: Aspect::ALL.iter().map(|aspect| aspect.name()).collect(),
         themes,
         formats: Format::ALL.iter().map(|format| format.name()).collect(),
@@ -563,6 +566,7 @@ mod tests {
             .any(|language| language.code == "pt"));
         assert_eq!(choices.languages[0].code, "auto");
         assert!(choices.media_extensions.contains(&"mkv"));
+        assert!(choices.script_extensions.contains(&"docx"));
         JobSpec {
             theme: "brand".into(),
             ..JobSpec::default()

@@ -1,7 +1,7 @@
 //! Native Open dialogs, run from Rust so the UI needs no dialog permission and gets back
 //! only the paths the person picked.
 //!
-//! With the `e2e-hooks` feature (the end-to-end test's build, `scripts/e2e-app.sh`), two
+//! With the `e2e-hooks` feature (the end-to-end test's build, `scripts/e2e-app.sh`), three
 //! environment variables answer in place of the dialogs: a WebDriver test cannot click a
 //! native GTK dialog, and this keeps the rest of the code path (the command, the UI's
 //! import of what it returns) the same as for a person. A build without the feature has
@@ -30,12 +30,23 @@ mod hooks {
         stubbed("VSL_TEST_PICK_FILES")
     }
 
-    /// `VSL_TEST_PICK_FOLDER`: one folder per call, in turn, starting again after the last.
+    /// One path of `var` per call, in turn, starting again after the last.
+    fn in_turn(var: &str, calls: &AtomicUsize) -> Option<Option<PathBuf>> {
+        let paths = stubbed(var)?;
+        let call = calls.fetch_add(1, Ordering::Relaxed);
+        Some(paths.get(call % paths.len().max(1)).cloned())
+    }
+
+    /// `VSL_TEST_PICK_FOLDER`: one folder per call, in turn.
     pub fn folder() -> Option<Option<PathBuf>> {
         static CALLS: AtomicUsize = AtomicUsize::new(0);
-        let paths = stubbed("VSL_TEST_PICK_FOLDER")?;
-        let call = CALLS.fetch_add(1, Ordering::Relaxed);
-        Some(paths.get(call % paths.len().max(1)).cloned())
+        in_turn("VSL_TEST_PICK_FOLDER", &CALLS)
+    }
+
+    /// `VSL_TEST_PICK_SCRIPT`: one script file per call, in turn.
+    pub fn script() -> Option<Option<PathBuf>> {
+        static CALLS: AtomicUsize = AtomicUsize::new(0);
+        in_turn("VSL_TEST_PICK_SCRIPT", &CALLS)
     }
 }
 
@@ -49,6 +60,10 @@ mod hooks {
     }
 
     pub fn folder() -> Option<Option<PathBuf>> {
+        None
+    }
+
+    pub fn script() -> Option<Option<PathBuf>> {
         None
     }
 }
@@ -93,6 +108,29 @@ pub async fn pick_export_folder<R: Runtime>(app: AppHandle<R>) -> CommandResult<
             .file()
             .blocking_pick_folder()
             .and_then(|folder| folder.into_path().ok())
+    })
+    .await
+    .map_err(CommandError::task)
+}
+
+/// Shows the Open dialog for a copywriter's script (`.txt`, `.md`, `.docx`); `None` if
+/// cancelled. The commands that take the path read and check it.
+///
+/// # Errors
+///
+/// A [`CommandError`] if the dialog's thread dies.
+#[tauri::command]
+pub async fn pick_script_file<R: Runtime>(app: AppHandle<R>) -> CommandResult<Option<PathBuf>> {
+    if let Some(path) = hooks::script() {
+        return Ok(path);
+    }
+    let extensions = vsl_core::script::SCRIPT_EXTENSIONS;
+    tauri::async_runtime::spawn_blocking(move || {
+        app.dialog()
+            .file()
+            .add_filter("Scripts", extensions)
+            .blocking_pick_file()
+            .and_then(|file| file.into_path().ok())
     })
     .await
     .map_err(CommandError::task)

@@ -4,6 +4,7 @@
 //! `SlideDeck::{load, save}`; the export is `vsl_core::export::export_deck`, as in the CLI.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Manager, Runtime};
@@ -18,7 +19,7 @@ use vsl_core::slides::{Aspect, SlideDeck};
 use vsl_core::ErrorKind;
 
 use super::events::{DeckView, Forwarder};
-use super::state::{AppState, Job, JobStatus};
+use super::state::{AppState, CutFiles, DeckVersion, Job, JobStatus};
 use crate::error::{CommandError, CommandResult};
 
 /// The style a deck was rendered with, from what `slides.json` records, resolved like any
@@ -86,7 +87,7 @@ pub fn deck_view<R: Runtime>(app: &AppHandle<R>, id: &str) -> CommandResult<Deck
         })
     });
     // The review list is a hint: a missing or unreadable report just marks nothing.
-    let review = std::fs::read(dir.join("corrections.json"))
+    let review = std::fs::read(dir.join(CORRECTIONS_FILE))
         .ok()
         .and_then(|bytes| serde_json::from_slice::<CorrectionReport>(&bytes).ok())
         .map(|report| report.review)
@@ -125,6 +126,9 @@ pub enum HistoryStep {
     Redo,
 }
 
+/// `corrections.json` in a deck folder (written by the pipeline beside `slides.json`).
+const CORRECTIONS_FILE: &str = "corrections.json";
+
 /// A copy of the job's deck as it is now.
 fn current_deck(job: &Job) -> CommandResult<SlideDeck> {
     job.deck
@@ -133,27 +137,104 @@ fn current_deck(job: &Job) -> CommandResult<SlideDeck> {
         .ok_or_else(|| not_ready(&job.record.name))
 }
 
+/// Reads a file that may be absent.
+fn read_optional(path: &Path) -> CommandResult<Option<Vec<u8>>> {
+    match std::fs::read(path) {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(error) => Err(vsl_core::fs::FsError::new(path, error).into()),
+    }
+}
+
+/// Writes `contents` at `path`, or removes the file when there are none.
+fn restore_optional(path: &Path, contents: Option<&[u8]>) -> CommandResult<()> {
+    match contents {
+        Some(bytes) => Ok(vsl_core::fs::write_atomic(
+            path,
+            bytes,
+            vsl_core::fs::Replace::Yes,
+        )?),
+        None => match std::fs::remove_file(path) {
+            Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
+                Err(vsl_core::fs::FsError::new(path, error).into())
+            }
+            _ => Ok(()),
+        },
+    }
+}
+
+impl CutFiles {
+    /// The files as they are in the deck folder `dir` now (they belong to its current deck).
+    ///
+    /// # Errors
+    ///
+    /// Kind `io` (naming the file) when one exists but cannot be read.
+    pub fn read(dir: &Path) -> CommandResult<CutFiles> {
+        Ok(CutFiles {
+            alignment: read_optional(&dir.join(vsl_core::pipeline::ALIGNMENT_FILE))?,
+            corrections: read_optional(&dir.join(CORRECTIONS_FILE))?,
+        })
+    }
+
+    /// Puts the files back in `dir` as they were read, removing those that were absent.
+    ///
+    /// # Errors
+    ///
+    /// Writing's or removing's, naming the file.
+    pub fn restore(&self, dir: &Path) -> CommandResult<()> {
+        restore_optional(
+            &dir.join(vsl_core::pipeline::ALIGNMENT_FILE),
+            self.alignment.as_deref(),
+        )?;
+        restore_optional(&dir.join(CORRECTIONS_FILE), self.corrections.as_deref())
+    }
+}
+
+/// `files` for a new history entry on `stack`: shared with the entry below when they are
+/// the same, as they are after plain edits, so a long history holds them once.
+fn shared(stack: &[DeckVersion], files: CutFiles) -> Arc<CutFiles> {
+    match stack.last() {
+        Some(top) if *top.files == files => Arc::clone(&top.files),
+        _ => Arc::new(files),
+    }
+}
+
+/// Puts the job's deck as it was before a change on the undo history, with the files of
+/// `dir` and the script it followed; a new change empties the redo history.
+fn push_undo(job: &mut Job, deck: SlideDeck, files: CutFiles) {
+    let files = shared(&job.undo, files);
+    job.undo.push(DeckVersion {
+        deck,
+        files,
+        script: job.record.script.clone(),
+    });
+    job.redo.clear();
+}
+
 /// Replaces the job's deck with what `change` makes of it, after rendering what changed
-/// (the cache makes unchanged slides free) and saving `slides.json`.
+/// (the cache makes unchanged slides free) and saving `slides.json`. `change` gets the deck
+/// folder; when it returns [`CutFiles`] (a deck from the history), they replace the
+/// folder's, so `alignment.json` and the review list match the deck shown.
 fn commit<R: Runtime>(
     app: &AppHandle<R>,
     id: &str,
-    change: impl FnOnce(&mut Job) -> CommandResult<SlideDeck>,
+    change: impl FnOnce(&mut Job, &Path) -> CommandResult<(SlideDeck, Option<Arc<CutFiles>>)>,
 ) -> CommandResult<DeckView> {
     // Loads a restored job's deck first.
     deck_view(app, id)?;
     let state = app.state::<AppState>();
-    let (mut next, style, dir) = state.with_jobs(|jobs| {
+    let (mut next, files, style, dir) = state.with_jobs(|jobs| {
         let job = jobs
             .get_mut(id)
             .ok_or_else(|| CommandError::not_found(format!("no job {id}")))?;
-        let next = change(job)?;
+        let dir = job.record.deck_dir();
+        let (next, files) = change(job, &dir)?;
         let style = job
             .deck
             .as_ref()
             .map(|(_, style)| style.clone())
             .ok_or_else(|| not_ready(&job.record.name))?;
-        Ok::<_, CommandError>((next, style, job.record.deck_dir()))
+        Ok::<_, CommandError>((next, files, style, dir))
     })?;
     render_deck(
         &Renderer::new(),
@@ -165,11 +246,18 @@ fn commit<R: Runtime>(
         &CancelToken::new(),
     )?;
     next.save(&dir)?;
+    if let Some(files) = &files {
+        files.restore(&dir)?;
+    }
     state.with_jobs(|jobs| {
         if let Some((deck, _)) = jobs.get_mut(id).and_then(|job| job.deck.as_mut()) {
             *deck = next;
         }
     });
+    if files.is_some() {
+        // The record's script came back with the deck.
+        super::queue::save(&state);
+    }
     deck_view(app, id)
 }
 
@@ -183,7 +271,7 @@ pub fn apply<R: Runtime>(
     id: &str,
     action: &SlideEdit,
 ) -> CommandResult<DeckView> {
-    commit(app, id, |job| {
+    commit(app, id, |job, dir| {
         let current = current_deck(job)?;
         let mut next = current.clone();
         match action {
@@ -197,13 +285,13 @@ pub fn apply<R: Runtime>(
                 edit::toggle_highlight(&mut next, *index, word).map(drop)
             }
         }?;
-        job.undo.push(current);
-        job.redo.clear();
-        Ok(next)
+        push_undo(job, current, CutFiles::read(dir)?);
+        Ok((next, None))
     })
 }
 
-/// Undoes or redoes the last edit.
+/// Undoes or redoes the last edit or script. A deck from the history comes back with its
+/// own `alignment.json` (or none) and review list, and the script it followed.
 ///
 /// # Errors
 ///
@@ -213,17 +301,24 @@ pub fn step<R: Runtime>(
     id: &str,
     step: HistoryStep,
 ) -> CommandResult<DeckView> {
-    commit(app, id, |job| {
-        let current = current_deck(job)?;
+    commit(app, id, |job, dir| {
+        let deck = current_deck(job)?;
         let (from, to) = match step {
             HistoryStep::Undo => (&mut job.undo, &mut job.redo),
             HistoryStep::Redo => (&mut job.redo, &mut job.undo),
         };
+        let files = CutFiles::read(dir)?;
         let next = from
             .pop()
             .ok_or_else(|| CommandError::new(ErrorKind::History, "nothing to undo or redo"))?;
+        let current = DeckVersion {
+            deck,
+            files: shared(to, files),
+            script: job.record.script.clone(),
+        };
         to.push(current);
-        Ok(next)
+        job.record.script.clone_from(&next.script);
+        Ok((next.deck, Some(next.files)))
     })
 }
 
@@ -252,6 +347,8 @@ pub fn set_script<R: Runtime>(
     source: &ScriptSource,
 ) -> CommandResult<DeckView> {
     let view = deck_view(app, id)?;
+    // What the old deck was shown with, for Undo; the re-slide below replaces these files.
+    let before = CutFiles::read(&view.slides_dir)?;
     let state = app.state::<AppState>();
     let record = state
         .with_jobs(|jobs| jobs.get(id).map(|job| job.record.clone()))
@@ -293,8 +390,7 @@ pub fn set_script<R: Runtime>(
     state.with_jobs(|jobs| {
         if let Some(job) = jobs.get_mut(id) {
             if let Some((old, _)) = job.deck.take() {
-                job.undo.push(old);
-                job.redo.clear();
+                push_undo(job, old, before);
             }
             job.deck = Some((resliced.deck, resolved.style));
             job.record.script = Some(path);

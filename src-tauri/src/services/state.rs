@@ -86,6 +86,25 @@ impl JobRecord {
     }
 }
 
+/// The files beside `slides.json` that depend on how the deck was cut rather than on its
+/// edits: `alignment.json` (present only when the slides follow a script) and
+/// `corrections.json` (the review list). Kept as bytes, `None` when absent, so a deck taken
+/// back from the history gets back exactly the files it was shown with.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CutFiles {
+    pub alignment: Option<Vec<u8>>,
+    pub corrections: Option<Vec<u8>>,
+}
+
+/// A deck in the undo or redo history, with what came with it: the [`CutFiles`] (shared
+/// between the versions that did not change them) and the script its slides follow.
+#[derive(Debug, Clone)]
+pub struct DeckVersion {
+    pub deck: SlideDeck,
+    pub files: Arc<CutFiles>,
+    pub script: Option<PathBuf>,
+}
+
 /// A job and what the editor works on once it is done.
 pub struct Job {
     pub record: JobRecord,
@@ -93,8 +112,8 @@ pub struct Job {
     /// The deck and the style it was rendered with, once the pipeline finished.
     pub deck: Option<(SlideDeck, SlideStyle)>,
     /// Earlier decks (for undo) and undone ones (for redo).
-    pub undo: Vec<SlideDeck>,
-    pub redo: Vec<SlideDeck>,
+    pub undo: Vec<DeckVersion>,
+    pub redo: Vec<DeckVersion>,
 }
 
 impl Job {
