@@ -147,7 +147,7 @@ mod tests {
             envelope.pauses(0.0, 2.5, 0.15),
             vec![(0.0, 0.5), (1.5, 2.0)]
         );
-        assert_eq!(envelope.pauses(0.6, 1.7, 0.15), vec![]);
+        assert_eq!(envelope.pauses(0.6, 1.6, 0.15), vec![]);
         assert_eq!(envelope.pauses(0.6, 1.8, 0.15), vec![(1.5, 1.8)]);
         assert!(envelope.speech_ratio(0.5, 1.5) > 0.95);
         assert!(envelope.speech_ratio(1.55, 1.95) < 0.05);

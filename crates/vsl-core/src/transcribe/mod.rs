@@ -428,6 +428,8 @@ const MIN_PAUSE: f64 = 0.15;
 /// Least speech before a pause, inside a word's DTW span, that is taken as the word itself
 /// (its DTW end ran late, past the pause, into the next word).
 const MIN_WORD_BEFORE_PAUSE: f64 = 0.12;
+/// Least sound between an onset and the DTW end for the word to start at that onset.
+const MIN_WORD_AFTER_ONSET: f64 = 0.05;
 
 #[cfg(test)]
 mod tests {
@@ -532,8 +534,15 @@ impl WordBuilder {
                 });
             }
         }
-        let start = envelope
-            .onset_after_pause(previous_end, raw_end, MIN_PAUSE)
+        // After several pauses, the word is the sound before its DTW end: the onset after
+        // the last pause that leaves it some sound (the sound between the pauses is speech
+        // Whisper did not transcribe). Else the onset after the first pause, if any.
+        let start = pauses
+            .iter()
+            .rev()
+            .find(|pause| pause.1 < raw_end - MIN_WORD_AFTER_ONSET)
+            .map(|pause| pause.1)
+            .or_else(|| envelope.onset_after_pause(previous_end, raw_end, MIN_PAUSE))
             .unwrap_or(lower)
             .max(lower.min(raw_end));
         let start = start.min(raw_end);
