@@ -16,7 +16,8 @@ use vsl_core::slides::SlideDeck;
 
 #[derive(Args)]
 pub struct ExportArgs {
-    /// The slides.json written by `vsl slides` or `vsl run` (images are found next to it).
+    /// The slides.json written by `vsl slides` or `vsl run`, or its folder (the images are
+    /// found next to it).
     slides: PathBuf,
     /// The original audio or video file the slides were made from.
     #[arg(long)]
@@ -44,12 +45,16 @@ pub struct ExportArgs {
 
 pub fn run(args: ExportArgs) -> anyhow::Result<ExitCode> {
     let cancel = install_cancel_handler();
-    let deck_dir = args
-        .slides
-        .parent()
-        .filter(|dir| !dir.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let deck = SlideDeck::load(deck_dir)?;
+    let (deck_dir, deck) = if args.slides.is_dir() {
+        (args.slides.as_path(), SlideDeck::load(&args.slides)?)
+    } else {
+        let dir = args
+            .slides
+            .parent()
+            .filter(|dir| !dir.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        (dir, SlideDeck::load_file(&args.slides)?)
+    };
     let formats = Formats::parse(&args.formats)?;
     let out_dir = args
         .out

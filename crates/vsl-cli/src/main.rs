@@ -86,13 +86,29 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("error: {error:#}");
+            eprintln!("error: {}", message(&error));
             if let Some(remedy) = remedy(&error) {
                 eprintln!("hint: {remedy}");
             }
             ExitCode::FAILURE
         }
     }
+}
+
+/// The error and its causes on one line, each said once: the library's errors already
+/// carry their cause's text (and most name their file), so a cause that repeats what is
+/// said is dropped, and one that says all of it replaces it.
+fn message(error: &anyhow::Error) -> String {
+    let mut text = error.to_string();
+    for cause in error.chain().skip(1) {
+        let cause = cause.to_string();
+        if cause.contains(&text) {
+            text = cause;
+        } else if !text.contains(&cause) {
+            text = format!("{text}: {cause}");
+        }
+    }
+    text
 }
 
 /// What to try, for the errors a flag fixes. The library's messages name the file and say
@@ -137,6 +153,7 @@ pub fn remedy_for(kind: ErrorKind) -> Option<&'static str> {
         _ => None,
     }
 }
+
 /// Rust ignores SIGPIPE, which turns `vsl models list | head` into a panic; a CLI
 /// should simply stop when its reader goes away.
 fn restore_sigpipe() {
@@ -144,5 +161,27 @@ fn restore_sigpipe() {
     // SAFETY: resetting a signal to its default disposition before any thread starts.
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::message;
+
+    #[test]
+    fn error_messages_say_each_thing_once() {
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "No such file or directory");
+        let error = anyhow::Error::new(vsl_core::slides::SlidesError::Io {
+            path: "/x/slides.json".into(),
+            source: io,
+        });
+        assert_eq!(
+            message(&error),
+            "/x/slides.json: cannot read: No such file or directory"
+        );
+        let error = anyhow::anyhow!("/x/a.mp4: file not found").context("/x/a.mp4");
+        assert_eq!(message(&error), "/x/a.mp4: file not found");
+        let error = anyhow::anyhow!("disk full").context("writing /x/o.mp4");
+        assert_eq!(message(&error), "writing /x/o.mp4: disk full");
     }
 }

@@ -32,8 +32,10 @@ pub enum ModelsCommand {
     /// Convert a CTranslate2 (faster-whisper) model folder to ggml and install it.
     ImportCt2 {
         dir: PathBuf,
+        /// Name to install it as (default: the model's name from its config.json, else the
+        /// folder's, without a `faster-whisper-` prefix).
         #[arg(long)]
-        name: String,
+        name: Option<String>,
         /// Weight format: auto (bf16 on CPUs with AVX512-BF16, else f16), f16 (exact),
         /// bf16 (f16's size, faster where the CPU multiplies it natively) or q8_0 (half
         /// the size).
@@ -131,6 +133,7 @@ pub fn run(command: ModelsCommand, dirs: &vsl_core::paths::Dirs) -> anyhow::Resu
             let Some(format) = WeightFormat::parse(&quantize) else {
                 bail!("--quantize must be auto, f16, bf16 or q8_0, not '{quantize}'");
             };
+            let name = name.unwrap_or_else(|| vsl_core::models::ct2_name(&dir));
             let progress = bar(0, "converting {msg} [{bar:30}] {pos}/{len} tensors");
             progress.set_message(name.clone());
             let result = store.import_ct2(&dir, &name, format, force, &mut |done, total| {

@@ -389,3 +389,48 @@ fn run_with_a_script_shows_its_words_and_reports_what_was_skipped() {
     assert!(text(&refused).contains("notes.pdf"), "{}", text(&refused));
     assert!(!home.path().join("refused").exists());
 }
+
+#[test]
+fn export_reads_the_deck_file_it_is_given_and_says_each_thing_once() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let missing = dir.path().join("edited.json");
+    let output = vsl(home.path())
+        .arg("export")
+        .arg(&missing)
+        .arg("--audio")
+        .arg(test_data().join("jfk.wav"))
+        .arg("--out")
+        .arg(dir.path().join("out.mp4"))
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let line = stderr
+        .lines()
+        .find(|l| l.starts_with("error:"))
+        .expect("error line");
+    // The file named, not a slides.json beside it; the reason said once.
+    assert!(line.contains(&*missing.to_string_lossy()), "{line}");
+    assert_eq!(line.matches("edited.json").count(), 1, "{line}");
+    assert_eq!(line.matches("No such file").count(), 1, "{line}");
+
+    // A deck under another name is exported from its own folder's images.
+    let deck = small_deck(dir.path());
+    std::fs::rename(&deck, &missing).expect("rename");
+    let output = vsl(home.path())
+        .arg("export")
+        .arg(&missing)
+        .arg("--audio")
+        .arg(test_data().join("jfk.wav"))
+        .arg("--out")
+        .arg(dir.path().join("out.mp4"))
+        .output()
+        .expect("run");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(dir.path().join("out.mp4").is_file());
+}

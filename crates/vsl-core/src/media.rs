@@ -152,11 +152,25 @@ pub fn decode(path: &Path, cancel: &crate::jobs::CancelToken) -> Result<Pcm, Med
     let mut decoder = audio_decoder(path, parameters)?;
     let container_duration = (input.duration() > 0)
         .then(|| input.duration() as f64 / f64::from(ffmpeg::ffi::AV_TIME_BASE));
+    // The audio track's own length, where the container records one (MP4/MOV, WAV, FLAC):
+    // a screen recording's audio often stops before its video, and that is not damage.
+    let declared_audio = input.stream(stream_index).and_then(|stream| {
+        let duration = stream.duration();
+        (duration > 0 && duration != ffmpeg::ffi::AV_NOPTS_VALUE)
+            .then(|| duration as f64 * f64::from(stream.time_base()))
+    });
+    // Where the file's packets end, over every stream: a file cut off mid-copy stops short
+    // of its declared length in all of them.
+    let mut packets_end = 0.0f64;
 
     let mut sink = Sink::new(path);
     let mut bad_packets = 0usize;
     let mut good_packets = 0usize;
     for (packet_stream, packet) in input.packets() {
+        if let Some(at) = packet.pts().or(packet.dts()) {
+            let end = (at + packet.duration().max(0)) as f64 * f64::from(packet_stream.time_base());
+            packets_end = packets_end.max(end);
+        }
         if packet_stream.index() != stream_index {
             continue;
         }
@@ -200,10 +214,18 @@ pub fn decode(path: &Path, cancel: &crate::jobs::CancelToken) -> Result<Pcm, Med
         samples: sink.samples,
         container_duration,
     };
-    // Containers record their length up front; far less audio than that means the file
-    // was cut off (an interrupted download, a copy still in progress).
-    if let Some(expected) = pcm.container_duration {
-        if pcm.duration() + 1.0 < expected * 0.9 {
+    // Containers record their length up front; far less than that means the file was cut
+    // off (an interrupted download, a copy still in progress). The audio is judged against
+    // its own track's length when the container records it, else the file's packets
+    // against the container's length, so audio that simply ends before the video passes.
+    let judged = match declared_audio {
+        Some(declared) => Some((pcm.duration(), declared)),
+        None => pcm
+            .container_duration
+            .map(|expected| (pcm.duration().max(packets_end), expected)),
+    };
+    if let Some((reached, expected)) = judged {
+        if reached + 1.0 < expected * 0.9 {
             return Err(MediaError::Truncated {
                 path: path.to_path_buf(),
                 decoded: pcm.duration(),

@@ -342,6 +342,53 @@ fn name_from_file(file: &Path) -> String {
     stem.strip_prefix("ggml-").unwrap_or(stem).to_owned()
 }
 
+/// The name a CTranslate2 folder installs as when none is given: the model's own name when
+/// its `config.json` records one (`_name_or_path`, as Hugging Face writes it), else the
+/// folder's name; `faster-whisper-`/`whisper-` prefixes and a `-ct2` suffix dropped, and
+/// characters a store name cannot hold made `-`.
+pub fn ct2_name(dir: &Path) -> String {
+    let from_config = std::fs::read(dir.join("config.json"))
+        .ok()
+        .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
+        .and_then(|config| {
+            ["_name_or_path", "name_or_path", "model_name"]
+                .iter()
+                .find_map(|key| config.get(*key)?.as_str().map(str::to_owned))
+        })
+        .and_then(|name| name.rsplit(['/', '\\']).next().map(str::to_owned))
+        .filter(|name| !name.trim().is_empty());
+    let folder = || {
+        std::path::absolute(dir)
+            .ok()
+            .and_then(|dir| {
+                dir.file_name()
+                    .map(|name| name.to_string_lossy().into_owned())
+            })
+            .unwrap_or_else(|| "model".to_owned())
+    };
+    let name = from_config.unwrap_or_else(folder);
+    let name = name.strip_prefix("faster-whisper-").unwrap_or(&name);
+    let name = name.strip_prefix("whisper-").unwrap_or(name);
+    let name = name.strip_suffix("-ct2").unwrap_or(name);
+    let name: String = name
+        .trim_start_matches('.')
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '-'
+            }
+        })
+        .take(64)
+        .collect();
+    if name.is_empty() {
+        "model".to_owned()
+    } else {
+        name
+    }
+}
+
 fn check_name(name: &str) -> Result<(), ModelError> {
     let valid = !name.is_empty()
         && name.len() <= 64
@@ -370,6 +417,24 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ModelError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_ct2_folder_is_named_after_its_model_or_itself() {
+        let root = tempfile::tempdir().expect("tempdir");
+        let plain = root.path().join("faster-whisper-small.en");
+        std::fs::create_dir(&plain).expect("dir");
+        assert_eq!(super::ct2_name(&plain), "small.en");
+        let named = root.path().join("my model (copy)");
+        std::fs::create_dir(&named).expect("dir");
+        assert_eq!(super::ct2_name(&named), "my-model--copy-");
+        crate::fs::write_atomic(
+            &named.join("config.json"),
+            br#"{"_name_or_path": "openai/whisper-large-v3", "lang_ids": []}"#,
+            crate::fs::Replace::Yes,
+        )
+        .expect("config");
+        assert_eq!(super::ct2_name(&named), "large-v3");
+    }
 
     #[test]
     fn names_from_files() {

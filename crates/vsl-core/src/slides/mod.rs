@@ -139,7 +139,16 @@ impl SlideDeck {
 
     /// Reads `dir/slides.json`.
     pub fn load(dir: &Path) -> Result<SlideDeck, SlidesError> {
-        let path = dir.join(DECK_FILE);
+        Self::load_file(&dir.join(DECK_FILE))
+    }
+
+    /// Reads a deck file by its own name (`vsl export` takes any name).
+    ///
+    /// # Errors
+    ///
+    /// As [`SlideDeck::load`].
+    pub fn load_file(path: &Path) -> Result<SlideDeck, SlidesError> {
+        let path = path.to_path_buf();
         let bytes = crate::fs::read(&path).map_err(|error| SlidesError::Io {
             path: error.path,
             source: error.source,

@@ -178,3 +178,65 @@ fn a_file_still_being_copied_is_reported_as_incomplete() {
         assert!(error.to_string().contains(name), "{error}");
     }
 }
+
+/// Screen recordings often stop their audio before their video: that is a whole file, not
+/// one still being copied. A copy of it cut short still is.
+#[test]
+fn audio_that_ends_before_the_video_is_not_incomplete() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for name in ["short_audio_v1.mov", "short_audio_v1.mkv"] {
+        let path = generated(name, |out| {
+            run_tool(
+                "ffmpeg",
+                &[
+                    "-y",
+                    "-v",
+                    "error",
+                    "-f",
+                    "lavfi",
+                    "-i",
+                    "testsrc=size=320x240:rate=25:duration=5.2",
+                    "-f",
+                    "lavfi",
+                    "-i",
+                    "sine=frequency=440:duration=3.3:sample_rate=48000",
+                    "-c:v",
+                    "libx264",
+                    "-preset",
+                    "ultrafast",
+                    "-pix_fmt",
+                    "yuv420p",
+                    "-c:a",
+                    "aac",
+                    out.to_str().expect("path"),
+                ],
+                None,
+            );
+        });
+        let pcm = media::decode(&path, &CancelToken::new()).unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            (pcm.duration() - 3.3).abs() < 0.1,
+            "{name}: {}",
+            pcm.duration()
+        );
+        assert!(pcm.container_duration.is_some_and(|d| d > 5.0), "{name}");
+
+        let partial = dir.path().join(name);
+        let bytes = fs::read(&path).expect("read");
+        fs::write(&partial, &bytes[..bytes.len() * 2 / 5]).expect("write");
+        let error = media::decode(&partial, &CancelToken::new()).expect_err("partial file");
+        assert!(
+            matches!(
+                error,
+                MediaError::Truncated { .. }
+                    | MediaError::Corrupt { .. }
+                    | MediaError::Unreadable { .. }
+            ),
+            "{name}: {error}"
+        );
+        if name.ends_with(".mkv") {
+            // Matroska keeps its header first: the cut copy opens, and is caught by length.
+            assert!(matches!(error, MediaError::Truncated { .. }), "{error}");
+        }
+    }
+}
