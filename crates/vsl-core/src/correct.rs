@@ -114,9 +114,19 @@ enum OneOrMany {
 impl Glossary {
     /// Reads one glossary file.
     pub fn load(path: &Path) -> Result<Glossary, CorrectionError> {
-        let text = std::fs::read_to_string(path).map_err(|source| CorrectionError::Io {
-            path: path.to_path_buf(),
-            source,
+        let text = std::fs::read_to_string(path).map_err(|source| {
+            // Bytes that are not UTF-8 are bad content, not a failed read.
+            if source.kind() == std::io::ErrorKind::InvalidData {
+                CorrectionError::Invalid {
+                    path: path.to_path_buf(),
+                    reason: "not UTF-8 text".to_owned(),
+                }
+            } else {
+                CorrectionError::Io {
+                    path: path.to_path_buf(),
+                    source,
+                }
+            }
         })?;
         Glossary::parse(&text).map_err(|reason| CorrectionError::Invalid {
             path: path.to_path_buf(),

@@ -363,9 +363,17 @@ fn docx_text(path: &Path, bytes: &[u8]) -> Result<String, ScriptError> {
         }
     }
 
-    let document = docx_rs::read_docx(bytes).map_err(|error| ScriptError::Docx {
+    // docx-rs 0.4 unwraps some zip read errors (a damaged entry's checksum) instead of
+    // returning them, found by tests/it/fuzz.rs: a corrupt file must be a refusal, not a
+    // crash, so its panic is caught here (panics unwind: no profile sets `panic = "abort"`).
+    let read = std::panic::catch_unwind(|| docx_rs::read_docx(bytes));
+    let document = match read {
+        Ok(result) => result.map_err(|error| error.to_string()),
+        Err(_) => Err("the archive is damaged".to_owned()),
+    }
+    .map_err(|reason| ScriptError::Docx {
         path: path.to_path_buf(),
-        reason: error.to_string(),
+        reason,
     })?;
     let mut text = String::new();
     for child in &document.document.children {

@@ -127,14 +127,21 @@ pub struct ThemeColors {
 impl SlidesConfig {
     /// Reads the file; a missing file is an error (see [`SlidesConfig::load_or_default`]).
     pub fn load(path: &Path) -> Result<SlidesConfig, SlidesError> {
-        let text = std::fs::read_to_string(path).map_err(|source| SlidesError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
         let invalid = |reason: String| SlidesError::Invalid {
             path: path.to_path_buf(),
             reason,
         };
+        let text = std::fs::read_to_string(path).map_err(|source| {
+            // Bytes that are not UTF-8 are bad content, not a failed read.
+            if source.kind() == std::io::ErrorKind::InvalidData {
+                invalid("not UTF-8 text".to_owned())
+            } else {
+                SlidesError::Io {
+                    path: path.to_path_buf(),
+                    source,
+                }
+            }
+        })?;
         let mut config: SlidesConfig =
             toml::from_str(&text).map_err(|error| invalid(error.to_string()))?;
         for name in config.preset.keys() {

@@ -9,6 +9,7 @@ mod common;
 mod correct;
 mod download;
 mod export;
+mod fuzz;
 mod health;
 mod media;
 mod models;
