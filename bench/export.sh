@@ -5,6 +5,8 @@
 # interleaved so machine load hits every tool alike; each line of results.jsonl is one run.
 #   ROUNDS=1 bench/export.sh                     (after `make setup`; MoviePy takes ~6 min a run)
 #   TOOLS="vsl vsl-repeat0 vsl-repeat5 vsl-fps30" SOURCES=m4a ROUNDS=3 bench/export.sh
+#   TOOLS="vsl vsl-music vsl-off vsl-music-off" SOURCES="wav m4a room" ROUNDS=3 bench/export.sh
+#                                                                     (music bed and loudness)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CACHE="${CACHE:-$HOME/.cache/vsl-studio}"
@@ -36,9 +38,27 @@ if [ ! -f "$data/voiceover.wav" ]; then
   sox "$data/speech.wav" -r 48000 -c 2 -b 16 "$data/voiceover.tmp.wav" repeat 5 trim 0 600
   mv "$data/voiceover.tmp.wav" "$data/voiceover.wav"
 fi
+# The same voice-over over a room's noise floor (pink noise at -60 dBFS), as a microphone
+# records it: espeak-ng's pauses are digital silence, which FFmpeg's AAC encoder is slow on.
+if [[ " $SOURCES " == *" room "* ]] && [ ! -f "$data/voiceover-room.wav" ]; then
+  sox -n -r 48000 -c 2 -b 16 "$data/noise.tmp.wav" synth 600 pinknoise vol 0.001
+  sox -m -v 1 "$data/voiceover.wav" -v 1 "$data/noise.tmp.wav" -b 16 "$data/voiceover-room.tmp.wav"
+  mv "$data/voiceover-room.tmp.wav" "$data/voiceover-room.wav"
+  rm -f "$data/noise.tmp.wav"
+fi
 if [ ! -f "$data/voiceover.m4a" ]; then
   ffmpeg -v error -y -i "$data/voiceover.wav" -c:a aac -b:a 160k -f mp4 "$data/voiceover.tmp.m4a"
   mv "$data/voiceover.tmp.m4a" "$data/voiceover.m4a"
+fi
+# The music bed for the vsl-music tools: 3 minutes of synthetic chords (three sines, a slow
+# tremolo, a little pink noise for the high end) as a 44.1 kHz stereo MP3 at 192 kb/s, the
+# way stock music is delivered; it is looped to the voice-over's length.
+if [ ! -f "$data/music.mp3" ]; then
+  sox -n -r 44100 -c 2 "$data/music.tmp.wav" synth 180 sine 220 sine 277 sine 330 pinknoise \
+    tremolo 0.5 40 vol 0.6
+  ffmpeg -v error -y -i "$data/music.tmp.wav" -c:a libmp3lame -b:a 192k "$data/music.tmp.mp3"
+  mv "$data/music.tmp.mp3" "$data/music.mp3"
+  rm -f "$data/music.tmp.wav"
 fi
 # 100 slides, one per sentence of a synthetic transcript, rendered like any job's.
 deck="$data/slides/slides.json"
@@ -53,6 +73,7 @@ echo "fixtures: $slides slides at 1920x1080, $(soxi -D "$data/voiceover.wav") s 
 for round in $(seq "$ROUNDS"); do
   for source in $SOURCES; do
     audio="$data/voiceover.$source"
+    [ "$source" = room ] && audio="$data/voiceover-room.wav"
     for tool in $TOOLS; do
       file="$out/$tool-$source-$round.mp4"
       load=$(cut -d' ' -f1 /proc/loadavg)
@@ -63,6 +84,12 @@ for round in $(seq "$ROUNDS"); do
                        --repeat-every "${tool#vsl-repeat}" >/dev/null ;;
         vsl-fps*) "$vsl" export "$deck" --audio "$audio" --out "$file" --overwrite \
                     --fps "${tool#vsl-fps}" >/dev/null ;;
+        vsl-off) "$vsl" export "$deck" --audio "$audio" --out "$file" --overwrite \
+                   --loudness off >/dev/null ;;
+        vsl-music) "$vsl" export "$deck" --audio "$audio" --out "$file" --overwrite \
+                     --music "$data/music.mp3" >/dev/null ;;
+        vsl-music-off) "$vsl" export "$deck" --audio "$audio" --out "$file" --overwrite \
+                         --music "$data/music.mp3" --loudness off >/dev/null ;;
         ffmpeg) bench/peers/ffmpeg_slideshow.sh "$deck" "$audio" "$file" ;;
         moviepy) "$venv/bin/python" bench/peers/moviepy_slideshow.py "$deck" "$audio" "$file" ;;
         *) echo "unknown tool $tool" >&2; exit 2 ;;

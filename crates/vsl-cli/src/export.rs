@@ -10,7 +10,7 @@ use vsl_core::export::{
     export_deck, AudioMode, ExportError, ExportOutcome, ExportPlan, ExportProgress, DEFAULT_CRF,
     DEFAULT_REPEAT_EVERY,
 };
-use vsl_core::job::{Format, Formats};
+use vsl_core::job::{Format, Formats, JobSpec};
 use vsl_core::jobs::CancelToken;
 use vsl_core::slides::SlideDeck;
 
@@ -41,6 +41,8 @@ pub struct ExportArgs {
     /// x264 quality (lower is better and larger; 18-23 is sensible).
     #[arg(long, default_value_t = DEFAULT_CRF, value_parser = clap::value_parser!(u8).range(0..=51))]
     crf: u8,
+    #[command(flatten)]
+    sound: crate::job::SoundArgs,
 }
 
 pub fn run(args: ExportArgs) -> anyhow::Result<ExitCode> {
@@ -56,6 +58,10 @@ pub fn run(args: ExportArgs) -> anyhow::Result<ExitCode> {
         (dir, SlideDeck::load_file(&args.slides)?)
     };
     let formats = Formats::parse(&args.formats)?;
+    // The soundtrack's flags are job settings, checked as a job's are.
+    let mut spec = JobSpec::default();
+    args.sound.apply(&mut spec)?;
+    let sound = spec.soundtrack()?;
     let out_dir = args
         .out
         .parent()
@@ -67,6 +73,7 @@ pub fn run(args: ExportArgs) -> anyhow::Result<ExitCode> {
     plan.overwrite = args.overwrite;
     plan.repeat_every = args.repeat_every;
     plan.crf = args.crf;
+    plan.sound = sound;
 
     let bar = progress_bar("exporting");
     let result = export_deck(&plan, &mut |progress| show(&bar, progress), &cancel);
@@ -132,10 +139,25 @@ pub fn summary(outcome: &ExportOutcome, slides: usize) -> String {
             bit_rate,
         } => format!("audio {from_codec} -> AAC {} kb/s", bit_rate / 1000),
     };
+    let music = outcome
+        .music
+        .as_ref()
+        .map(|music| format!(" with music {}", music.display()))
+        .unwrap_or_default();
+    let loudness = outcome
+        .loudness
+        .as_ref()
+        .map(|loudness| {
+            format!(
+                ", loudness {:.1} LUFS {:+.1} dB -> {:.1} LUFS (target {})",
+                loudness.measured, loudness.gain_db, loudness.result, loudness.target
+            )
+        })
+        .unwrap_or_default();
     let seconds = outcome.elapsed.as_secs_f64();
     let mut text = format!(
-        "{slides} slides, {} frames ({} keyframes), {audio}, {:.2} s of video, {:.1} MB, \
-         exported in {seconds:.2} s ({:.0}x real time) -> {}",
+        "{slides} slides, {} frames ({} keyframes), {audio}{music}{loudness}, {:.2} s of \
+         video, {:.1} MB, exported in {seconds:.2} s ({:.0}x real time) -> {}",
         outcome.video_frames,
         outcome.keyframes,
         outcome.duration,

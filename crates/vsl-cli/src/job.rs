@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use clap::Args;
-use vsl_core::job::{JobSpec, Language};
+use vsl_core::job::{JobSpec, Language, Loudness, DEFAULT_MUSIC_VOLUME};
 use vsl_core::models::{ModelStore, DEFAULT_MODEL};
 use vsl_core::paths::Dirs;
 use vsl_core::render::RenderSize;
@@ -92,6 +92,42 @@ impl LookArgs {
         if let Some(cache) = &self.cache_dir {
             dirs.cache = cache.clone();
         }
+        Ok(())
+    }
+}
+
+/// The MP4's soundtrack: a music bed under the voice and the loudness it is normalised to.
+#[derive(Args)]
+pub struct SoundArgs {
+    /// A music bed under the voice (any audio file): looped or cut to the voice's length,
+    /// faded in over 1 s and out over the last 2 s, ducked while the voice speaks.
+    #[arg(long, value_name = "FILE")]
+    music: Option<PathBuf>,
+    /// The music's level: a linear gain on the file's own level, above 0 and at most 1.
+    #[arg(long, default_value_t = DEFAULT_MUSIC_VOLUME)]
+    music_volume: f64,
+    /// Keep the music at one level instead of ducking it under the voice.
+    #[arg(long)]
+    no_duck: bool,
+    /// Integrated loudness in LUFS (EBU R128, true peak at most -1 dBTP): auto is -14 when
+    /// the audio is re-encoded anyway (music, or a source that is not AAC); a number
+    /// always normalises (re-encoding AAC too); off keeps the levels.
+    #[arg(
+        long,
+        value_name = "LUFS|off|auto",
+        default_value = "auto",
+        allow_hyphen_values = true
+    )]
+    loudness: String,
+}
+
+impl SoundArgs {
+    /// Writes the flags into `spec`; a bad loudness word names it.
+    pub fn apply(&self, spec: &mut JobSpec) -> anyhow::Result<()> {
+        spec.music = self.music.clone();
+        spec.music_volume = self.music_volume;
+        spec.duck = !self.no_duck;
+        spec.loudness = Loudness::parse(&self.loudness)?;
         Ok(())
     }
 }

@@ -11,7 +11,7 @@ use vsl_core::job::{Formats, JobSpec, SubtitleMode};
 use vsl_core::paths::Dirs;
 use vsl_core::pipeline::{self, OutputNames, PipelineError, PipelineOutcome, PipelineProgress};
 
-use crate::job::{load_engine, LookArgs, ModelArgs};
+use crate::job::{load_engine, LookArgs, ModelArgs, SoundArgs};
 
 #[derive(Clone, Copy, ValueEnum)]
 enum Subtitles {
@@ -33,6 +33,8 @@ pub struct RunArgs {
     model: ModelArgs,
     #[command(flatten)]
     look: LookArgs,
+    #[command(flatten)]
+    sound: SoundArgs,
     /// What to write: any of mp4, srt, vtt, txt, json.
     #[arg(long, default_value = "mp4,srt,vtt,txt,json")]
     formats: String,
@@ -57,6 +59,7 @@ impl RunArgs {
         let mut spec = JobSpec::default();
         self.model.apply(&mut spec);
         self.look.apply(&mut spec, dirs)?;
+        self.sound.apply(&mut spec)?;
         spec.formats = Formats::parse(&self.formats)?;
         spec.subtitles = match self.subtitles {
             Subtitles::Slides => SubtitleMode::Slides,

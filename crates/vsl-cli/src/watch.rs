@@ -16,7 +16,7 @@ use vsl_core::pipeline::{self, PipelineProgress};
 use vsl_core::transcribe::ModelHost;
 use vsl_core::watch::{WatchConfig, WatchEvent, WatchPreset, Watcher};
 
-use crate::job::{LookArgs, ModelArgs};
+use crate::job::{LookArgs, ModelArgs, SoundArgs};
 
 #[derive(Args)]
 pub struct WatchArgs {
@@ -31,6 +31,8 @@ pub struct WatchArgs {
     model: ModelArgs,
     #[command(flatten)]
     look: LookArgs,
+    #[command(flatten)]
+    sound: SoundArgs,
     /// What to write: any of mp4, srt, vtt, txt, json.
     #[arg(long, default_value = "mp4,srt,vtt,txt,json")]
     formats: String,
@@ -61,6 +63,7 @@ impl WatchArgs {
         let mut spec = JobSpec::default();
         self.model.apply(&mut spec);
         self.look.apply(&mut spec, dirs)?;
+        self.sound.apply(&mut spec)?;
         spec.formats = Formats::parse(&self.formats)?;
         Ok(spec)
     }

@@ -205,6 +205,95 @@ fn export_with_constant_frame_rate_and_subtitles() {
 }
 
 #[test]
+fn export_mixes_a_music_bed_and_refuses_a_file_that_is_not_audio() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let deck = small_deck(dir.path());
+    let tone = dir.path().join("bed.wav");
+    let status = Command::new("ffmpeg")
+        .args([
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=frequency=220:duration=3",
+        ])
+        .args(["-ac", "2"])
+        .arg(&tone)
+        .status()
+        .expect("ffmpeg");
+    assert!(status.success());
+    let out = dir.path().join("video.mp4");
+    let output = vsl(dir.path())
+        .arg("export")
+        .arg(&deck)
+        .arg("--audio")
+        .arg(test_data().join("jfk.wav"))
+        .arg("--music")
+        .arg(&tone)
+        .args(["--music-volume", "0.2", "--loudness", "-16"])
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .expect("export");
+    assert!(output.status.success(), "{}", text(&output));
+    let summary = text(&output);
+    assert!(summary.contains("with music"), "{summary}");
+    assert!(summary.contains("(target -16)"), "{summary}");
+    let audio = Command::new("ffprobe")
+        .args(["-v", "error", "-of", "json", "-select_streams", "a:0"])
+        .args([
+            "-show_entries",
+            "stream=codec_name,channels:format=duration",
+        ])
+        .arg(&out)
+        .output()
+        .expect("ffprobe");
+    let audio: serde_json::Value = serde_json::from_slice(&audio.stdout).expect("json");
+    assert_eq!(audio["streams"][0]["codec_name"], "aac");
+    assert_eq!(audio["streams"][0]["channels"], 2);
+    let duration: f64 = audio["format"]["duration"]
+        .as_str()
+        .and_then(|text| text.parse().ok())
+        .expect("duration");
+    assert!((duration - 11.0).abs() < 0.05, "{duration}");
+
+    let notes = dir.path().join("notes.txt");
+    std::fs::write(&notes, "la la la\n").expect("write");
+    let refused = dir.path().join("refused.mp4");
+    let output = vsl(dir.path())
+        .arg("export")
+        .arg(&deck)
+        .arg("--audio")
+        .arg(test_data().join("jfk.wav"))
+        .arg("--music")
+        .arg(&notes)
+        .arg("--out")
+        .arg(&refused)
+        .output()
+        .expect("export");
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    assert!(text(&output).contains("notes.txt"), "{}", text(&output));
+    assert!(text(&output).contains("music"), "{}", text(&output));
+    assert!(!refused.exists());
+    for bad in ["--loudness=loud", "--music-volume=2"] {
+        let output = vsl(dir.path())
+            .arg("export")
+            .arg(&deck)
+            .arg("--audio")
+            .arg(test_data().join("jfk.wav"))
+            .arg(bad)
+            .arg("--out")
+            .arg(&refused)
+            .output()
+            .expect("export");
+        assert_eq!(output.status.code(), Some(1), "{bad}: {}", text(&output));
+        assert!(!refused.exists());
+    }
+}
+
+#[test]
 fn a_full_disk_is_a_clear_error_and_leaves_nothing() {
     let dir = tempfile::tempdir().expect("tempdir");
     let deck = small_deck(dir.path());

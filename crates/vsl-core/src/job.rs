@@ -1,10 +1,11 @@
 //! What a job runs with, defined once.
 //!
 //! [`JobSpec`] is everything a job is asked to do: the model, the spoken [`Language`], the
-//! slide shape and size, the theme, the glossary, the output [`Formats`], the subtitle mode
-//! and the frame rate. The app's settings, a watched folder, the editor and the CLI's flags
-//! all build one, and [`JobSpec::resolve`] is the only way from a spec to what the stages
-//! take ([`ResolvedJob`]: transcription options, glossary, preset, [`SlideStyle`], cache).
+//! slide shape and size, the theme, the glossary, the output [`Formats`], the subtitle mode,
+//! the frame rate, and the soundtrack (a music bed and the [`Loudness`] target). The app's
+//! settings, a watched folder, the editor and the CLI's flags all build one, and
+//! [`JobSpec::resolve`] is the only way from a spec to what the stages take ([`ResolvedJob`]:
+//! transcription options, glossary, preset, [`SlideStyle`], cache, [`Soundtrack`]).
 //! Validation is that same resolve, so saving a setting checks exactly what a run will do.
 //!
 //! [`choices`] lists what a spec may hold (shapes, themes, formats, languages, media
@@ -17,6 +18,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::correct::{CorrectionError, Glossary};
 use crate::error::ErrorKind;
+use crate::export::{MusicBed, Soundtrack};
+use crate::media::MediaError;
 use crate::paths::Dirs;
 use crate::render::{RenderSize, SlideCache, SlideStyle};
 use crate::slides::{Aspect, SlidePreset, SlidesConfig, SlidesError};
@@ -185,6 +188,109 @@ pub enum SubtitleMode {
     Segments,
 }
 
+/// The music's default level: a linear gain on the music file's own level (about -18 dB).
+pub const DEFAULT_MUSIC_VOLUME: f64 = 0.12;
+
+/// The integrated loudness re-encoded audio is normalised to by default (LUFS): what the
+/// big streaming and social platforms play at.
+pub const DEFAULT_LOUDNESS_LUFS: f64 = -14.0;
+
+/// The loudness targets a spec may ask for, in LUFS.
+pub const LOUDNESS_RANGE: std::ops::RangeInclusive<f64> = -40.0..=-5.0;
+
+/// What the MP4's audio is normalised to (EBU R128 integrated loudness, true peak at or
+/// below -1 dBTP).
+///
+/// Serialized as `"auto"`, `"off"` or a number of LUFS (`-16`); the CLI takes the same words.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub enum Loudness {
+    /// [`DEFAULT_LOUDNESS_LUFS`] whenever the audio is re-encoded anyway (a music bed, a
+    /// source that is not AAC); a copied AAC track is left as it is.
+    #[default]
+    Auto,
+    /// Levels as they are, also when re-encoding.
+    Off,
+    /// This target, always: an AAC source is re-encoded to reach it.
+    Lufs(f64),
+}
+
+impl Loudness {
+    /// `auto`, `off`, or a number of LUFS such as `-14` (a missing minus sign is read as
+    /// meant: loudness targets are negative).
+    pub fn parse(text: &str) -> Result<Loudness, JobError> {
+        let word = text.trim().to_ascii_lowercase();
+        let word = word.strip_suffix("lufs").unwrap_or(&word).trim();
+        match word {
+            "" | "auto" => Ok(Loudness::Auto),
+            "off" | "none" => Ok(Loudness::Off),
+            number => number
+                .parse::<f64>()
+                .ok()
+                .filter(|value| value.is_finite())
+                .map(|value| Loudness::Lufs(-value.abs()))
+                .ok_or_else(|| JobError::LoudnessWord(text.trim().to_owned())),
+        }
+    }
+
+    /// The target in LUFS for audio that is (`reencoded`) or is not re-encoded anyway.
+    pub fn target(self, reencoded: bool) -> Option<f64> {
+        match self {
+            Loudness::Auto => reencoded.then_some(DEFAULT_LOUDNESS_LUFS),
+            Loudness::Off => None,
+            Loudness::Lufs(value) => Some(value),
+        }
+    }
+
+    /// Refuses a target outside [`LOUDNESS_RANGE`].
+    pub fn check(self) -> Result<(), JobError> {
+        match self {
+            Loudness::Lufs(value) if !LOUDNESS_RANGE.contains(&value) => {
+                Err(JobError::Loudness(value))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn is_auto(&self) -> bool {
+        *self == Loudness::Auto
+    }
+}
+
+impl std::fmt::Display for Loudness {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Loudness::Auto => formatter.write_str("auto"),
+            Loudness::Off => formatter.write_str("off"),
+            Loudness::Lufs(value) => write!(formatter, "{value}"),
+        }
+    }
+}
+
+impl Serialize for Loudness {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Loudness::Lufs(value) => serializer.serialize_f64(*value),
+            word => serializer.collect_str(word),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Loudness {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Spelling {
+            Number(f64),
+            Word(String),
+        }
+        match Option::<Spelling>::deserialize(deserializer)? {
+            None => Ok(Loudness::Auto),
+            Some(Spelling::Number(value)) => Ok(Loudness::Lufs(-value.abs())),
+            Some(Spelling::Word(word)) => Loudness::parse(&word).map_err(serde::de::Error::custom),
+        }
+    }
+}
+
 /// Everything a job is asked to do. Every field has a default, so a settings file or a
 /// watched folder names only what it changes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -217,6 +323,28 @@ pub struct JobSpec {
     /// The copywriter's script (`.txt`, `.md`, `.docx`): the slides show its words.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub script: Option<PathBuf>,
+    /// A music bed under the voice (any audio file): looped or cut to the voice's length,
+    /// faded in and out, ducked while the voice speaks.
+    // The sound fields are left out while they hold their defaults, so a spec written before
+    // they existed serializes (and so identifies a watched folder's settings) as it did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub music: Option<PathBuf>,
+    /// The music's level, a linear gain on the file's own level: above 0, at most 1.
+    #[serde(skip_serializing_if = "is_default_music_volume")]
+    pub music_volume: f64,
+    /// Whether the music drops under the voice (a sidechain keyed on the voice).
+    #[serde(skip_serializing_if = "is_true")]
+    pub duck: bool,
+    #[serde(skip_serializing_if = "Loudness::is_auto")]
+    pub loudness: Loudness,
+}
+
+fn is_default_music_volume(volume: &f64) -> bool {
+    *volume == DEFAULT_MUSIC_VOLUME
+}
+
+fn is_true(value: &bool) -> bool {
+    *value
 }
 
 impl Default for JobSpec {
@@ -236,6 +364,10 @@ impl Default for JobSpec {
             subtitles: SubtitleMode::Slides,
             fps: None,
             script: None,
+            music: None,
+            music_volume: DEFAULT_MUSIC_VOLUME,
+            duck: true,
+            loudness: Loudness::Auto,
         }
     }
 }
@@ -251,6 +383,8 @@ pub struct ResolvedJob {
     pub cache: SlideCache,
     /// The script, read and checked.
     pub script: Option<crate::pipeline::ScriptInput>,
+    /// The music bed (checked to be audio) and the loudness target.
+    pub sound: Soundtrack,
 }
 
 impl ResolvedJob {
@@ -272,6 +406,7 @@ impl ResolvedJob {
             fps: self.spec.fps,
             overwrite,
             script: self.script.clone(),
+            sound: self.sound.clone(),
         }
     }
 }
@@ -289,6 +424,14 @@ pub enum JobError {
     Fps(u32),
     #[error("'{0}' is not a size: use WIDTHxHEIGHT, 16 to 8192 pixels a side")]
     Size(String),
+    #[error("the music volume must be above 0 and at most 1, not {0}")]
+    MusicVolume(f64),
+    #[error("'{0}' is not a loudness: use auto, off, or a number of LUFS such as -14")]
+    LoudnessWord(String),
+    #[error("a loudness of {0} LUFS is out of range (-40 to -5)")]
+    Loudness(f64),
+    #[error("the music bed cannot be used: {0}")]
+    Music(MediaError),
     #[error(transparent)]
     Slides(#[from] SlidesError),
     #[error(transparent)]
@@ -302,7 +445,12 @@ impl JobError {
         match self {
             JobError::UnknownFormat(_) => ErrorKind::UnknownFormat,
             JobError::Language(_) => ErrorKind::Language,
-            JobError::Threads(_) | JobError::Fps(_) => ErrorKind::InvalidSettings,
+            JobError::Threads(_)
+            | JobError::Fps(_)
+            | JobError::MusicVolume(_)
+            | JobError::LoudnessWord(_)
+            | JobError::Loudness(_) => ErrorKind::InvalidSettings,
+            JobError::Music(error) => error.kind(),
             JobError::Size(_) => ErrorKind::InvalidSize,
             JobError::Slides(error) => error.kind(),
             JobError::Glossary(error) => error.kind(),
@@ -324,6 +472,7 @@ impl JobSpec {
                 return Err(JobError::Fps(fps));
             }
         }
+        let sound = self.soundtrack()?;
         let config = self.slides_config(dirs)?;
         let preset = config.preset(self.preset);
         let theme = config.theme(&self.theme)?;
@@ -340,6 +489,7 @@ impl JobSpec {
         };
         Ok(ResolvedJob {
             script,
+            sound,
             transcribe: TranscribeOptions {
                 language: self.language.code().map(str::to_owned),
                 prompt: self
@@ -361,6 +511,31 @@ impl JobSpec {
             preset,
             cache: SlideCache::at(dirs.slide_cache_dir()),
             spec: self.clone(),
+        })
+    }
+
+    /// The soundtrack the export mixes: the music file checked to be decodable audio, the
+    /// volume and the loudness target in range. Part of [`JobSpec::resolve`]; `vsl export`,
+    /// which has no other job settings, calls it alone.
+    pub fn soundtrack(&self) -> Result<Soundtrack, JobError> {
+        self.loudness.check()?;
+        if !(self.music_volume > 0.0 && self.music_volume <= 1.0) {
+            return Err(JobError::MusicVolume(self.music_volume));
+        }
+        let music = match &self.music {
+            Some(path) => {
+                crate::export::check_music(path).map_err(JobError::Music)?;
+                Some(MusicBed {
+                    path: path.clone(),
+                    volume: self.music_volume,
+                    duck: self.duck,
+                })
+            }
+            None => None,
+        };
+        Ok(Soundtrack {
+            music,
+            loudness: self.loudness,
         })
     }
 
@@ -573,6 +748,116 @@ mod tests {
         }
         .resolve(&dirs)
         .expect("a custom theme resolves");
+    }
+
+    #[test]
+    fn loudness_reads_auto_off_and_lufs_and_refuses_the_rest() {
+        assert_eq!(Loudness::parse("auto").expect("auto"), Loudness::Auto);
+        assert_eq!(Loudness::parse(" OFF ").expect("off"), Loudness::Off);
+        assert_eq!(Loudness::parse("-16").expect("-16"), Loudness::Lufs(-16.0));
+        assert_eq!(
+            Loudness::parse("-23 LUFS").expect("unit"),
+            Loudness::Lufs(-23.0)
+        );
+        // Targets are negative; a missing sign is read as meant.
+        assert_eq!(Loudness::parse("14").expect("14"), Loudness::Lufs(-14.0));
+        let error = Loudness::parse("loud").expect_err("a word");
+        assert_eq!(error.kind(), ErrorKind::InvalidSettings);
+        assert!(error.to_string().contains("loud"), "{error}");
+        assert!(Loudness::Lufs(-50.0).check().is_err());
+        assert!(Loudness::Lufs(-2.0).check().is_err());
+        Loudness::Lufs(-14.0).check().expect("in range");
+
+        // Auto normalises only audio that is re-encoded anyway; a number always does.
+        assert_eq!(Loudness::Auto.target(true), Some(DEFAULT_LOUDNESS_LUFS));
+        assert_eq!(Loudness::Auto.target(false), None);
+        assert_eq!(Loudness::Off.target(true), None);
+        assert_eq!(Loudness::Lufs(-19.0).target(false), Some(-19.0));
+
+        for (text, loudness) in [
+            ("loudness = \"off\"", Loudness::Off),
+            ("loudness = \"auto\"", Loudness::Auto),
+            ("loudness = -16", Loudness::Lufs(-16.0)),
+            ("loudness = -16.5", Loudness::Lufs(-16.5)),
+            ("", Loudness::Auto),
+        ] {
+            let spec: JobSpec = toml::from_str(text).expect(text);
+            assert_eq!(spec.loudness, loudness, "{text}");
+        }
+        assert_eq!(
+            serde_json::to_value(Loudness::Lufs(-16.0)).expect("json"),
+            serde_json::json!(-16.0)
+        );
+        assert_eq!(
+            serde_json::to_value(Loudness::Off).expect("json"),
+            serde_json::json!("off")
+        );
+        assert!(toml::from_str::<JobSpec>("loudness = \"loud\"").is_err());
+    }
+
+    #[test]
+    fn the_soundtrack_resolves_with_its_defaults_and_refuses_bad_values() {
+        let root = tempfile::tempdir().expect("a temporary directory");
+        let dirs = Dirs::under(root.path());
+        let resolved = JobSpec::default().resolve(&dirs).expect("resolves");
+        assert_eq!(resolved.sound, Soundtrack::default());
+        assert_eq!(resolved.sound.loudness, Loudness::Auto);
+        assert!(!resolved.sound.forces_encoding());
+        let options = resolved.pipeline_options(root.path(), false);
+        assert_eq!(options.sound, Soundtrack::default());
+
+        for volume in [0.0, -0.1, 1.5, f64::NAN] {
+            let spec = JobSpec {
+                music_volume: volume,
+                ..JobSpec::default()
+            };
+            let error = spec.resolve(&dirs).expect_err("volume");
+            assert_eq!(error.kind(), ErrorKind::InvalidSettings, "{volume}");
+        }
+        let spec = JobSpec {
+            loudness: Loudness::Lufs(-60.0),
+            ..JobSpec::default()
+        };
+        assert_eq!(
+            spec.resolve(&dirs).expect_err("range").kind(),
+            ErrorKind::InvalidSettings
+        );
+        let missing = root.path().join("bed.mp3");
+        let spec = JobSpec {
+            music: Some(missing.clone()),
+            ..JobSpec::default()
+        };
+        let error = spec.soundtrack().expect_err("missing");
+        assert_eq!(error.kind(), ErrorKind::NotFound);
+        assert!(error.to_string().contains("bed.mp3"), "{error}");
+        assert!(error.to_string().contains("music"), "{error}");
+    }
+
+    #[test]
+    fn sound_settings_are_left_out_of_a_spec_that_keeps_the_defaults() {
+        // A spec saved before the soundtrack existed serializes (and so identifies a watched
+        // folder's settings) exactly as before.
+        let text = serde_json::to_string(&JobSpec::default()).expect("serializes");
+        for key in ["music", "musicVolume", "duck", "loudness"] {
+            assert!(!text.contains(&format!("\"{key}\"")), "{key} in {text}");
+        }
+        let spec = JobSpec {
+            music: Some(PathBuf::from("/music/bed.mp3")),
+            music_volume: 0.2,
+            duck: false,
+            loudness: Loudness::Lufs(-16.0),
+            ..JobSpec::default()
+        };
+        let text = toml::to_string(&spec).expect("serializes");
+        for line in [
+            "music = \"/music/bed.mp3\"",
+            "musicVolume = 0.2",
+            "duck = false",
+            "loudness = -16.0",
+        ] {
+            assert!(text.contains(line), "{line} missing from {text}");
+        }
+        assert_eq!(toml::from_str::<JobSpec>(&text).expect("parses"), spec);
     }
 
     #[test]

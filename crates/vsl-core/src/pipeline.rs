@@ -84,6 +84,8 @@ pub struct PipelineOptions {
     pub overwrite: bool,
     /// The copywriter's script: when set, the slides show its words, aligned to the voice.
     pub script: Option<ScriptInput>,
+    /// The MP4's music bed and loudness target.
+    pub sound: crate::export::Soundtrack,
 }
 
 /// A script and the file it came from (errors and `alignment.json` name it).
@@ -424,6 +426,7 @@ pub fn run_file(
     plan.transcript = Some(shown.as_ref().unwrap_or(&transcript));
     plan.fps = options.fps;
     plan.overwrite = options.overwrite;
+    plan.sound = options.sound.clone();
     let exported = export_deck(
         &plan,
         &mut |export| progress(PipelineProgress::Exporting(export.clone())),

@@ -1,10 +1,10 @@
-//! The MP4's audio track: the source's own AAC packets, or the source decoded and encoded to
-//! AAC. Runs on its own thread and hands packets to the muxer through a channel, so encoding
-//! audio overlaps with encoding video.
+//! The MP4's audio track: the source's own AAC packets, or a soundtrack made by [`super::mix`]
+//! (the voice, maybe a music bed, maybe normalised) and encoded to AAC. Runs on its own thread
+//! and hands packets to the muxer through a channel, so the audio overlaps with the video.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::mpsc::SyncSender;
+use std::sync::mpsc::{sync_channel, SyncSender};
 
 use ffmpeg::format::sample::{Sample, Type as SampleType};
 use ffmpeg::util::channel_layout::ChannelLayout;
@@ -12,13 +12,17 @@ use ffmpeg::util::frame;
 use ffmpeg::{codec, Rational};
 use ffmpeg_next as ffmpeg;
 
+use super::mix::{self, FrameSink, LoudnessOutcome, MixPlan, MusicLoop, Soundtrack};
 use super::{AudioMode, ExportError};
-use crate::media::{MediaError, Resampler};
+use crate::media::MediaError;
 
 /// Sample rates the AAC encoder accepts; anything else is resampled to 48 kHz.
 const AAC_RATES: &[u32] = &[
     96_000, 88_200, 64_000, 48_000, 44_100, 32_000, 24_000, 22_050, 16_000, 12_000, 11_025, 8_000,
 ];
+
+/// The rate of a mix with music when the voice's own is lower: the music keeps its treble.
+const MUSIC_RATE: u32 = 48_000;
 
 /// AAC-LC bit rate per channel: transparent for speech, modest for music.
 const BIT_RATE_PER_CHANNEL: usize = 80_000;
@@ -30,11 +34,13 @@ pub(super) enum AudioMessage {
     Done { end: f64 },
 }
 
+/// What the audio thread reports besides its packets.
+#[derive(Debug, Default)]
+pub(super) struct AudioReport {
+    pub loudness: Option<LoudnessOutcome>,
+}
+
 pub(super) struct AudioSource {
-    path: PathBuf,
-    input: ffmpeg::format::context::Input,
-    stream_index: usize,
-    source_time_base: Rational,
     /// Seconds, from the container (for progress; the real end is measured while muxing).
     pub duration_hint: f64,
     kind: Kind,
@@ -42,23 +48,37 @@ pub(super) struct AudioSource {
 
 enum Kind {
     Copy {
+        input: ffmpeg::format::context::Input,
+        stream_index: usize,
+        source_time_base: Rational,
         parameters: codec::Parameters,
         /// Subtracted from every timestamp so the first sample plays at 0, as it does in the
         /// transcript the slide times come from.
         offset: i64,
     },
-    Encode {
-        decoder: ffmpeg::decoder::Audio,
-        encoder: ffmpeg::encoder::Audio,
-        from_codec: String,
-        bit_rate: usize,
-    },
+    Encode(Box<Encode>),
+}
+
+struct Encode {
+    plan: MixPlan,
+    encoder: ffmpeg::encoder::Audio,
+    from_codec: String,
+    bit_rate: usize,
 }
 
 impl AudioSource {
     /// Opens the default audio stream of `path` and prepares the copy or the encoder.
-    /// `global_header`: the container wants codec headers out of band (MP4 does).
-    pub fn open(path: &Path, global_header: bool) -> Result<AudioSource, ExportError> {
+    /// `global_header`: the container wants codec headers out of band (MP4 does). A music
+    /// bed is opened too, so a file that is not audio fails here, before anything is
+    /// written. `out` is the file being written (its folder holds the mix's scratch file);
+    /// `fallback_duration` stands in when the container states no duration.
+    pub fn open(
+        path: &Path,
+        global_header: bool,
+        sound: &Soundtrack,
+        out: &Path,
+        fallback_duration: f64,
+    ) -> Result<AudioSource, ExportError> {
         let (input, stream_index) = crate::media::open_audio(path)?;
         let stream = input
             .stream(stream_index)
@@ -73,56 +93,127 @@ impl AudioSource {
         } else {
             (input.duration().max(0) as f64) / f64::from(ffmpeg::ffi::AV_TIME_BASE)
         };
-        let kind = if codec_id == codec::Id::AAC {
-            let start = stream.start_time();
-            Kind::Copy {
-                parameters,
-                offset: if start != ffmpeg::ffi::AV_NOPTS_VALUE && start > 0 {
-                    start
-                } else {
-                    0
+        let start = stream.start_time();
+        if codec_id == codec::Id::AAC && !sound.forces_encoding() {
+            return Ok(AudioSource {
+                duration_hint,
+                kind: Kind::Copy {
+                    input,
+                    stream_index,
+                    source_time_base,
+                    parameters,
+                    offset: if start != ffmpeg::ffi::AV_NOPTS_VALUE && start > 0 {
+                        start
+                    } else {
+                        0
+                    },
                 },
+            });
+        }
+        let decoder = crate::media::audio_decoder(path, parameters)?;
+        let (voice_rate, voice_channels) = (decoder.rate(), decoder.channels());
+        drop(decoder);
+        drop(input);
+        let music = match &sound.music {
+            Some(bed) => {
+                let (channels, seconds) =
+                    mix::stream_format(&bed.path).map_err(ExportError::Music)?;
+                Some((bed.clone(), channels, seconds))
             }
-        } else {
-            let from_codec = format!("{codec_id:?}").to_lowercase();
-            let decoder = crate::media::audio_decoder(path, parameters)?;
-            let (encoder, bit_rate) = open_aac_encoder(&decoder, global_header)?;
-            Kind::Encode {
-                decoder,
-                encoder,
-                from_codec,
-                bit_rate,
-            }
+            None => None,
         };
+        let (rate, layout) = match &music {
+            None => (
+                if AAC_RATES.contains(&voice_rate) {
+                    voice_rate
+                } else {
+                    MUSIC_RATE
+                },
+                // Speech is kept mono when it is mono; anything wider is folded to stereo.
+                if voice_channels <= 1 {
+                    ChannelLayout::MONO
+                } else {
+                    ChannelLayout::STEREO
+                },
+            ),
+            Some((_, music_channels, _)) => (
+                if voice_rate >= 44_100 && AAC_RATES.contains(&voice_rate) {
+                    voice_rate
+                } else {
+                    MUSIC_RATE
+                },
+                if voice_channels <= 1 && *music_channels <= 1 {
+                    ChannelLayout::MONO
+                } else {
+                    ChannelLayout::STEREO
+                },
+            ),
+        };
+        let (encoder, bit_rate) = open_aac_encoder(rate, layout, global_header)?;
+        let planned = if duration_hint > 0.0 {
+            duration_hint
+        } else {
+            fallback_duration
+        };
+        let music_loop = match &music {
+            Some((_, _, seconds)) => MusicLoop::choose(
+                *seconds,
+                planned,
+                rate,
+                if layout == ChannelLayout::MONO { 1 } else { 2 },
+            ),
+            None => MusicLoop::Reread,
+        };
+        let scratch_dir = out
+            .parent()
+            .filter(|dir| !dir.as_os_str().is_empty())
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
         Ok(AudioSource {
-            path: path.to_path_buf(),
-            input,
-            stream_index,
-            source_time_base,
             duration_hint,
-            kind,
+            kind: Kind::Encode(Box::new(Encode {
+                plan: MixPlan {
+                    voice: path.to_path_buf(),
+                    music: music.map(|(bed, _, _)| bed),
+                    music_loop,
+                    target: sound.loudness.target(true),
+                    rate,
+                    layout,
+                    voice_samples: (planned.max(0.0) * f64::from(rate)).round() as u64,
+                    scratch_dir,
+                    target_path: out.to_path_buf(),
+                },
+                encoder,
+                from_codec: format!("{codec_id:?}").to_lowercase(),
+                bit_rate,
+            })),
         })
     }
 
     pub fn mode(&self) -> AudioMode {
         match &self.kind {
             Kind::Copy { .. } => AudioMode::Copied,
-            Kind::Encode {
-                from_codec,
-                bit_rate,
-                ..
-            } => AudioMode::Encoded {
-                from_codec: from_codec.clone(),
-                bit_rate: *bit_rate,
+            Kind::Encode(encode) => AudioMode::Encoded {
+                from_codec: encode.from_codec.clone(),
+                bit_rate: encode.bit_rate,
             },
+        }
+    }
+
+    /// The music mixed in, when there is one.
+    pub fn music(&self) -> Option<&Path> {
+        match &self.kind {
+            Kind::Encode(encode) => encode.plan.music.as_ref().map(|bed| bed.path.as_path()),
+            Kind::Copy { .. } => None,
         }
     }
 
     /// The time base of the packets this source sends.
     pub fn packet_time_base(&self) -> Rational {
         match &self.kind {
-            Kind::Copy { .. } => self.source_time_base,
-            Kind::Encode { encoder, .. } => encoder.time_base(),
+            Kind::Copy {
+                source_time_base, ..
+            } => *source_time_base,
+            Kind::Encode(encode) => encode.encoder.time_base(),
         }
     }
 
@@ -147,7 +238,7 @@ impl AudioSource {
                     (*(*stream.as_mut_ptr()).codecpar).codec_tag = 0;
                 }
             }
-            Kind::Encode { encoder, .. } => stream.set_parameters(encoder),
+            Kind::Encode(encode) => stream.set_parameters(&encode.encoder),
         }
         stream.set_time_base(self.packet_time_base());
         Ok(stream.index())
@@ -156,18 +247,24 @@ impl AudioSource {
     /// Sends every packet, then `Done`. Returns early with `Cancelled` when `cancel` is set,
     /// and quietly when the receiver hung up (the export failed elsewhere).
     pub fn run(
-        mut self,
+        self,
         sink: SyncSender<AudioMessage>,
         cancel: &AtomicBool,
         done_millis: &AtomicU64,
-    ) -> Result<(), ExportError> {
-        match &mut self.kind {
-            Kind::Copy { offset, .. } => {
-                let offset = *offset;
-                let seconds = f64::from(self.source_time_base);
+    ) -> Result<AudioReport, ExportError> {
+        let duration_hint = self.duration_hint;
+        match self.kind {
+            Kind::Copy {
+                mut input,
+                stream_index,
+                source_time_base,
+                offset,
+                ..
+            } => {
+                let seconds = f64::from(source_time_base);
                 let mut end = 0i64;
-                for (stream, mut packet) in self.input.packets() {
-                    if stream.index() != self.stream_index {
+                for (stream, mut packet) in input.packets() {
+                    if stream.index() != stream_index {
                         continue;
                     }
                     if cancel.load(Ordering::Relaxed) {
@@ -184,66 +281,117 @@ impl AudioSource {
                         );
                     }
                     if sink.send(AudioMessage::Packet(packet)).is_err() {
-                        return Ok(());
+                        return Ok(AudioReport::default());
                     }
                 }
                 let _ = sink.send(AudioMessage::Done {
                     end: end as f64 * seconds,
                 });
-                Ok(())
+                Ok(AudioReport::default())
             }
-            Kind::Encode {
-                decoder, encoder, ..
-            } => {
-                let mut pipeline = EncodePipeline::new(&self.path, encoder);
-                let mut bad_packets = 0usize;
-                let mut good_packets = 0usize;
-                for (stream, packet) in self.input.packets() {
-                    if stream.index() != self.stream_index {
-                        continue;
-                    }
-                    if cancel.load(Ordering::Relaxed) {
-                        return Err(ExportError::Cancelled);
-                    }
-                    // A damaged packet is skipped, as players (and the transcription) do.
-                    if decoder.send_packet(&packet).is_err() {
-                        bad_packets += 1;
-                        continue;
-                    }
-                    good_packets += 1;
-                    if !pipeline.drain_decoder(decoder, encoder, &sink)? {
-                        return Ok(());
-                    }
-                    done_millis.store(pipeline.millis(), Ordering::Relaxed);
-                }
-                if bad_packets > good_packets {
-                    return Err(MediaError::Corrupt {
-                        path: self.path.clone(),
-                        reason: format!(
-                            "{bad_packets} of {} packets could not be decoded",
-                            bad_packets + good_packets
-                        ),
-                    }
-                    .into());
-                }
-                let _ = decoder.send_eof();
-                if !pipeline.drain_decoder(decoder, encoder, &sink)?
-                    || !pipeline.finish(encoder, &sink)?
-                {
-                    return Ok(());
-                }
-                done_millis.store(pipeline.millis(), Ordering::Relaxed);
-                let _ = sink.send(AudioMessage::Done {
-                    end: pipeline.samples_sent as f64 / f64::from(encoder.rate()),
+            Kind::Encode(encode) => {
+                let Encode {
+                    plan, mut encoder, ..
+                } = *encode;
+                let progress = |fraction: f64| {
+                    done_millis.store(
+                        (fraction * duration_hint.max(0.0) * 1000.0) as u64,
+                        Ordering::Relaxed,
+                    );
+                };
+                let frame_size = encoder.frame_size();
+                // The AAC encoder runs on a thread of its own, fed by the mix: limiting and
+                // encoding overlap (each about half of a re-encoded export's audio time).
+                let (encoded, loudness) = std::thread::scope(|scope| {
+                    let (frames, mixed) = sync_channel::<frame::Audio>(ENCODER_QUEUE);
+                    let sink = &sink;
+                    let encoding = scope.spawn(move || {
+                        let mut aac = AacSink {
+                            encoder: &mut encoder,
+                            sink,
+                            samples_sent: 0,
+                        };
+                        for mut frame in mixed {
+                            if !aac.push(&mut frame)? {
+                                return Ok(None);
+                            }
+                        }
+                        Ok(aac.finish()?.then_some(aac.samples_sent))
+                    });
+                    let mut forward = Forward { frames, frame_size };
+                    let loudness = mix::run(&plan, &mut forward, cancel, &progress);
+                    drop(forward);
+                    let encoded = encoding.join().unwrap_or_else(|_| {
+                        Err(ExportError::Encoder {
+                            reason: "the AAC encoder thread crashed".into(),
+                        })
+                    });
+                    (encoded, loudness)
                 });
-                Ok(())
+                // The mix's error first (a cancel, a bad file): the encoder only saw its
+                // frames stop.
+                let loudness = loudness?;
+                let Some(samples) = encoded? else {
+                    return Ok(AudioReport { loudness });
+                };
+                let end = samples as f64 / f64::from(plan.rate.max(1));
+                done_millis.store((end * 1000.0) as u64, Ordering::Relaxed);
+                let _ = sink.send(AudioMessage::Done { end });
+                Ok(AudioReport { loudness })
             }
         }
     }
 }
 
+/// Mixed frames waiting for the encoder.
+const ENCODER_QUEUE: usize = 32;
+
+/// Hands the mix's frames to the encoder thread; false once that thread has stopped.
+struct Forward {
+    frames: SyncSender<frame::Audio>,
+    frame_size: u32,
+}
+
+impl FrameSink for Forward {
+    fn frame_size(&self) -> u32 {
+        self.frame_size
+    }
+
+    fn push(&mut self, frame: &mut frame::Audio) -> Result<bool, ExportError> {
+        let frame = std::mem::replace(frame, frame::Audio::empty());
+        Ok(self.frames.send(frame).is_ok())
+    }
+}
+
+/// Mixed frames → the AAC encoder → packets to the muxer.
+struct AacSink<'s> {
+    encoder: &'s mut ffmpeg::encoder::Audio,
+    sink: &'s SyncSender<AudioMessage>,
+    samples_sent: u64,
+}
+
+impl AacSink<'_> {
+    /// Encodes `frame`; false when the muxer hung up (the export failed elsewhere).
+    fn push(&mut self, frame: &mut frame::Audio) -> Result<bool, ExportError> {
+        if frame.samples() == 0 {
+            return Ok(true);
+        }
+        frame.set_pts(Some(self.samples_sent as i64));
+        self.samples_sent += frame.samples() as u64;
+        self.encoder.send_frame(frame).map_err(encoder_failure)?;
+        drain_encoder(self.encoder, self.sink)
+    }
+
+    /// Flushes the encoder; false when the receiver is gone.
+    fn finish(&mut self) -> Result<bool, ExportError> {
+        self.encoder.send_eof().map_err(encoder_failure)?;
+        drain_encoder(self.encoder, self.sink)
+    }
+}
+
 fn open_aac_encoder(
-    decoder: &ffmpeg::decoder::Audio,
+    rate: u32,
+    layout: ChannelLayout,
     global_header: bool,
 ) -> Result<(ffmpeg::encoder::Audio, usize), ExportError> {
     let codec = ffmpeg::encoder::find(codec::Id::AAC).ok_or_else(|| ExportError::Encoder {
@@ -256,17 +404,7 @@ fn open_aac_encoder(
         .encoder()
         .audio()
         .map_err(encoder_error)?;
-    let rate = if AAC_RATES.contains(&decoder.rate()) {
-        decoder.rate()
-    } else {
-        48_000
-    };
-    // Speech is kept mono when it is mono; anything wider is folded to stereo.
-    let (layout, channels) = if decoder.channels() <= 1 {
-        (ChannelLayout::MONO, 1)
-    } else {
-        (ChannelLayout::STEREO, 2)
-    };
+    let channels: i32 = if layout == ChannelLayout::MONO { 1 } else { 2 };
     encoder.set_rate(rate as i32);
     encoder.set_channel_layout(layout);
     encoder.set_channels(channels);
@@ -296,125 +434,6 @@ pub(super) fn set_global_header(context: &mut codec::context::Context) {
     }
 }
 
-/// Decoded frames → resampler → fixed-size AAC frames → encoder → channel.
-struct EncodePipeline<'p> {
-    path: &'p Path,
-    resampler: Resampler,
-    /// Resampled samples waiting for a full encoder frame, one buffer per channel.
-    pending: Vec<Vec<f32>>,
-    frame_size: usize,
-    samples_sent: u64,
-    rate: u32,
-    layout: ChannelLayout,
-}
-
-impl<'p> EncodePipeline<'p> {
-    fn new(path: &'p Path, encoder: &ffmpeg::encoder::Audio) -> Self {
-        let frame_size = encoder.frame_size().max(1) as usize;
-        Self {
-            path,
-            resampler: Resampler::new(
-                Sample::F32(SampleType::Planar),
-                encoder.channel_layout(),
-                encoder.rate(),
-            ),
-            pending: vec![Vec::with_capacity(frame_size * 4); usize::from(encoder.channels())],
-            frame_size,
-            samples_sent: 0,
-            rate: encoder.rate(),
-            layout: encoder.channel_layout(),
-        }
-    }
-
-    fn millis(&self) -> u64 {
-        self.samples_sent * 1000 / u64::from(self.rate.max(1))
-    }
-
-    fn corrupt(&self, error: ffmpeg::Error) -> ExportError {
-        MediaError::Corrupt {
-            path: self.path.to_path_buf(),
-            reason: error.to_string(),
-        }
-        .into()
-    }
-
-    /// Returns false when the receiver is gone.
-    fn drain_decoder(
-        &mut self,
-        decoder: &mut ffmpeg::decoder::Audio,
-        encoder: &mut ffmpeg::encoder::Audio,
-        sink: &SyncSender<AudioMessage>,
-    ) -> Result<bool, ExportError> {
-        let mut decoded = frame::Audio::empty();
-        while decoder.receive_frame(&mut decoded).is_ok() {
-            let pending = &mut self.pending;
-            let result = self
-                .resampler
-                .convert(&mut decoded, &mut |out| push_planar(pending, out));
-            result.map_err(|error| self.corrupt(error))?;
-            if !self.encode_full_frames(encoder, sink)? {
-                return Ok(false);
-            }
-        }
-        Ok(true)
-    }
-
-    fn flush_resampler(&mut self) {
-        // The encoder still gets everything resampled so far if the tail cannot be drained.
-        let pending = &mut self.pending;
-        let _ = self.resampler.flush(&mut |out| push_planar(pending, out));
-    }
-
-    fn encode_full_frames(
-        &mut self,
-        encoder: &mut ffmpeg::encoder::Audio,
-        sink: &SyncSender<AudioMessage>,
-    ) -> Result<bool, ExportError> {
-        while self.pending[0].len() >= self.frame_size {
-            if !self.encode_frame(self.frame_size, encoder, sink)? {
-                return Ok(false);
-            }
-        }
-        Ok(true)
-    }
-
-    fn encode_frame(
-        &mut self,
-        count: usize,
-        encoder: &mut ffmpeg::encoder::Audio,
-        sink: &SyncSender<AudioMessage>,
-    ) -> Result<bool, ExportError> {
-        let mut frame = frame::Audio::new(Sample::F32(SampleType::Planar), count, self.layout);
-        frame.set_rate(self.rate);
-        for (channel, pending) in self.pending.iter_mut().enumerate() {
-            frame.plane_mut::<f32>(channel)[..count].copy_from_slice(&pending[..count]);
-            pending.drain(..count);
-        }
-        frame.set_pts(Some(self.samples_sent as i64));
-        self.samples_sent += count as u64;
-        encoder.send_frame(&frame).map_err(encoder_failure)?;
-        drain_encoder(encoder, sink)
-    }
-
-    /// Flushes everything still buffered; returns false when the receiver is gone.
-    fn finish(
-        &mut self,
-        encoder: &mut ffmpeg::encoder::Audio,
-        sink: &SyncSender<AudioMessage>,
-    ) -> Result<bool, ExportError> {
-        self.flush_resampler();
-        if !self.encode_full_frames(encoder, sink)? {
-            return Ok(false);
-        }
-        let rest = self.pending[0].len();
-        if rest > 0 && !self.encode_frame(rest, encoder, sink)? {
-            return Ok(false);
-        }
-        encoder.send_eof().map_err(encoder_failure)?;
-        drain_encoder(encoder, sink)
-    }
-}
-
 fn encoder_failure(error: ffmpeg::Error) -> ExportError {
     ExportError::Encoder {
         reason: format!("AAC encoding failed: {error}"),
@@ -437,15 +456,5 @@ fn drain_encoder(
             Err(ffmpeg::Error::Eof) => return Ok(true),
             Err(error) => return Err(encoder_failure(error)),
         }
-    }
-}
-
-fn push_planar(pending: &mut [Vec<f32>], out: &frame::Audio) {
-    let count = out.samples();
-    if count == 0 {
-        return;
-    }
-    for (channel, buffer) in pending.iter_mut().enumerate() {
-        buffer.extend_from_slice(&out.plane::<f32>(channel)[..count]);
     }
 }

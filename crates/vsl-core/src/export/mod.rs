@@ -5,6 +5,10 @@
 //!   slide is one encoded picture (plus cheap repeats for seeking), so the cost follows the
 //!   number of slides, not the length of the video. AAC audio is stream-copied; anything else
 //!   is encoded to AAC on its own thread while the video is encoded.
+//! - [`Soundtrack`]: a [`MusicBed`] mixed under the voice (looped or cut to it, faded,
+//!   ducked while the voice speaks) and the loudness target, made with libavfilter graphs in
+//!   `mix`. Audio that is re-encoded is normalised to -14 LUFS (true peak at most -1 dBTP)
+//!   unless the job says otherwise; AAC without music is still copied untouched.
 //! - [`export_deck`]: a deck to every file of an [`ExportPlan`] (MP4, SRT, VTT, TXT, JSON),
 //!   checking every target first; the one export loop of the pipeline, `vsl export` and the app.
 //! - [`subtitles`]: SRT, WebVTT, plain text and the JSON bundle (gzipped when large).
@@ -14,6 +18,7 @@
 
 pub mod atomic;
 mod audio;
+mod mix;
 mod mp4;
 mod plan;
 pub mod subtitles;
@@ -24,6 +29,10 @@ use crate::error::ErrorKind;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+pub use mix::{
+    check_music, LoudnessOutcome, MusicBed, Soundtrack, MUSIC_FADE_IN, MUSIC_FADE_OUT,
+    TRUE_PEAK_CEILING_DBTP,
+};
 pub use mp4::export_mp4;
 pub use plan::{check_targets, export_deck, target_path, ExportPlan, ExportedFiles};
 pub use subtitles::{write_json, write_subtitles, CueSource, SubtitleFormat};
@@ -59,6 +68,9 @@ pub struct ExportRequest<'a> {
     /// Replace `out` when it exists; otherwise an existing file is an error and is kept.
     pub overwrite: bool,
     pub crf: u8,
+    /// A music bed and the loudness target; the default is the voice alone, normalised
+    /// only when it is re-encoded anyway.
+    pub sound: Soundtrack,
 }
 
 impl<'a> ExportRequest<'a> {
@@ -77,6 +89,7 @@ impl<'a> ExportRequest<'a> {
             repeat_every: DEFAULT_REPEAT_EVERY,
             overwrite: false,
             crf: DEFAULT_CRF,
+            sound: Soundtrack::default(),
         }
     }
 }
@@ -122,7 +135,8 @@ impl ExportProgress {
 pub enum AudioMode {
     /// The source's AAC packets, unchanged.
     Copied,
-    /// Decoded and encoded to AAC-LC at this bit rate.
+    /// Decoded (and mixed with the music, and normalised, when asked) and encoded to AAC-LC
+    /// at this bit rate.
     Encoded { from_codec: String, bit_rate: usize },
 }
 
@@ -135,6 +149,10 @@ pub struct ExportOutcome {
     pub video_frames: u64,
     pub keyframes: u64,
     pub audio: AudioMode,
+    /// The music mixed under the voice.
+    pub music: Option<PathBuf>,
+    /// How the audio was normalised, when it was.
+    pub loudness: Option<LoudnessOutcome>,
     pub bytes: u64,
     /// Deck indices of slides that were not shown: starting after the audio ends, or at the
     /// same instant as the next slide.
@@ -146,6 +164,8 @@ pub struct ExportOutcome {
 pub enum ExportError {
     #[error(transparent)]
     Media(#[from] MediaError),
+    #[error("the music bed cannot be used: {0}")]
+    Music(MediaError),
     #[error("{}: slide image cannot be read ({reason})", path.display())]
     SlideImage { path: PathBuf, reason: String },
     #[error("{}: slide image is {}x{}, the deck says {}x{}; render the slides again", path.display(), found.0, found.1, expected.0, expected.1)]
@@ -173,7 +193,7 @@ pub enum ExportError {
 impl ExportError {
     pub fn kind(&self) -> ErrorKind {
         match self {
-            ExportError::Media(error) => error.kind(),
+            ExportError::Media(error) | ExportError::Music(error) => error.kind(),
             ExportError::SlideImage { .. } => ErrorKind::SlideImage,
             ExportError::SlideSize { .. } => ErrorKind::SlideSize,
             ExportError::InvalidDeck { .. } => ErrorKind::InvalidDeck,

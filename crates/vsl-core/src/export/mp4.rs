@@ -45,8 +45,15 @@ pub fn export_mp4(
     let deck = request.deck;
     validate_deck(deck)?;
     check_target(request.out, request.overwrite)?;
-    let audio = AudioSource::open(request.audio, true)?;
+    let audio = AudioSource::open(
+        request.audio,
+        true,
+        &request.sound,
+        request.out,
+        deck.duration,
+    )?;
     let audio_mode = audio.mode();
+    let music = audio.music().map(Path::to_path_buf);
     // The container's duration is exact for WAV, MP4 and M4A; when it is missing the deck's
     // (the decoded audio's length at transcription) stands in. The last picture is stretched
     // to the measured end of the audio either way.
@@ -112,7 +119,7 @@ pub fn export_mp4(
         })
         .unwrap_or(0);
     let audio_done = AtomicU64::new(0);
-    let (written, audio_error, picture_error) = std::thread::scope(|scope| {
+    let (written, audio_result, picture_error) = std::thread::scope(|scope| {
         let (audio_sender, audio_receiver) = sync_channel(256);
         let audio_done = &audio_done;
         let audio_thread = scope.spawn(move || audio.run(audio_sender, cancel, audio_done));
@@ -161,16 +168,19 @@ pub fn export_mp4(
         let panicked = |what: &str| ExportError::Encoder {
             reason: format!("the {what} thread crashed"),
         };
-        let audio_error = audio_thread
+        let audio_result = audio_thread
             .join()
-            .unwrap_or_else(|_| Err(panicked("audio")))
-            .err();
+            .unwrap_or_else(|_| Err(panicked("audio")));
         let picture_error = picture_thread
             .join()
             .unwrap_or_else(|_| Err(panicked("slide image")))
             .err();
-        (written, audio_error, picture_error)
+        (written, audio_result, picture_error)
     });
+    let (audio_error, audio_report) = match audio_result {
+        Ok(report) => (None, report),
+        Err(error) => (Some(error), Default::default()),
+    };
     // The muxer only sees a closed channel when a worker fails; the worker has the reason.
     let written = match written {
         Err(MuxError::AudioStopped) => {
@@ -200,6 +210,8 @@ pub fn export_mp4(
         video_frames: written.frames,
         keyframes: written.keyframes,
         audio: audio_mode,
+        music,
+        loudness: audio_report.loudness,
         bytes,
         dropped_slides: timeline.dropped.clone(),
         elapsed: started.elapsed(),

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use super::{
     atomic::check_target, export_mp4, write_json, write_subtitles, CueSource, ExportError,
-    ExportOutcome, ExportProgress, ExportRequest, SubtitleFormat, DEFAULT_CRF,
+    ExportOutcome, ExportProgress, ExportRequest, Soundtrack, SubtitleFormat, DEFAULT_CRF,
     DEFAULT_REPEAT_EVERY,
 };
 use crate::job::{Format, Formats, SubtitleMode};
@@ -36,10 +36,13 @@ pub struct ExportPlan<'a> {
     pub repeat_every: f64,
     pub crf: u8,
     pub overwrite: bool,
+    /// The music bed and loudness target of the MP4's audio.
+    pub sound: Soundtrack,
 }
 
 impl<'a> ExportPlan<'a> {
-    /// Every format in `formats`, variable frame rate, cues per slide, nothing replaced.
+    /// Every format in `formats`, variable frame rate, cues per slide, nothing replaced,
+    /// the voice alone (normalised when it is re-encoded anyway).
     pub fn new(
         deck: &'a SlideDeck,
         deck_dir: &'a Path,
@@ -61,6 +64,7 @@ impl<'a> ExportPlan<'a> {
             repeat_every: DEFAULT_REPEAT_EVERY,
             crf: DEFAULT_CRF,
             overwrite: false,
+            sound: Soundtrack::default(),
         }
     }
 
@@ -70,7 +74,7 @@ impl<'a> ExportPlan<'a> {
     }
 
     /// Refuses, before any work, a target that exists (unless replacing) or cannot be
-    /// written, and a format the plan cannot make.
+    /// written, a format the plan cannot make, and a music file that is not audio.
     pub fn check(&self) -> Result<(), ExportError> {
         if self.formats.contains(Format::Json) && self.transcript.is_none() {
             return Err(ExportError::InvalidDeck {
@@ -82,6 +86,9 @@ impl<'a> ExportPlan<'a> {
             return Err(ExportError::InvalidDeck {
                 reason: "subtitles per segment need the transcript".to_owned(),
             });
+        }
+        if let (true, Some(bed)) = (self.formats.contains(Format::Mp4), &self.sound.music) {
+            super::check_music(&bed.path).map_err(ExportError::Music)?;
         }
         Ok(())
     }
@@ -136,6 +143,7 @@ pub fn export_deck(
         request.repeat_every = plan.repeat_every.max(0.0);
         request.crf = plan.crf;
         request.overwrite = plan.overwrite;
+        request.sound = plan.sound.clone();
         let outcome = export_mp4(&request, progress, cancel)?;
         written.files.push(outcome.path.clone());
         written.mp4 = Some(outcome);

@@ -116,10 +116,16 @@ pub fn run_tool(program: &str, args: &[&str], stdin: Option<&Path>) {
     );
 }
 
+/// vsl-core's folder, read when the test runs: cargo sets it then, and a test binary built
+/// incrementally from another checkout that shares the target folder can keep a stale
+/// compile-time `env!` path.
+pub fn crate_dir() -> PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from)
+}
+
 pub fn fixture_text(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(name)
+    crate_dir().join("tests/fixtures").join(name)
 }
 
 pub use vsl_core::transcribe::metrics::word_error_rate as wer;

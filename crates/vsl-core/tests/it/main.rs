@@ -13,6 +13,7 @@ mod fuzz;
 mod health;
 mod media;
 mod models;
+mod music;
 mod render;
 mod script;
 mod slides;

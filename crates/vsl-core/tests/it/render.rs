@@ -22,7 +22,7 @@ const CHANNEL_TOLERANCE: u8 = 40;
 const PIXEL_TOLERANCE: f64 = 0.002;
 
 fn golden_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden")
+    crate::common::crate_dir().join("tests/golden")
 }
 
 fn style(theme: Theme, size: RenderSize) -> SlideStyle {

@@ -3,7 +3,7 @@
 //!
 //! Snapshots live in `tests/snapshots/`; `VSL_UPDATE_SNAPSHOTS=1` rewrites them.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use proptest::prelude::*;
 use vsl_core::correct::{apply, Glossary};
@@ -156,7 +156,7 @@ fn fixture(name: &str) -> Transcript {
 }
 
 fn snapshot_path(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    crate::common::crate_dir()
         .join("tests/snapshots")
         .join(format!("{name}.txt"))
 }

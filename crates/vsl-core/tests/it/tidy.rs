@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    crate::common::crate_dir()
         .join("../..")
         .canonicalize()
         .expect("the repository root")

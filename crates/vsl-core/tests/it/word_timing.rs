@@ -94,7 +94,7 @@ fn clips() -> Vec<(std::path::PathBuf, std::path::PathBuf)> {
     assert_eq!(clips.len(), 5, "{}", librivox.display());
     clips.push((
         jfk_wav(),
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/jfk.align.json"),
+        crate::common::crate_dir().join("tests/fixtures/jfk.align.json"),
     ));
     clips
 }
