@@ -36,24 +36,26 @@ pub fn ct2_dir(name: &str) -> PathBuf {
 /// converter under test: tiny.en f16 and bf16, base in the format `vsl models import-ct2`
 /// writes by default on this CPU (bf16 with AVX512-BF16, else f16), base q8_0.
 pub fn converted_store() -> &'static ModelStore {
-    static STORE: OnceLock<(tempfile::TempDir, ModelStore)> = OnceLock::new();
-    &STORE
-        .get_or_init(|| {
-            let dir = tempfile::tempdir().expect("tempdir");
-            let store = ModelStore::at(dir.path());
-            for (source, name, format) in [
-                ("tiny.en", "tiny.en", WeightFormat::F16),
-                ("tiny.en", "tiny.en-bf16", WeightFormat::Bf16),
-                ("base", "base", WeightFormat::best_for_this_cpu()),
-                ("base", "base-ct2-q8", WeightFormat::Q8_0),
-            ] {
-                store
-                    .import_ct2(&ct2_dir(source), name, format, false, &mut |_, _| {})
-                    .unwrap_or_else(|error| panic!("converting {name}: {error}"));
-            }
-            (dir, store)
-        })
-        .1
+    static STORE: OnceLock<ModelStore> = OnceLock::new();
+    STORE.get_or_init(|| {
+        // A fixed folder, emptied at each start: a static is never dropped, so a temporary
+        // folder would leak its 370 MB at every run.
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("converted-models");
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("the converted models' folder");
+        let store = ModelStore::at(&dir);
+        for (source, name, format) in [
+            ("tiny.en", "tiny.en", WeightFormat::F16),
+            ("tiny.en", "tiny.en-bf16", WeightFormat::Bf16),
+            ("base", "base", WeightFormat::best_for_this_cpu()),
+            ("base", "base-ct2-q8", WeightFormat::Q8_0),
+        ] {
+            store
+                .import_ct2(&ct2_dir(source), name, format, false, &mut |_, _| {})
+                .unwrap_or_else(|error| panic!("converting {name}: {error}"));
+        }
+        store
+    })
 }
 
 /// One engine per model for the whole test binary, as the app keeps it.
