@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # End-to-end test of the real app: Xvfb + tauri-driver (+ WebKitWebDriver) drive a
-# debug build with the `e2e-hooks` feature (the Open dialogs, the script's included,
+# debug build with the `e2e-hooks` feature (the Open dialogs, the script's and the music's included,
 # answer from the VSL_TEST_PICK_* variables below) through ui/e2e/app.e2e.mjs, with a real model
 # (tiny.en for speed, set in the test's settings.toml) and jfk.wav. Data, settings,
 # cache and exports go to a temporary folder; models come from the user's store, where
@@ -36,11 +36,14 @@ export VSL_DATA_DIR="$work/data" VSL_CACHE_DIR="$work/cache" VSL_CONFIG_DIR="$wo
 # The app's settings pick the model (the other settings keep their defaults).
 mkdir -p "$VSL_CONFIG_DIR"
 printf 'model = "%s"\n' "${VSL_E2E_MODEL:-tiny.en}" >"$VSL_CONFIG_DIR/settings.toml"
-# The folder dialog answers in turn: the export folder, then a watched folder and its output.
-# The script dialog answers a file the test writes.
-export VSL_TEST_PICK_FILES="$VSL_E2E_AUDIO" VSL_TEST_PICK_FOLDER="$work/export:$work/inbox:$work/out"
-export VSL_TEST_PICK_SCRIPT="$work/speech.md"
-mkdir -p "$work/export" "$work/inbox" "$work/out"
+# The folder dialog answers in turn: the export folder, the export with music's, then a
+# watched folder and its output. The script dialog answers a file the test writes, the music
+# dialog a steady tone made here.
+export VSL_TEST_PICK_FILES="$VSL_E2E_AUDIO"
+export VSL_TEST_PICK_FOLDER="$work/export:$work/export-music:$work/inbox:$work/out"
+export VSL_TEST_PICK_SCRIPT="$work/speech.md" VSL_TEST_PICK_MUSIC="$work/bed.wav"
+mkdir -p "$work/export" "$work/export-music" "$work/inbox" "$work/out"
+ffmpeg -v error -f lavfi -i "aevalsrc=0.5*sin(2*PI*330*t):s=44100:d=4" -ac 2 "$work/bed.wav"
 
 display=":$((100 + RANDOM % 50))"
 Xvfb "$display" -screen 0 1366x900x24 -nolisten tcp >/dev/null 2>&1 &

@@ -24,6 +24,7 @@ const APP_COMMANDS: &[&str] = &[
     "pick_media_files",
     "pick_export_folder",
     "pick_script_file",
+    "pick_music_file",
     "get_health",
     "add_glossary_rule",
     "get_settings",

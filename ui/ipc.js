@@ -92,13 +92,15 @@ export function createIpc(tauri) {
      * @returns {Promise<DeckView>}
      */
     setJobScript: (id, script) => call('set_job_script', { id, script }),
-    exportDeck: (id, folder, formats, onEvent) =>
-      call('export_deck', { id, folder, formats, onProgress: channel(onEvent) }),
+    /** `sound`: `{ music, musicVolume, duck }` (null: the voice alone). */
+    exportDeck: (id, folder, formats, sound, onEvent) =>
+      call('export_deck', { id, folder, formats, sound, onProgress: channel(onEvent) }),
     showInFolder: (path) => call('show_in_folder', { path }),
     pickMediaFiles: () => call('pick_media_files'),
     pickExportFolder: () => call('pick_export_folder'),
     /** The Open dialog for a script (.txt, .md, .docx); resolves to its path or null. */
     pickScriptFile: () => call('pick_script_file'),
+    pickMusicFile: () => call('pick_music_file'),
     /** @returns {Promise<object>} `vsl_core::health::Health` (camelCase). */
     getHealth: () => call('get_health'),
     getSettings: () => call('get_settings'),

@@ -66,6 +66,7 @@ pub fn builder<R: Runtime>(builder: Builder<R>, dirs: Dirs) -> Builder<R> {
             commands::dialog::pick_media_files,
             commands::dialog::pick_export_folder,
             commands::dialog::pick_script_file,
+            commands::dialog::pick_music_file,
             commands::health::get_health,
             commands::health::cleanup_cache,
             commands::glossary::get_glossary,

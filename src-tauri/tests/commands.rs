@@ -319,3 +319,60 @@ fn nothing_is_read_from_the_real_home() {
         .as_str()
         .is_some_and(|path| path.starts_with(&*test.dirs.config.to_string_lossy())));
 }
+
+/// Every command `lib.rs` registers has its permission in `build.rs` and is granted to the
+/// main window; a command missing from either is unreachable from the UI, which the mock
+/// runtime only shows for the commands a test happens to call.
+#[test]
+fn every_registered_command_is_granted_to_the_main_window() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let read = |name: &str| {
+        std::fs::read_to_string(dir.join(name)).unwrap_or_else(|error| panic!("{name}: {error}"))
+    };
+    let lib = read("src/lib.rs");
+    let mut registered: Vec<String> = lib
+        .split("commands::")
+        .skip(1)
+        .filter_map(|rest| {
+            let (module, rest) = rest.split_once("::")?;
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            (!module.is_empty() && !name.is_empty() && !name.chars().next()?.is_uppercase())
+                .then_some(name)
+        })
+        .collect();
+    registered.sort();
+    registered.dedup();
+    assert!(
+        registered.len() > 20,
+        "commands found in lib.rs: {registered:?}"
+    );
+
+    let build = read("build.rs");
+    let listed = build
+        .split_once("APP_COMMANDS")
+        .and_then(|(_, rest)| rest.split_once("];"))
+        .map(|(list, _)| list)
+        .expect("APP_COMMANDS in build.rs");
+    let capabilities: Value =
+        serde_json::from_str(&read("capabilities/main.json")).expect("capabilities JSON");
+    let granted: Vec<&str> = capabilities["permissions"]
+        .as_array()
+        .expect("permissions")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    for command in &registered {
+        assert!(
+            listed.contains(&format!("\"{command}\"")),
+            "{command} is registered but not in build.rs's APP_COMMANDS"
+        );
+        let permission = format!("allow-{}", command.replace('_', "-"));
+        assert!(
+            granted.contains(&permission.as_str()),
+            "{command} is registered but capabilities/main.json does not grant {permission}"
+        );
+    }
+}

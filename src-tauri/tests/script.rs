@@ -6,59 +6,16 @@
 // Fixtures are written directly; only product code must go through vsl_core::fs.
 #![allow(clippy::disallowed_methods)]
 
-use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::path::PathBuf;
 
 mod common;
 
-use common::{app_with_window, invoke, write_settings};
+use common::{app_with_window, invoke, jfk, run_job, write_settings};
 use serde_json::{json, Value};
 use tauri::test::MockRuntime;
 use tauri::WebviewWindow;
 
 const SCRIPT: &str = "And so, my fellow AMERICANS:\nask NOT what your country can do for you —\n---\nask what you can do for your country.\n";
-
-fn jfk() -> PathBuf {
-    let dir = std::env::var_os("VSL_TEST_DATA")
-        .map(PathBuf::from)
-        .or_else(|| {
-            std::env::var_os("HOME")
-                .map(|home| PathBuf::from(home).join(".cache/vsl-studio/test-data"))
-        })
-        .expect("HOME or VSL_TEST_DATA");
-    let wav = dir.join("jfk.wav");
-    assert!(wav.is_file(), "run `make setup` first ({})", wav.display());
-    wav
-}
-
-/// Starts a job for jfk.wav (with `script`, when given) and waits until it is done.
-fn run_job(window: &WebviewWindow<MockRuntime>, script: Option<&Path>) -> (Value, Value) {
-    let record = invoke(
-        window,
-        "start_job",
-        json!({ "path": jfk(), "script": script, "onProgress": "__CHANNEL__:7" }),
-    )
-    .expect("started");
-    let id = record["id"].as_str().expect("an id").to_owned();
-    let started = Instant::now();
-    loop {
-        let jobs = invoke(window, "list_jobs", json!({})).expect("jobs");
-        let job = jobs
-            .as_array()
-            .and_then(|jobs| jobs.iter().find(|job| job["id"] == json!(id)).cloned())
-            .expect("the job is listed");
-        if job["status"] != json!("running") {
-            assert_eq!(job["status"], json!("done"), "{job}");
-            let view = invoke(window, "open_job", json!({ "id": id })).expect("opens");
-            return (job, view);
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(300),
-            "timed out waiting for the job"
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
-}
 
 /// The slides' words, highlights' asterisks dropped.
 fn words(view: &Value) -> Vec<String> {

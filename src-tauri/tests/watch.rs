@@ -15,23 +15,10 @@ use std::time::{Duration, Instant};
 
 mod common;
 
-use common::{app_with_window, invoke, write_settings};
+use common::{app_with_window, invoke, jfk, write_settings};
 use serde_json::{json, Value};
 use tauri::test::MockRuntime;
 use tauri::{Listener, Manager};
-
-fn jfk() -> PathBuf {
-    let dir = std::env::var_os("VSL_TEST_DATA")
-        .map(PathBuf::from)
-        .or_else(|| {
-            std::env::var_os("HOME")
-                .map(|home| PathBuf::from(home).join(".cache/vsl-studio/test-data"))
-        })
-        .expect("HOME or VSL_TEST_DATA");
-    let wav = dir.join("jfk.wav");
-    assert!(wav.is_file(), "run `make setup` first ({})", wav.display());
-    wav
-}
 
 /// The `vsl` binary of this build (`cargo test --workspace` builds it with the tests).
 fn vsl_binary() -> PathBuf {

@@ -3,7 +3,8 @@
 //
 // Flow: import by the drag-drop event and by the Open dialog's code path →
 // wait for slides → edit one slide's text and see its thumbnail change →
-// export → check the MP4 exists with the audio's duration → paste the
+// export → check the MP4 exists with the audio's duration → choose a music
+// file (the dialog stub) and export again: the pauses now hold the music → paste the
 // script in the Script dialog and see its words and alignment badges on the
 // slides, Undo and Redo it → pick a script for the next voice-over (the
 // dialog stub) and drop jfk.wav again: its slides follow that script → add a
@@ -14,16 +15,16 @@
 // dependencies beyond the app's own.
 
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 const DRIVER = process.env.WEBDRIVER_URL ?? 'http://127.0.0.1:4444';
 const APP = process.env.VSL_APP_BIN;
 const AUDIO = process.env.VSL_E2E_AUDIO;
-// The folder dialog answers these in turn: the export folder, then a watched
-// folder and its output folder (scripts/e2e-app.sh).
-const [EXPORT_DIR, WATCH_DIR, WATCH_OUT] = String(process.env.VSL_TEST_PICK_FOLDER).split(':');
+// The folder dialog answers these in turn: the export folder, the export with
+// music's, then a watched folder and its output folder (scripts/e2e-app.sh).
+const [EXPORT_DIR, MUSIC_DIR, WATCH_DIR, WATCH_OUT] = String(process.env.VSL_TEST_PICK_FOLDER).split(':');
 const SHOTS = process.env.VSL_SCREENSHOTS;
 // What the script picker answers (scripts/e2e-app.sh); the test writes the file.
 const SCRIPT_FILE = process.env.VSL_TEST_PICK_SCRIPT;
@@ -72,6 +73,25 @@ async function waitFor(what, script, limit = 30_000, ...args) {
     }
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
+}
+
+/** The mean level (dBFS) of `file`'s audio from `start` for `seconds` (FFmpeg's volumedetect). */
+function meanVolume(file, start, seconds) {
+  const args = ['-hide_banner', '-nostats', '-ss', start.toFixed(3), '-t', seconds.toFixed(3), '-i', file, '-af', 'volumedetect', '-f', 'null', '-'];
+  const log = String(spawnSync('ffmpeg', args, { encoding: 'utf8' }).stderr);
+  const level = Number(/mean_volume:\s*(-?[\d.]+) dB/.exec(log)?.[1]);
+  assert.ok(Number.isFinite(level), `no mean_volume for ${file}: ${log.slice(-400)}`);
+  return level;
+}
+
+/** The start of the quietest 0.3 s of `file` between `from` and `to`: a pause of the voice. */
+function quietestWindow(file, from, to) {
+  let best = [Infinity, from];
+  for (let start = from; start + 0.3 <= to; start += 0.15) {
+    const level = meanVolume(file, start, 0.3);
+    if (level < best[0]) best = [level, start];
+  }
+  return best[1];
 }
 
 function probeDuration(file) {
@@ -214,6 +234,35 @@ async function main() {
       await screenshot('e2e-export.png');
     });
 
+    await step('music chosen in the export bar fills the pauses of the exported MP4', async () => {
+      const voiceOnly = path.join(EXPORT_DIR, 'jfk.mp4');
+      await click('#music-pick');
+      await waitFor('the music file', 'return document.getElementById("music-name").textContent === "bed.wav"');
+      // Ducked, the bed stays low through jfk's short pauses (the core tests check ducking
+      // on a 4 s pause); undocked at 0.3 it must plainly fill them.
+      await click('#music-duck');
+      await run('const volume = document.getElementById("music-volume"); volume.value = "0.3"; volume.dispatchEvent(new Event("input"));');
+      await click('#export');
+      const file = await waitFor(
+        'the export with music',
+        'const status = document.getElementById("export-status"); if (status.dataset.kind) return "error: " + status.textContent; ' +
+          'return (status.dataset.path || "").startsWith(arguments[0]) ? status.dataset.path : null',
+        120_000,
+        MUSIC_DIR,
+      );
+      assert.doesNotMatch(file, /^error/);
+      assert.match(await run('return document.getElementById("export-status").textContent'), /bed\.wav/);
+      const seconds = probeDuration(file);
+      assert.ok(Math.abs(seconds - 11) < 0.3, `still as long as jfk.wav (${seconds} s)`);
+      // Away from the bed's 1 s fade-in and 2 s fade-out.
+      const pause = quietestWindow(voiceOnly, 1.2, seconds - 2.2);
+      const quiet = meanVolume(voiceOnly, pause, 0.3);
+      const filled = meanVolume(file, pause, 0.3);
+      assert.ok(filled > quiet + 6, `the pause at ${pause.toFixed(2)} s holds the music: ${filled} dB against ${quiet} dB`);
+      console.log(`e2e: pause at ${pause.toFixed(2)} s: ${quiet} dB voice only, ${filled} dB with music`);
+      await screenshot('e2e-music.png');
+    });
+
     await step('a script pasted in the Script dialog puts its words on the slides, with their badges', async () => {
       const heard = await slideWords();
       await click('#script-open');
@@ -279,7 +328,8 @@ async function main() {
 
     await step('a watched folder added in Settings turns a copied file into an automatic job', async () => {
       await click('#open-settings');
-      await waitFor('the settings sheet', 'return !document.getElementById("settings").hidden');
+      // The sheet is a chunk of its own: there is no #settings until it has loaded.
+      await waitFor('the settings sheet', 'const sheet = document.getElementById("settings"); return sheet && !sheet.hidden');
       // The menus come from app_choices: Whisper's languages, auto first.
       const languages = await run('return [...document.querySelectorAll("#setting-language option")].map((option) => option.value)');
       assert.equal(languages[0], 'auto');

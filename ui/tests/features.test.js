@@ -424,6 +424,76 @@ test('an export can be cancelled; a cancelled export is not an error', async () 
   assert.equal(doc.getElementById('export').disabled, false);
 });
 
+test('a music file chosen in the export bar goes with the export, with its volume and ducking', async () => {
+  const { doc, app, send, named } = await start({
+    pick_export_folder: () => '/exports',
+    pick_music_file: () => '/music/bed track.mp3',
+    export_deck: () => ({ mp4: '/exports/jfk.mp4', duration: 11, files: ['/exports/jfk.mp4'], music: '/music/bed track.mp3', loudness: -14.02 }),
+  });
+  await app.importPaths(['/voice/jfk.wav']);
+  send('j1', { event: 'done', result: DECK });
+  const volume = doc.getElementById('music-volume');
+  assert.equal(volume.disabled, true, 'no volume without music');
+  assert.equal(text(doc.getElementById('music-name')), 'none');
+
+  // Without music the export asks for the voice alone.
+  doc.getElementById('export').click();
+  await settle();
+  assert.equal(named('export_deck')[0].sound, null);
+
+  doc.getElementById('music-pick').click();
+  await settle();
+  assert.equal(text(doc.getElementById('music-name')), 'bed track.mp3');
+  assert.equal(volume.disabled, false);
+  set(volume, '0.3');
+  doc.getElementById('music-duck').checked = false;
+  doc.getElementById('export').click();
+  await settle();
+  assert.deepEqual(named('export_deck')[1].sound, { music: '/music/bed track.mp3', musicVolume: 0.3, duck: false });
+  assert.equal(text(doc.getElementById('export-status')), 'Saved jfk.mp4 (with music bed track.mp3, -14.0 LUFS)');
+
+  // "No music" takes it away again.
+  doc.getElementById('music-clear').click();
+  doc.getElementById('export').click();
+  await settle();
+  assert.equal(named('export_deck')[2].sound, null);
+  assert.equal(text(doc.getElementById('music-name')), 'none');
+});
+
+test('a watched folder keeps a music file of its own, and the loudness setting is saved', async () => {
+  const { doc, named } = await start({
+    get_settings: () => ({
+      model: 'base',
+      language: 'auto',
+      threads: 0,
+      preset: '16:9',
+      theme: 'classic',
+      loudness: -23,
+      watchFolders: [{ dir: '/in', outDir: '/out', language: 'auto', preset: '16:9', theme: 'classic', formats: ['mp4'], enabled: true }],
+    }),
+    get_watch_status: () => ({ folders: [], error: null }),
+    pick_music_file: () => '/music/loop.wav',
+  });
+  await openSettings(doc);
+  assert.equal(doc.getElementById('setting-loudness').value, '-23');
+  const row = doc.querySelector('.watch-row');
+  assert.equal(text(row.querySelector('.watch-music-name')), 'no music');
+  row.querySelector('.watch-music').click();
+  await settle();
+  assert.equal(text(row.querySelector('.watch-music-name')), 'loop.wav');
+  set(doc.getElementById('setting-loudness'), 'off');
+  doc.getElementById('settings-save').click();
+  await settle();
+  const saved = named('save_settings')[0].settings;
+  assert.equal(saved.loudness, 'off');
+  assert.equal(saved.watchFolders[0].music, '/music/loop.wav');
+
+  row.querySelector('.watch-music-clear').click();
+  doc.getElementById('settings-save').click();
+  await settle();
+  assert.equal(named('save_settings')[1].settings.watchFolders[0].music, null);
+});
+
 test('other export failures show beside the export button, translated', async () => {
   const { doc, app, send } = await start({
     pick_export_folder: () => '/exports',

@@ -76,6 +76,24 @@ export function createResultView(container, { t, ipc, onError }) {
     delete exportStatus.dataset.kind;
     delete exportStatus.dataset.path;
   };
+  // The music bed: a file chosen through the Rust dialog, its level and whether it ducks
+  // under the voice. Kept from one export to the next.
+  let music = null;
+  const musicButton = make('button', { class: 'button', type: 'button', id: 'music-pick', text: t('music.pick') });
+  const musicName = make('span', { class: 'music-name', id: 'music-name', text: t('music.none') });
+  const musicClear = make('button', { class: 'button', type: 'button', id: 'music-clear', text: '×', title: t('music.clear'), 'aria-label': t('music.clear'), hidden: true });
+  const musicVolume = make('input', { type: 'range', id: 'music-volume', min: '0.02', max: '0.6', step: '0.01', value: '0.12', 'aria-label': t('music.volume'), title: t('music.volume'), disabled: true });
+  const musicDuck = make('input', { type: 'checkbox', id: 'music-duck', checked: true, disabled: true });
+  function showMusic(path) {
+    music = path;
+    musicName.textContent = path ? baseName(path) : t('music.none');
+    musicName.title = path ?? '';
+    musicClear.hidden = !path;
+    musicVolume.disabled = !path;
+    musicDuck.disabled = !path;
+  }
+  /** What `export_deck` gets for the sound: null for the voice alone. */
+  const soundChoice = () => (music ? { music, musicVolume: Number(musicVolume.value), duck: musicDuck.checked } : null);
   const cancelExport = make('button', { class: 'button', type: 'button', id: 'export-cancel', text: t('export.cancel'), hidden: true });
   const showButton = make(
     'button',
@@ -131,6 +149,16 @@ export function createResultView(container, { t, ipc, onError }) {
       { class: 'export-bar' },
       make('span', { class: 'export-label', text: t('export.formats') }),
       ...formatBoxes.map((box) => make('label', { class: 'format' }, box, box.value.toUpperCase())),
+      make(
+        'span',
+        { class: 'music-row', id: 'music-row' },
+        make('span', { class: 'export-label', text: t('music.label') }),
+        musicButton,
+        musicName,
+        musicClear,
+        musicVolume,
+        make('label', { class: 'format' }, musicDuck, t('music.duck')),
+      ),
       exportButton,
       exportProgress,
       cancelExport,
@@ -418,12 +446,16 @@ export function createResultView(container, { t, ipc, onError }) {
     fill.style.width = '0%';
     exportSay(t('export.running'));
     try {
-      const result = await ipc.exportDeck(exporting, folder, formats, (event) => {
+      const result = await ipc.exportDeck(exporting, folder, formats, soundChoice(), (event) => {
         if (event.event === 'progress') fill.style.width = `${Math.round(event.fraction * 100)}%`;
       });
       fill.style.width = '100%';
       exported = result.mp4 ?? result.files[0] ?? null;
-      exportStatus.textContent = t('export.done', { name: exported ? baseName(exported) : folder });
+      const sound = [
+        result.music ? t('export.withMusic', { name: baseName(result.music) }) : '',
+        Number.isFinite(result.loudness) ? t('export.loudness', { lufs: result.loudness.toFixed(1) }) : '',
+      ].filter(Boolean);
+      exportStatus.textContent = t('export.done', { name: exported ? baseName(exported) : folder }) + (sound.length ? ` (${sound.join(', ')})` : '');
       exportStatus.dataset.path = exported ?? '';
       showButton.hidden = !exported;
     } catch (error) {
@@ -437,6 +469,16 @@ export function createResultView(container, { t, ipc, onError }) {
       exporting = null;
     }
   });
+  musicButton.addEventListener('click', async () => {
+    try {
+      const path = await ipc.pickMusicFile();
+      if (path) showMusic(path);
+    } catch (error) {
+      onError(error);
+    }
+  });
+  musicClear.addEventListener('click', () => showMusic(null));
+
   // An export is cancelled like the job it belongs to (`cancel_job`).
   cancelExport.addEventListener('click', () => {
     if (exporting === null) return;

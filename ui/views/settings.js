@@ -86,6 +86,13 @@ export function createSettings(doc, { t, locale, ipc, choices = null, onError })
   const fields = {};
   for (const name of ['model', 'language', 'preset', 'theme']) fields[name] = make('select', { id: `setting-${name}`, name });
   fields.threads = make('input', { id: 'setting-threads', name: 'threads', type: 'number', min: '0' });
+  // EBU R128 targets: auto is -14 LUFS whenever the audio is re-encoded anyway (music, a
+  // voice-over that is not AAC); a number always applies.
+  fields.loudness = make(
+    'select',
+    { id: 'setting-loudness', name: 'loudness' },
+    ...['auto', '-16', '-23', 'off'].map((value) => make('option', { value, text: t(`settings.loudness.${value}`) })),
+  );
   const cacheAge = make('input', { id: 'setting-cache-age', name: 'cacheMaxAge', type: 'text', placeholder: '30d', spellcheck: 'false' });
   const cacheSize = make('input', { id: 'setting-cache-size', name: 'cacheMaxSize', type: 'text', placeholder: '5GB', spellcheck: 'false' });
   const row = (name, control) => make('label', { class: 'setting' }, make('span', { text: t(`settings.${name}`) }), control);
@@ -112,6 +119,31 @@ export function createSettings(doc, { t, locale, ipc, choices = null, onError })
     const chosen = folder.formats ?? [];
     const formats = [...new Set([...menus.formats, ...chosen])].map((format) => checkbox('watch-format', chosen.includes(format), { value: format }));
     const enabled = checkbox('watch-enabled', folder.enabled !== false);
+    let music = folder.music ?? null;
+    // Sent only where there is or was one, so a folder without music reads back as it came.
+    let sendMusic = 'music' in folder;
+    const musicName = make('span', { class: 'watch-music-name', text: music ? baseName(music) : t('watch.noMusic'), title: music ?? '' });
+    const showMusic = (path) => {
+      music = path;
+      sendMusic = true;
+      musicName.textContent = path ? baseName(path) : t('watch.noMusic');
+      musicName.title = path ?? '';
+      musicClear.hidden = !path;
+    };
+    const musicPick = make('button', {
+      class: 'button watch-music',
+      type: 'button',
+      text: t('watch.music'),
+      onClick: async () => {
+        try {
+          const path = await ipc.pickMusicFile();
+          if (path) showMusic(path);
+        } catch (error) {
+          fail(error);
+        }
+      },
+    });
+    const musicClear = make('button', { class: 'button watch-music-clear', type: 'button', text: '×', title: t('music.clear'), 'aria-label': t('music.clear'), hidden: !music, onClick: () => showMusic(null) });
     const entry = {
       folder,
       fresh,
@@ -123,6 +155,7 @@ export function createSettings(doc, { t, locale, ipc, choices = null, onError })
         preset: preset.value,
         theme: theme.value,
         formats: formats.filter((box) => box.checked).map((box) => box.value),
+        ...(sendMusic ? { music } : {}),
         enabled: enabled.checked,
       }),
     };
@@ -154,6 +187,7 @@ export function createSettings(doc, { t, locale, ipc, choices = null, onError })
         ...formats.map((box) => make('label', { class: 'format' }, box, box.value.toUpperCase())),
         make('label', { class: 'format' }, enabled, t('watch.enabled')),
       ),
+      make('div', { class: 'watch-options' }, musicPick, musicName, musicClear),
     );
     return entry;
   }
@@ -345,6 +379,7 @@ export function createSettings(doc, { t, locale, ipc, choices = null, onError })
         row('model', fields.model),
         row('language', fields.language),
         row('threads', fields.threads),
+        row('loudness', fields.loudness),
         row('preset', fields.preset),
         row('theme', fields.theme),
       ),
@@ -421,6 +456,11 @@ export function createSettings(doc, { t, locale, ipc, choices = null, onError })
     for (const name of ['language', 'preset', 'theme']) fill(fields[name], name, loaded[name]);
     if (Number.isInteger(found?.maxThreads)) fields.threads.max = String(found.maxThreads);
     fields.threads.value = String(loaded.threads);
+    const loudness = String(loaded.loudness ?? 'auto');
+    if (![...fields.loudness.options].some((option) => option.value === loudness)) {
+      fields.loudness.append(make('option', { value: loudness, text: `${loudness} LUFS` }));
+    }
+    fields.loudness.value = loudness;
     cacheAge.value = loaded.cacheMaxAge ?? '';
     cacheSize.value = loaded.cacheMaxSize ?? '';
     showWatchRows((loaded.watchFolders ?? []).map((folder) => watchRow(folder)));
@@ -444,6 +484,8 @@ export function createSettings(doc, { t, locale, ipc, choices = null, onError })
         cacheMaxSize: cacheSize.value.trim() || 'off',
         watchFolders: watchRows.map((entry) => entry.read()),
       };
+      // Left out while it is the default the file leaves out too.
+      if (fields.loudness.value !== 'auto' || 'loudness' in loaded) settings.loudness = fields.loudness.value;
       if (glossary) nextGlossary = readGlossary();
       await ipc.saveSettings(settings);
       loaded = settings;

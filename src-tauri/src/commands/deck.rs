@@ -8,7 +8,9 @@ use tauri::{AppHandle, Manager, Runtime};
 use vsl_core::job::Formats;
 
 use crate::error::{CommandError, CommandResult};
-use crate::services::editor::{self, ExportView, HistoryStep, ScriptSource, SlideEdit};
+use crate::services::editor::{
+    self, ExportSound, ExportView, HistoryStep, ScriptSource, SlideEdit,
+};
 use crate::services::events::{DeckView, Forwarder, JobEvent};
 use crate::services::state::AppState;
 
@@ -71,8 +73,9 @@ pub async fn step_history<R: Runtime>(
         .map_err(CommandError::task)?
 }
 
-/// Exports a finished job (any of `mp4`, `srt`, `vtt`, `txt`) into `folder`; progress goes
-/// to `on_progress`, and `cancel_job` with the job's id stops it.
+/// Exports a finished job (any of `mp4`, `srt`, `vtt`, `txt`) into `folder`, with the music
+/// bed `sound` names (none when absent); progress goes to `on_progress`, and `cancel_job`
+/// with the job's id stops it.
 ///
 /// # Errors
 ///
@@ -83,10 +86,19 @@ pub async fn export_deck<R: Runtime>(
     id: String,
     folder: PathBuf,
     formats: Formats,
+    sound: Option<ExportSound>,
     on_progress: Channel<JobEvent>,
 ) -> CommandResult<ExportView> {
     tauri::async_runtime::spawn_blocking(move || {
-        editor::export(&app, &id, &folder, &formats, &Forwarder::new(on_progress))
+        let sound = sound.unwrap_or_default();
+        editor::export(
+            &app,
+            &id,
+            &folder,
+            &formats,
+            &sound,
+            &Forwarder::new(on_progress),
+        )
     })
     .await
     .map_err(CommandError::task)?

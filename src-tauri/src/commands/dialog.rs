@@ -1,7 +1,7 @@
 //! Native Open dialogs, run from Rust so the UI needs no dialog permission and gets back
 //! only the paths the person picked.
 //!
-//! With the `e2e-hooks` feature (the end-to-end test's build, `scripts/e2e-app.sh`), three
+//! With the `e2e-hooks` feature (the end-to-end test's build, `scripts/e2e-app.sh`), four
 //! environment variables answer in place of the dialogs: a WebDriver test cannot click a
 //! native GTK dialog, and this keeps the rest of the code path (the command, the UI's
 //! import of what it returns) the same as for a person. A build without the feature has
@@ -48,6 +48,12 @@ mod hooks {
         static CALLS: AtomicUsize = AtomicUsize::new(0);
         in_turn("VSL_TEST_PICK_SCRIPT", &CALLS)
     }
+
+    /// `VSL_TEST_PICK_MUSIC`: one music file per call, in turn.
+    pub fn music() -> Option<Option<PathBuf>> {
+        static CALLS: AtomicUsize = AtomicUsize::new(0);
+        in_turn("VSL_TEST_PICK_MUSIC", &CALLS)
+    }
 }
 
 /// Without the feature, the dialogs always open.
@@ -64,6 +70,10 @@ mod hooks {
     }
 
     pub fn script() -> Option<Option<PathBuf>> {
+        None
+    }
+
+    pub fn music() -> Option<Option<PathBuf>> {
         None
     }
 }
@@ -129,6 +139,30 @@ pub async fn pick_script_file<R: Runtime>(app: AppHandle<R>) -> CommandResult<Op
         app.dialog()
             .file()
             .add_filter("Scripts", extensions)
+            .blocking_pick_file()
+            .and_then(|file| file.into_path().ok())
+    })
+    .await
+    .map_err(CommandError::task)
+}
+
+/// Shows the Open dialog for a music bed (any audio file the import takes); `None` if
+/// cancelled. The export checks that it decodes.
+///
+/// # Errors
+///
+/// A [`CommandError`] if the dialog's thread dies.
+#[tauri::command]
+pub async fn pick_music_file<R: Runtime>(app: AppHandle<R>) -> CommandResult<Option<PathBuf>> {
+    if let Some(path) = hooks::music() {
+        return Ok(path);
+    }
+    // Music often comes as a video (a stock clip), whose audio track is used.
+    let extensions = vsl_core::media::SUPPORTED_EXTENSIONS;
+    tauri::async_runtime::spawn_blocking(move || {
+        app.dialog()
+            .file()
+            .add_filter("Music", extensions)
             .blocking_pick_file()
             .and_then(|file| file.into_path().ok())
     })

@@ -408,6 +408,33 @@ pub struct ExportView {
     /// Seconds, as the written MP4 reports it.
     pub duration: Option<f64>,
     pub files: Vec<PathBuf>,
+    /// The music mixed under the voice, when there was one.
+    pub music: Option<PathBuf>,
+    /// The integrated loudness the MP4's audio was normalised to (LUFS), when it was.
+    pub loudness: Option<f64>,
+}
+
+/// The Export bar's sound choices. What it leaves out (the loudness target, and the volume
+/// and ducking when not given) comes from the settings' job, and the whole is checked as a
+/// job's soundtrack (`JobSpec::soundtrack`).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ExportSound {
+    pub music: Option<PathBuf>,
+    pub music_volume: Option<f64>,
+    pub duck: Option<bool>,
+}
+
+impl ExportSound {
+    /// The settings' job with these choices.
+    pub fn spec(&self, job: &JobSpec) -> JobSpec {
+        JobSpec {
+            music: self.music.clone(),
+            music_volume: self.music_volume.unwrap_or(job.music_volume),
+            duck: self.duck.unwrap_or(job.duck),
+            ..job.clone()
+        }
+    }
 }
 
 /// Checks an output folder the UI sent: absolute and an existing directory.
@@ -430,23 +457,30 @@ pub fn validate_folder(folder: &Path) -> CommandResult<PathBuf> {
         .map_err(|error| refused(error.to_string()))
 }
 
-/// Exports a finished job's deck in `formats` into `folder`, named after the voice-over.
-/// Existing files are never replaced. `cancel_job` with the job's id stops it, and a
-/// cancelled MP4 leaves no file behind.
+/// Exports a finished job's deck in `formats` into `folder`, named after the voice-over,
+/// with `sound`'s music under the voice. Existing files are never replaced. `cancel_job`
+/// with the job's id stops it, and a cancelled MP4 leaves no file behind.
 ///
 /// # Errors
 ///
-/// Kind `output_folder`, `cancelled`, or the export's own kind.
+/// Kind `output_folder`, `cancelled`, a media kind naming a music file that is not audio,
+/// or the export's own kind.
 pub fn export<R: Runtime>(
     app: &AppHandle<R>,
     id: &str,
     folder: &Path,
     formats: &Formats,
+    sound: &ExportSound,
     forward: &Forwarder,
 ) -> CommandResult<ExportView> {
     let folder = validate_folder(folder)?;
     let view = deck_view(app, id)?;
     let state = app.state::<AppState>();
+    // Checked before anything is written: a music file that does not decode is refused
+    // naming it.
+    let soundtrack = sound
+        .spec(&super::settings::load(&state.dirs)?.job)
+        .soundtrack()?;
     // A fresh token: the one the pipeline used may be set by an earlier cancel.
     let cancel = CancelToken::new();
     state.with_jobs(|jobs| {
@@ -456,7 +490,7 @@ pub fn export<R: Runtime>(
     });
     forward.stage("exporting", 0.0, 1.0);
     let stem = vsl_core::pipeline::stem(&view.audio);
-    let plan = ExportPlan::new(
+    let mut plan = ExportPlan::new(
         &view.deck,
         &view.slides_dir,
         &view.audio,
@@ -464,6 +498,7 @@ pub fn export<R: Runtime>(
         &stem,
         formats,
     );
+    plan.sound = soundtrack;
     let written = export_deck(
         &plan,
         &mut |progress| forward.fraction(progress.fraction()),
@@ -477,6 +512,12 @@ pub fn export<R: Runtime>(
         mp4: written.mp4.as_ref().map(|mp4| mp4.path.clone()),
         duration: written.mp4.as_ref().map(|mp4| mp4.duration),
         files: written.files,
+        music: written.mp4.as_ref().and_then(|mp4| mp4.music.clone()),
+        loudness: written
+            .mp4
+            .as_ref()
+            .and_then(|mp4| mp4.loudness.as_ref())
+            .map(|loudness| loudness.result),
     })
 }
 

@@ -2,7 +2,7 @@
 //!
 //! What a new job runs with is a [`JobSpec`] (flattened into the file, so its keys are
 //! top-level: `model`, `language`, `preset`, `theme`, ...); each watched folder overrides the
-//! shape, theme, language and formats. [`save`] checks exactly what a run would do: it
+//! shape, theme, language, formats and music. [`save`] checks exactly what a run would do: it
 //! resolves the app's spec and every folder's with `JobSpec::resolve`, so a bad theme or
 //! language is refused at Save with its kind, and nothing is written. Presets, themes and
 //! the glossary keep their own files (`slides.toml`, `glossary.toml`), which the CLI shares.
@@ -56,6 +56,10 @@ pub struct WatchFolder {
     pub preset: Aspect,
     pub theme: String,
     pub formats: Formats,
+    /// A music bed under every video this folder makes (the volume, ducking and loudness
+    /// are the app's).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub music: Option<PathBuf>,
     pub enabled: bool,
 }
 
@@ -68,6 +72,7 @@ impl Default for WatchFolder {
             preset: Aspect::Landscape,
             theme: "classic".to_owned(),
             formats: Formats::parse("mp4,srt").unwrap_or_default(),
+            music: None,
             enabled: true,
         }
     }
@@ -81,6 +86,7 @@ impl WatchFolder {
             preset: self.preset,
             theme: self.theme.clone(),
             formats: self.formats.clone(),
+            music: self.music.clone(),
             ..job.clone()
         }
     }
@@ -282,6 +288,24 @@ mod tests {
         assert_eq!(
             settings.check(&dirs).expect_err("theme").kind,
             ErrorKind::UnknownTheme
+        );
+
+        // A folder's music must decode: refused at Save, naming the file.
+        let not_audio = root.path().join("bed.mp3");
+        vsl_core::fs::write_atomic(&not_audio, b"not audio at all", vsl_core::fs::Replace::Yes)
+            .expect("write");
+        settings.watch_folders = vec![WatchFolder {
+            music: Some(not_audio),
+            ..folder(root.path().join("out"))
+        }];
+        let error = settings.check(&dirs).expect_err("music");
+        assert!(error.message.contains("bed.mp3"), "{error}");
+        assert!(
+            matches!(
+                error.kind,
+                ErrorKind::UnsupportedMedia | ErrorKind::CorruptMedia | ErrorKind::NoAudio
+            ),
+            "{error:?}"
         );
 
         settings.watch_folders.clear();

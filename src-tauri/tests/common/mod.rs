@@ -4,7 +4,10 @@
 //! What the command tests share: the app as `run()` builds it, on the mock runtime, and an
 //! IPC call as `ui/ipc.js` makes it.
 
-use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
 use tauri::ipc::{CallbackFn, InvokeBody};
 use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
 use tauri::webview::InvokeRequest;
@@ -76,4 +79,47 @@ pub fn invoke(
         body.deserialize::<Value>()
             .expect("the response body is JSON")
     })
+}
+
+/// jfk.wav from the test data `make setup` fetched.
+pub fn jfk() -> PathBuf {
+    let dir = std::env::var_os("VSL_TEST_DATA")
+        .map(PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME")
+                .map(|home| PathBuf::from(home).join(".cache/vsl-studio/test-data"))
+        })
+        .expect("HOME or VSL_TEST_DATA");
+    let wav = dir.join("jfk.wav");
+    assert!(wav.is_file(), "run `make setup` first ({})", wav.display());
+    wav
+}
+
+/// Starts a job for jfk.wav (with `script`, when given) and waits until it is done.
+pub fn run_job(window: &WebviewWindow<MockRuntime>, script: Option<&Path>) -> (Value, Value) {
+    let record = invoke(
+        window,
+        "start_job",
+        json!({ "path": jfk(), "script": script, "onProgress": "__CHANNEL__:7" }),
+    )
+    .expect("started");
+    let id = record["id"].as_str().expect("an id").to_owned();
+    let started = Instant::now();
+    loop {
+        let jobs = invoke(window, "list_jobs", json!({})).expect("jobs");
+        let job = jobs
+            .as_array()
+            .and_then(|jobs| jobs.iter().find(|job| job["id"] == json!(id)).cloned())
+            .expect("the job is listed");
+        if job["status"] != json!("running") {
+            assert_eq!(job["status"], json!("done"), "{job}");
+            let view = invoke(window, "open_job", json!({ "id": id })).expect("opens");
+            return (job, view);
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(300),
+            "timed out waiting for the job"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
 }
