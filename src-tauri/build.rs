@@ -34,6 +34,7 @@ const APP_COMMANDS: &[&str] = &[
     "import_ct2_model",
     "remove_model",
     "cleanup_cache",
+    "show_log",
     "get_glossary",
     "save_glossary",
     "get_watch_status",

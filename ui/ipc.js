@@ -113,6 +113,7 @@ export function createIpc(tauri) {
     saveGlossary: (glossary) => call('save_glossary', { glossary }),
     /** @returns {Promise<{removedByAge: number, removedBySize: number, freedBytes: number, kept: number, keptBytes: number}>} */
     cleanupCache: () => call('cleanup_cache'),
+    showLog: () => call('show_log'),
     /** @returns {Promise<{folders: Array<{dir: string, state: string, message: string|null}>, error: string|null}>} */
     getWatchStatus: () => call('get_watch_status'),
     /** A URL the webview can load for a file the app granted (asset protocol). */

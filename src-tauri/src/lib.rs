@@ -69,6 +69,7 @@ pub fn builder<R: Runtime>(builder: Builder<R>, dirs: Dirs) -> Builder<R> {
             commands::dialog::pick_music_file,
             commands::health::get_health,
             commands::health::cleanup_cache,
+            commands::health::show_log,
             commands::glossary::get_glossary,
             commands::glossary::save_glossary,
             commands::watch::get_watch_status,
@@ -88,6 +89,12 @@ pub fn context<R: Runtime>() -> Context<R> {
 pub fn run() {
     // The one place the app reads where its files live.
     let dirs = Dirs::from_env();
+    services::log::init(&dirs);
+    tracing::info!(
+        "VSL Studio {} starting; data in {}",
+        env!("CARGO_PKG_VERSION"),
+        dirs.data.display()
+    );
     // Keep the caches within their configured limits, off the start-up path so the window
     // is not delayed (the rules and their tests live in vsl_core::cache).
     std::thread::spawn({
@@ -101,12 +108,12 @@ pub fn run() {
                         .map_err(|error| error.to_string())
                 });
             if let Err(error) = cleaned {
-                eprintln!("warning: cache cleanup at start-up failed: {error}");
+                tracing::warn!("cache cleanup at start-up failed: {error}");
             }
         }
     });
     if let Err(error) = builder(tauri::Builder::default(), dirs).run(context()) {
-        eprintln!("error: VSL Studio could not start: {error}");
+        tracing::error!("VSL Studio could not start: {error}");
         std::process::exit(1);
     }
 }

@@ -376,3 +376,19 @@ fn every_registered_command_is_granted_to_the_main_window() {
         );
     }
 }
+
+#[test]
+fn show_log_says_where_the_log_goes_before_there_is_one() {
+    // The mock app does not install the log (a test process has one subscriber at most),
+    // so its data folder has no log file yet.
+    let test = app_with_window("main");
+    let error = invoke(&test.window, "show_log").expect_err("nothing to show");
+    assert_eq!(error["kind"], json!("not_found"), "{error}");
+    let logs = test.dirs.data.join("logs");
+    assert!(
+        error["message"]
+            .as_str()
+            .is_some_and(|message| message.contains(&logs.display().to_string())),
+        "{error}"
+    );
+}

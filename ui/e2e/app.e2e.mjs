@@ -9,14 +9,15 @@
 // slides, Undo and Redo it → pick a script for the next voice-over (the
 // dialog stub) and drop jfk.wav again: its slides follow that script → add a
 // watched folder in Settings, copy jfk.wav into it and see it come out as an
-// automatic job with its MP4. Screenshots go to $VSL_SCREENSHOTS.
+// automatic job with its MP4 → the log file has recorded all of it. Screenshots
+// go to $VSL_SCREENSHOTS.
 //
 // A minimal W3C WebDriver client over fetch keeps the test free of npm
 // dependencies beyond the app's own.
 
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 const DRIVER = process.env.WEBDRIVER_URL ?? 'http://127.0.0.1:4444';
@@ -358,6 +359,19 @@ async function main() {
       const seconds = probeDuration(mp4);
       assert.ok(Math.abs(seconds - 11) < 0.3, `the MP4 lasts as long as jfk.wav (${seconds} s)`);
       await screenshot('e2e-watch.png');
+    });
+
+    await step('the log file under the data folder records the jobs and the export', async () => {
+      const dir = path.join(process.env.VSL_DATA_DIR, 'logs');
+      const files = readdirSync(dir).filter((name) => /^vsl-studio\..*log$/.test(name));
+      assert.ok(files.length >= 1, `a log file in ${dir}`);
+      // A new file each day: a run across midnight has two.
+      const log = files.map((name) => readFileSync(path.join(dir, name), 'utf8')).join('');
+      assert.match(log, /VSL Studio .* starting/);
+      assert.match(log, /job \S+ started: .*jfk\.wav/);
+      assert.match(log, /job \S+ done: \d+ slides/);
+      assert.match(log, /exported \d+ files to .*export-music/);
+      assert.match(log, /watch: .*dropped/);
     });
   } finally {
     await request('DELETE', `/session/${session}`).catch(() => {});

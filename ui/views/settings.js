@@ -404,6 +404,13 @@ export function createSettings(doc, { t, locale, ipc, choices = null, onError })
       ),
       make(
         'section',
+        { class: 'sheet-section', 'data-section': 'log' },
+        heading('log.title'),
+        hint('log.hint'),
+        make('div', { class: 'editor-actions' }, make('button', { class: 'button', type: 'button', id: 'show-log', text: t('log.show'), onClick: () => ipc.showLog().catch(fail) })),
+      ),
+      make(
+        'section',
         { class: 'sheet-section', 'data-section': 'glossary' },
         heading('glossary.title'),
         hint('glossary.hint'),

@@ -50,3 +50,23 @@ pub async fn cleanup_cache<R: Runtime>(app: AppHandle<R>) -> CommandResult<Clean
     .await
     .map_err(CommandError::task)?
 }
+
+/// Opens the file manager on the newest log file (`services::log`).
+///
+/// # Errors
+///
+/// Kind `not_found` before anything was logged, `internal` when no file manager answers.
+#[tauri::command]
+pub fn show_log<R: Runtime>(app: AppHandle<R>) -> CommandResult<()> {
+    use tauri_plugin_opener::OpenerExt;
+    let dirs = &app.state::<AppState>().dirs;
+    let path = crate::services::log::latest(dirs).ok_or_else(|| {
+        CommandError::not_found(format!(
+            "no log file in {} yet",
+            crate::services::log::log_dir(dirs).display()
+        ))
+    })?;
+    app.opener()
+        .reveal_item_in_dir(&path)
+        .map_err(|error| CommandError::new(vsl_core::ErrorKind::Internal, error.to_string()))
+}

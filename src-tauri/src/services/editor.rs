@@ -503,8 +503,16 @@ pub fn export<R: Runtime>(
         &plan,
         &mut |progress| forward.fraction(progress.fraction()),
         &cancel,
-    )?;
+    )
+    .inspect_err(|error| {
+        tracing::warn!("job {id}: export to {} failed: {error}", folder.display())
+    })?;
     forward.fraction(1.0);
+    tracing::info!(
+        "job {id} exported {} files to {}",
+        written.files.len(),
+        folder.display()
+    );
     for file in &written.files {
         state.mark_exported(file.clone());
     }

@@ -210,8 +210,15 @@ pub fn run<R: Runtime>(
     forward: &Forwarder,
     plan: impl FnOnce(&Settings) -> JobPlan,
 ) -> CommandResult<PipelineOutcome> {
+    tracing::info!("job {} started: {}", record.id, record.input.display());
     let outcome = run_protected(cancel, || run_pipeline(app, record, cancel, forward, plan));
     let failed = |error: CommandError| {
+        tracing::warn!(
+            "job {} failed ({}): {}",
+            record.id,
+            error.kind.as_str(),
+            error.message
+        );
         finish(
             app,
             &record.id,
@@ -225,6 +232,12 @@ pub fn run<R: Runtime>(
     };
     match outcome {
         JobOutcome::Completed((view, outcome)) => {
+            tracing::info!(
+                "job {} done: {} slides in {}",
+                record.id,
+                view.deck.slides.len(),
+                outcome.slides_dir.display()
+            );
             finish(app, &record.id, JobStatus::Done, None);
             forward.send(JobEvent::Done {
                 result: Box::new(view),
@@ -232,6 +245,7 @@ pub fn run<R: Runtime>(
             Ok(outcome)
         }
         JobOutcome::Cancelled => {
+            tracing::info!("job {} cancelled", record.id);
             finish(app, &record.id, JobStatus::Cancelled, None);
             forward.send(JobEvent::Cancelled);
             Err(CommandError::cancelled())

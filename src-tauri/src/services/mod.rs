@@ -8,6 +8,7 @@
 //! - [`jobs`]: the job runtime (queue, slots, panic guard, final status).
 //! - [`editor`]: a finished job's deck: edits, undo/redo, export.
 //! - [`queue`]: the queue file.
+//! - [`log`]: the log file (`tracing`), under the data folder.
 //! - [`watch`]: watched folders as queue jobs.
 //!
 //! Architecture invariant: no service imports `crate::commands` (a tidy test checks it);
@@ -16,6 +17,7 @@
 pub mod editor;
 pub mod events;
 pub mod jobs;
+pub mod log;
 pub mod queue;
 pub mod settings;
 pub mod state;

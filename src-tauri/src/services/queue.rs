@@ -19,7 +19,7 @@ fn queue_file(dirs: &Dirs) -> PathBuf {
 pub fn save(state: &AppState) {
     let path = queue_file(&state.dirs);
     if let Err(error) = write_queue(&path, || state.records()) {
-        eprintln!("warning: cannot save the job queue: {error}");
+        tracing::warn!("cannot save the job queue: {error}");
     }
 }
 
@@ -40,19 +40,57 @@ fn write_queue(
     vsl_core::fs::write_atomic(path, &bytes, vsl_core::fs::Replace::Yes)
 }
 
-/// Loads the saved queue into `state`. A missing or unreadable file is an empty queue.
-pub fn restore(state: &AppState) {
+/// What start-up made of the queue file.
+#[derive(Debug, Default, PartialEq)]
+pub struct Restored {
+    /// Jobs brought back.
+    pub kept: usize,
+    /// One line for each thing that could not be read.
+    pub dropped: Vec<String>,
+}
+
+/// Where a queue file that could not be read whole is kept, for the person (or a bug
+/// report) to look at: the next save replaces `queue.json`.
+pub fn damaged_copy(dirs: &Dirs) -> PathBuf {
+    dirs.jobs_dir().join("queue.damaged.json")
+}
+
+/// Loads the saved queue into `state`: every job that can be read, whatever else the file
+/// holds. A file cut short (a full disk, a copy from a backup) keeps the jobs before the
+/// cut; a job of the wrong shape is skipped alone. What was dropped is logged, and the file
+/// as it was is kept at [`damaged_copy`].
+pub fn restore(state: &AppState) -> Restored {
     let path = queue_file(&state.dirs);
-    let Ok(bytes) = std::fs::read(&path) else {
-        return;
+    let bytes = match std::fs::read(&path) {
+        Ok(bytes) => bytes,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Restored::default(),
+        Err(error) => {
+            tracing::warn!("cannot read the job queue {}: {error}", path.display());
+            return Restored {
+                kept: 0,
+                dropped: vec![error.to_string()],
+            };
+        }
     };
-    let Ok(records) = serde_json::from_slice::<Vec<JobRecord>>(&bytes) else {
-        eprintln!(
-            "warning: ignoring an unreadable job queue at {}",
-            path.display()
+    let (records, dropped) = read_records(&bytes);
+    let restored = Restored {
+        kept: records.len(),
+        dropped,
+    };
+    if !restored.dropped.is_empty() {
+        let copy = damaged_copy(&state.dirs);
+        let kept_copy = vsl_core::fs::write_atomic(&copy, &bytes, vsl_core::fs::Replace::Yes);
+        tracing::warn!(
+            "job queue {}: kept {} jobs, dropped: {}; the file as it was: {}",
+            path.display(),
+            restored.kept,
+            restored.dropped.join("; "),
+            match kept_copy {
+                Ok(()) => copy.display().to_string(),
+                Err(error) => format!("not kept ({error})"),
+            }
         );
-        return;
-    };
+    }
     state.with_jobs(|jobs| {
         for mut record in records {
             if record.status == JobStatus::Running {
@@ -61,11 +99,167 @@ pub fn restore(state: &AppState) {
             jobs.insert(record.id.clone(), Job::new(record));
         }
     });
+    restored
+}
+
+fn cut_short(jobs: usize) -> String {
+    match jobs {
+        1 => "the file is cut short after 1 job".to_owned(),
+        jobs => format!("the file is cut short after {jobs} jobs"),
+    }
+}
+
+/// The jobs of a queue file (a JSON list) as far as it can be read, in order, and a line
+/// for each thing that could not be: a job of the wrong shape (skipped alone), or the end
+/// of a file that was cut short (the jobs before the cut are kept).
+pub fn read_records(bytes: &[u8]) -> (Vec<JobRecord>, Vec<String>) {
+    let mut records = Vec::new();
+    let mut dropped = Vec::new();
+    let skip_space = |mut at: usize| {
+        while bytes.get(at).is_some_and(u8::is_ascii_whitespace) {
+            at += 1;
+        }
+        at
+    };
+    let mut at = skip_space(0);
+    match bytes.get(at) {
+        None => {
+            dropped.push("the file is empty".to_owned());
+            return (records, dropped);
+        }
+        Some(b'[') => at += 1,
+        Some(_) => {
+            dropped.push("the file is not a list of jobs".to_owned());
+            return (records, dropped);
+        }
+    }
+    loop {
+        at = skip_space(at);
+        match bytes.get(at) {
+            Some(b']') => break,
+            None => {
+                dropped.push(cut_short(records.len()));
+                break;
+            }
+            Some(_) => {}
+        }
+        // One value at a time, so a cut in the middle of one loses that one only.
+        let mut values =
+            serde_json::Deserializer::from_slice(&bytes[at..]).into_iter::<serde_json::Value>();
+        match values.next() {
+            Some(Ok(value)) => {
+                at += values.byte_offset();
+                let id = value
+                    .get("id")
+                    .and_then(serde_json::Value::as_str)
+                    .unwrap_or("?")
+                    .to_owned();
+                match serde_json::from_value::<JobRecord>(value) {
+                    Ok(record) => records.push(record),
+                    Err(error) => dropped.push(format!("job {id}: {error}")),
+                }
+            }
+            Some(Err(_)) | None => {
+                dropped.push(cut_short(records.len()));
+                break;
+            }
+        }
+        at = skip_space(at);
+        match bytes.get(at) {
+            Some(b',') => at += 1,
+            Some(b']') => break,
+            None => {
+                dropped.push(cut_short(records.len()));
+                break;
+            }
+            Some(_) => {
+                dropped.push(format!("unreadable after {} jobs", records.len()));
+                break;
+            }
+        }
+    }
+    (records, dropped)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn queue_of(count: usize) -> Vec<JobRecord> {
+        (0..count)
+            .map(|job| {
+                let mut record = JobRecord::running(
+                    format!("job-{job}"),
+                    PathBuf::from(format!("/media/talk {job} “é”.mp4")),
+                    Path::new("/jobs"),
+                );
+                record.error = Some(format!("line {job}\n\"quoted\""));
+                record
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_queue_file_cut_at_any_byte_keeps_every_whole_job_before_the_cut() {
+        let full = queue_of(3);
+        let bytes = serde_json::to_vec_pretty(&full).expect("serialized");
+        let mut kept_at = Vec::new();
+        for cut in 0..=bytes.len() {
+            let (records, dropped) = read_records(&bytes[..cut]);
+            assert_eq!(records[..], full[..records.len()], "cut at {cut}: a prefix");
+            assert_eq!(
+                dropped.is_empty(),
+                cut == bytes.len(),
+                "cut at {cut}: says what it dropped exactly when it dropped something: {dropped:?}"
+            );
+            if kept_at.len() < records.len() {
+                // A job comes back from the byte that closes it, not one byte earlier.
+                assert_eq!(bytes[cut - 1], b'}', "cut at {cut}");
+                kept_at.push(cut);
+            }
+            assert_eq!(records.len(), kept_at.len(), "cut at {cut}: never fewer");
+        }
+        assert_eq!(kept_at.len(), 3);
+    }
+
+    #[test]
+    fn a_job_of_the_wrong_shape_is_dropped_alone_and_named() {
+        let mut values: Vec<serde_json::Value> = queue_of(3)
+            .iter()
+            .map(|record| serde_json::to_value(record).expect("value"))
+            .collect();
+        values[1]["status"] = serde_json::json!({ "not": "a status" });
+        let bytes = serde_json::to_vec(&values).expect("serialized");
+        let (records, dropped) = read_records(&bytes);
+        let ids: Vec<_> = records.iter().map(|record| record.id.as_str()).collect();
+        assert_eq!(ids, ["job-0", "job-2"]);
+        assert_eq!(dropped.len(), 1);
+        assert!(dropped[0].starts_with("job job-1:"), "{dropped:?}");
+        let (_, dropped) = read_records(b"{\"jobs\": []}");
+        assert_eq!(dropped, ["the file is not a list of jobs"]);
+    }
+
+    #[test]
+    fn restore_keeps_what_it_can_and_the_damaged_file() {
+        let root = tempfile::tempdir().expect("tempdir");
+        let state = AppState::new(Dirs::under(root.path()));
+        let bytes = serde_json::to_vec_pretty(&queue_of(2)).expect("serialized");
+        let cut = &bytes[..bytes.len() - 3];
+        let path = queue_file(&state.dirs);
+        vsl_core::fs::create_dir_all(path.parent().expect("folder")).expect("folder");
+        vsl_core::fs::write_atomic(&path, cut, vsl_core::fs::Replace::Yes).expect("written");
+        let restored = restore(&state);
+        assert_eq!(restored.kept, 1);
+        assert_eq!(restored.dropped, ["the file is cut short after 1 job"]);
+        let records = state.records();
+        assert_eq!(records.len(), 1);
+        assert_eq!(records[0].status, JobStatus::Interrupted, "it was running");
+        assert_eq!(
+            std::fs::read(damaged_copy(&state.dirs)).expect("the copy"),
+            cut,
+            "the file as it was is kept"
+        );
+    }
 
     #[test]
     fn concurrent_saves_always_leave_a_whole_queue() {

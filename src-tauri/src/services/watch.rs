@@ -197,6 +197,7 @@ fn watch_loop<R: Runtime>(app: &AppHandle<R>, shared: &Shared) {
         });
         if let Err(error) = ran {
             let message = error.to_string();
+            tracing::warn!("watched folders stopped: {message}");
             lock(&shared.status).error = Some(message.clone());
             let _ = app.emit(WATCH_EVENT, WatchNotice::Error { message: &message });
             // Wait for new settings rather than failing in a loop.
@@ -212,6 +213,10 @@ fn watch_loop<R: Runtime>(app: &AppHandle<R>, shared: &Shared) {
 }
 
 fn report<R: Runtime>(app: &AppHandle<R>, shared: &Shared, event: WatchEvent) {
+    // The JSON form names the event and its file; the log keeps the watcher's history.
+    if let Ok(line) = serde_json::to_string(&event) {
+        tracing::info!("watch: {line}");
+    }
     match &event {
         WatchEvent::Watching { dir } => shared.set_state(dir, "watching", None),
         WatchEvent::FolderMissing { dir } => shared.set_state(

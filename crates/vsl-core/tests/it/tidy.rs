@@ -65,6 +65,22 @@ fn app_services_never_import_commands() {
     }
 }
 
+/// An app started from its desktop entry has no stderr: what it has to say goes through
+/// `tracing` to the log file (src-tauri/src/services/log.rs).
+#[test]
+fn the_app_writes_nothing_to_stdout_or_stderr_but_through_tracing() {
+    for file in rust_files(&repo().join("src-tauri/src")) {
+        let source = read(&file);
+        for printer in ["eprintln!", "println!", "eprint!", "dbg!"] {
+            assert!(
+                !source.contains(printer),
+                "{} uses {printer}; log with tracing instead",
+                file.display()
+            );
+        }
+    }
+}
+
 #[test]
 fn the_cli_and_the_app_read_no_directory_variable_of_their_own() {
     // Directories come from `Dirs`, built once; only `paths` reads their variables.
