@@ -10,9 +10,11 @@ use vsl_core::export::{
     export_deck, AudioMode, ExportError, ExportOutcome, ExportPlan, ExportProgress, DEFAULT_CRF,
     DEFAULT_REPEAT_EVERY,
 };
-use vsl_core::job::{Format, Formats, JobSpec};
+use vsl_core::job::{Format, Formats, JobSpec, OutputMode};
 use vsl_core::jobs::CancelToken;
+use vsl_core::render::CaptionStyle;
 use vsl_core::slides::SlideDeck;
+use vsl_core::slides::{Aspect, SlidesConfig};
 
 #[derive(Args)]
 pub struct ExportArgs {
@@ -43,6 +45,13 @@ pub struct ExportArgs {
     crf: u8,
     #[command(flatten)]
     sound: crate::job::SoundArgs,
+    /// With --over-video, `--audio` is the video the captions go over.
+    #[command(flatten)]
+    captions: crate::job::CaptionArgs,
+    /// With --over-video: the slides.toml holding the deck's custom theme (built-in themes
+    /// need none).
+    #[arg(long)]
+    config: Option<PathBuf>,
 }
 
 pub fn run(args: ExportArgs) -> anyhow::Result<ExitCode> {
@@ -62,6 +71,23 @@ pub fn run(args: ExportArgs) -> anyhow::Result<ExitCode> {
     let mut spec = JobSpec::default();
     args.sound.apply(&mut spec)?;
     let sound = spec.soundtrack()?;
+    args.captions.apply(&mut spec);
+    // Captions take the deck's own theme, as its slides did.
+    let captions = if spec.output == OutputMode::Captions {
+        let config = match &args.config {
+            Some(path) => SlidesConfig::load(path)?,
+            None => SlidesConfig::default(),
+        };
+        Some(CaptionStyle {
+            theme: config.theme(&deck.theme)?,
+            position: spec.caption_position,
+            max_lines: config
+                .preset(Aspect::parse(&deck.preset).unwrap_or(Aspect::Landscape))
+                .max_lines,
+        })
+    } else {
+        None
+    };
     let out_dir = args
         .out
         .parent()
@@ -74,6 +100,7 @@ pub fn run(args: ExportArgs) -> anyhow::Result<ExitCode> {
     plan.repeat_every = args.repeat_every;
     plan.crf = args.crf;
     plan.sound = sound;
+    plan.captions = captions;
 
     let bar = progress_bar("exporting");
     let result = export_deck(&plan, &mut |progress| show(&bar, progress), &cancel);

@@ -6,9 +6,10 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use clap::Args;
-use vsl_core::job::{JobSpec, Language, Loudness, DEFAULT_MUSIC_VOLUME};
+use vsl_core::job::{JobSpec, Language, Loudness, OutputMode, DEFAULT_MUSIC_VOLUME};
 use vsl_core::models::{ModelStore, DEFAULT_MODEL};
 use vsl_core::paths::Dirs;
+use vsl_core::render::CaptionPosition;
 use vsl_core::render::RenderSize;
 use vsl_core::slides::Aspect;
 use vsl_core::transcribe::Engine;
@@ -129,5 +130,41 @@ impl SoundArgs {
         spec.duck = !self.no_duck;
         spec.loudness = Loudness::parse(&self.loudness)?;
         Ok(())
+    }
+}
+
+/// Where captions go over the video.
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum Position {
+    Bottom,
+    Center,
+    Top,
+}
+
+/// Captions over the input's own video instead of slides.
+#[derive(Args)]
+pub struct CaptionArgs {
+    /// Keep the input's picture, size and frame rate and draw each slide's text over it as
+    /// a caption (the input must be a video).
+    #[arg(long)]
+    pub over_video: bool,
+    /// Where the captions go over the video (portrait video keeps them above the bottom
+    /// fifth, where phone apps put their buttons).
+    #[arg(long, value_enum, default_value = "bottom")]
+    caption_position: Position,
+}
+
+impl CaptionArgs {
+    pub fn apply(&self, spec: &mut JobSpec) {
+        spec.output = if self.over_video {
+            OutputMode::Captions
+        } else {
+            OutputMode::Slides
+        };
+        spec.caption_position = match self.caption_position {
+            Position::Bottom => CaptionPosition::Bottom,
+            Position::Center => CaptionPosition::Center,
+            Position::Top => CaptionPosition::Top,
+        };
     }
 }

@@ -11,7 +11,7 @@ use vsl_core::job::{Formats, JobSpec, SubtitleMode};
 use vsl_core::paths::Dirs;
 use vsl_core::pipeline::{self, OutputNames, PipelineError, PipelineOutcome, PipelineProgress};
 
-use crate::job::{load_engine, LookArgs, ModelArgs, SoundArgs};
+use crate::job::{load_engine, CaptionArgs, LookArgs, ModelArgs, SoundArgs};
 
 #[derive(Clone, Copy, ValueEnum)]
 enum Subtitles {
@@ -35,6 +35,8 @@ pub struct RunArgs {
     look: LookArgs,
     #[command(flatten)]
     sound: SoundArgs,
+    #[command(flatten)]
+    captions: CaptionArgs,
     /// What to write: any of mp4, srt, vtt, txt, json.
     #[arg(long, default_value = "mp4,srt,vtt,txt,json")]
     formats: String,
@@ -60,6 +62,7 @@ impl RunArgs {
         self.model.apply(&mut spec);
         self.look.apply(&mut spec, dirs)?;
         self.sound.apply(&mut spec)?;
+        self.captions.apply(&mut spec);
         spec.formats = Formats::parse(&self.formats)?;
         spec.subtitles = match self.subtitles {
             Subtitles::Slides => SubtitleMode::Slides,

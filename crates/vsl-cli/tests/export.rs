@@ -523,3 +523,152 @@ fn export_reads_the_deck_file_it_is_given_and_says_each_thing_once() {
     );
     assert!(dir.path().join("out.mp4").is_file());
 }
+
+/// A 640x360, 25 fps test pattern with the JFK clip as its AAC track, written into `dir`.
+fn pattern_video(dir: &Path, size: &str) -> PathBuf {
+    let path = dir.join("talk.mp4");
+    let status = Command::new("ffmpeg")
+        .args(["-v", "error", "-y", "-f", "lavfi", "-i"])
+        .arg(format!("testsrc2=size={size}:rate=25"))
+        .arg("-i")
+        .arg(test_data().join("jfk.wav"))
+        .args(["-t", "11", "-c:v", "libx264", "-preset", "veryfast"])
+        .args(["-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "96k"])
+        .arg(&path)
+        .status()
+        .expect("ffmpeg");
+    assert!(status.success());
+    path
+}
+
+/// A deck in the classic theme for the JFK clip (captions need a theme the CLI knows).
+fn caption_deck(dir: &Path) -> PathBuf {
+    let deck = small_deck(dir);
+    let text = std::fs::read_to_string(&deck)
+        .expect("deck")
+        .replace("\"test\"", "\"classic\"");
+    std::fs::write(&deck, text).expect("write");
+    deck
+}
+
+#[test]
+fn run_over_video_captions_the_source_and_export_redoes_it() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let input = pattern_video(home.path(), "640x360");
+    let out = home.path().join("out");
+    let output = vsl(home.path())
+        .arg("run")
+        .arg(&input)
+        .args(["--over-video", "--caption-position", "top"])
+        .args([
+            "--model",
+            "tiny.en",
+            "--language",
+            "en",
+            "--formats",
+            "mp4,srt",
+        ])
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .expect("run");
+    assert!(output.status.success(), "{}", text(&output));
+    let video = out.join("talk.mp4");
+    let stream = &probe(&video, "stream=width,height,r_frame_rate")["streams"][0];
+    assert_eq!(
+        (&stream["width"], &stream["height"]),
+        (&640.into(), &360.into())
+    );
+    assert_eq!(stream["r_frame_rate"], "25/1");
+    let srt = std::fs::read_to_string(out.join("talk.srt")).expect("srt");
+    assert!(srt.to_lowercase().contains("ask not"), "{srt}");
+
+    // After an edit the deck is exported over the video again, at the bottom this time.
+    let again = out.join("again.mp4");
+    let output = vsl(home.path())
+        .arg("export")
+        .arg(out.join("talk_slides/slides.json"))
+        .arg("--audio")
+        .arg(&input)
+        .arg("--over-video")
+        .arg("--out")
+        .arg(&again)
+        .output()
+        .expect("export");
+    assert!(output.status.success(), "{}", text(&output));
+    let stream = &probe(&again, "stream=width,height,r_frame_rate")["streams"][0];
+    assert_eq!(
+        (&stream["width"], &stream["height"]),
+        (&640.into(), &360.into())
+    );
+    assert!(text(&output).contains("audio copied"), "{}", text(&output));
+}
+
+#[test]
+fn over_video_refuses_an_audio_only_input_naming_it_and_writes_nothing() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let out = home.path().join("out");
+    let output = vsl(home.path())
+        .arg("run")
+        .arg(test_data().join("jfk.wav"))
+        .args(["--over-video", "--model", "tiny.en", "--out"])
+        .arg(&out)
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    let message = text(&output);
+    assert!(
+        message.contains("jfk.wav") && message.contains("no video"),
+        "{message}"
+    );
+    // Refused before the transcription: not even the slides were written.
+    assert!(!out.join("jfk_slides").exists(), "{message}");
+    assert!(!out.join("jfk.mp4").exists());
+
+    let deck = caption_deck(home.path());
+    let refused = home.path().join("refused.mp4");
+    let output = vsl(home.path())
+        .arg("export")
+        .arg(&deck)
+        .arg("--audio")
+        .arg(test_data().join("jfk.wav"))
+        .arg("--over-video")
+        .arg("--out")
+        .arg(&refused)
+        .output()
+        .expect("export");
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    assert!(text(&output).contains("jfk.wav"), "{}", text(&output));
+    assert!(!refused.exists());
+}
+
+#[test]
+fn a_full_disk_during_an_over_video_export_is_a_clear_error_and_leaves_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let deck = caption_deck(dir.path());
+    let input = pattern_video(dir.path(), "1280x720");
+    let out_dir = dir.path().join("out");
+    std::fs::create_dir(&out_dir).expect("mkdir");
+    // As above: a 200 KiB file size limit fails the writes partway through the video.
+    let script = format!(
+        "trap '' XFSZ; ulimit -f 200; exec \"$0\" export {} --audio {} --over-video --out {}",
+        deck.display(),
+        input.display(),
+        out_dir.join("video.mp4").display()
+    );
+    let output = Command::new("sh")
+        .arg("-c")
+        .arg(script)
+        .arg(env!("CARGO_BIN_EXE_vsl"))
+        .env("VSL_MODELS_DIR", models())
+        .output()
+        .expect("sh");
+    assert!(!output.status.success(), "{}", text(&output));
+    assert!(text(&output).contains("disk is full"), "{}", text(&output));
+    assert!(text(&output).contains("video.mp4"), "{}", text(&output));
+    let left: Vec<_> = std::fs::read_dir(&out_dir)
+        .expect("list")
+        .map(|entry| entry.expect("entry").file_name())
+        .collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+}

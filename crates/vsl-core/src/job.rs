@@ -21,7 +21,7 @@ use crate::error::ErrorKind;
 use crate::export::{MusicBed, Soundtrack};
 use crate::media::MediaError;
 use crate::paths::Dirs;
-use crate::render::{RenderSize, SlideCache, SlideStyle};
+use crate::render::{CaptionPosition, CaptionStyle, RenderSize, SlideCache, SlideStyle};
 use crate::slides::{Aspect, SlidePreset, SlidesConfig, SlidesError};
 use crate::transcribe::{default_threads, TranscribeOptions};
 
@@ -188,6 +188,35 @@ pub enum SubtitleMode {
     Segments,
 }
 
+/// What the MP4 shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OutputMode {
+    /// Text slides on the theme's background, at the job's size.
+    #[default]
+    Slides,
+    /// The source's own picture, size and frame rate, with each slide's text as a caption
+    /// (the input must have a video stream).
+    Captions,
+}
+
+impl OutputMode {
+    pub fn name(self) -> &'static str {
+        match self {
+            OutputMode::Slides => "slides",
+            OutputMode::Captions => "captions",
+        }
+    }
+
+    fn is_slides(&self) -> bool {
+        *self == OutputMode::Slides
+    }
+}
+
+fn is_default_position(position: &CaptionPosition) -> bool {
+    *position == CaptionPosition::default()
+}
+
 /// The music's default level: a linear gain on the music file's own level (about -18 dB).
 pub const DEFAULT_MUSIC_VOLUME: f64 = 0.12;
 
@@ -337,6 +366,13 @@ pub struct JobSpec {
     pub duck: bool,
     #[serde(skip_serializing_if = "Loudness::is_auto")]
     pub loudness: Loudness,
+    /// Slides, or captions over the source video. Like the sound fields, left out while it
+    /// holds its default.
+    #[serde(skip_serializing_if = "OutputMode::is_slides")]
+    pub output: OutputMode,
+    /// Where captions go over the video (bottom, center, top).
+    #[serde(skip_serializing_if = "is_default_position")]
+    pub caption_position: CaptionPosition,
 }
 
 fn is_default_music_volume(volume: &f64) -> bool {
@@ -368,6 +404,8 @@ impl Default for JobSpec {
             music_volume: DEFAULT_MUSIC_VOLUME,
             duck: true,
             loudness: Loudness::Auto,
+            output: OutputMode::Slides,
+            caption_position: CaptionPosition::Bottom,
         }
     }
 }
@@ -385,6 +423,8 @@ pub struct ResolvedJob {
     pub script: Option<crate::pipeline::ScriptInput>,
     /// The music bed (checked to be audio) and the loudness target.
     pub sound: Soundtrack,
+    /// How captions look when the output is captions over the video.
+    pub captions: Option<CaptionStyle>,
 }
 
 impl ResolvedJob {
@@ -407,6 +447,7 @@ impl ResolvedJob {
             overwrite,
             script: self.script.clone(),
             sound: self.sound.clone(),
+            captions: self.captions.clone(),
         }
     }
 }
@@ -487,9 +528,15 @@ impl JobSpec {
             }),
             None => None,
         };
+        let captions = (self.output == OutputMode::Captions).then(|| CaptionStyle {
+            theme: theme.clone(),
+            position: self.caption_position,
+            max_lines: preset.max_lines,
+        });
         Ok(ResolvedJob {
             script,
             sound,
+            captions,
             transcribe: TranscribeOptions {
                 language: self.language.code().map(str::to_owned),
                 prompt: self
@@ -597,6 +644,9 @@ pub struct Choices {
     pub themes: Vec<String>,
     pub formats: Vec<&'static str>,
     pub subtitle_modes: Vec<&'static str>,
+    /// `slides`, `captions` (over the video).
+    pub outputs: Vec<&'static str>,
+    pub caption_positions: Vec<&'static str>,
     /// `auto` first, then every Whisper language.
     pub languages: Vec<LanguageChoice>,
     pub max_threads: usize,
@@ -632,6 +682,8 @@ pub fn choices(dirs: &Dirs) -> Choices {
         themes,
         formats: Format::ALL.iter().map(|format| format.name()).collect(),
         subtitle_modes: vec!["slides", "segments"],
+        outputs: vec![OutputMode::Slides.name(), OutputMode::Captions.name()],
+        caption_positions: CaptionPosition::ALL.iter().map(|p| p.name()).collect(),
         languages,
         max_threads: MAX_THREADS,
     }
@@ -838,7 +890,14 @@ mod tests {
         // A spec saved before the soundtrack existed serializes (and so identifies a watched
         // folder's settings) exactly as before.
         let text = serde_json::to_string(&JobSpec::default()).expect("serializes");
-        for key in ["music", "musicVolume", "duck", "loudness"] {
+        for key in [
+            "music",
+            "musicVolume",
+            "duck",
+            "loudness",
+            "output",
+            "captionPosition",
+        ] {
             assert!(!text.contains(&format!("\"{key}\"")), "{key} in {text}");
         }
         let spec = JobSpec {
@@ -858,6 +917,36 @@ mod tests {
             assert!(text.contains(line), "{line} missing from {text}");
         }
         assert_eq!(toml::from_str::<JobSpec>(&text).expect("parses"), spec);
+    }
+
+    #[test]
+    fn captions_over_the_video_are_a_spec_field_that_resolves_to_a_caption_style() {
+        let root = tempfile::tempdir().expect("a temporary directory");
+        let dirs = Dirs::under(root.path());
+        assert!(JobSpec::default()
+            .resolve(&dirs)
+            .expect("resolves")
+            .captions
+            .is_none());
+        let spec: JobSpec =
+            toml::from_str("output = \"captions\"\ncaptionPosition = \"top\"\ntheme = \"dark\"")
+                .expect("parses");
+        assert_eq!(spec.output, OutputMode::Captions);
+        let resolved = spec.resolve(&dirs).expect("resolves");
+        let captions = resolved.captions.clone().expect("captions");
+        assert_eq!(captions.position, CaptionPosition::Top);
+        assert_eq!(captions.theme.name, "dark");
+        assert_eq!(
+            resolved.pipeline_options(root.path(), false).captions,
+            Some(captions)
+        );
+        let text = toml::to_string(&spec).expect("serializes");
+        assert!(text.contains("output = \"captions\""), "{text}");
+        assert_eq!(toml::from_str::<JobSpec>(&text).expect("parses"), spec);
+        assert!(toml::from_str::<JobSpec>("output = \"gif\"").is_err());
+        let choices = choices(&dirs);
+        assert_eq!(choices.outputs, ["slides", "captions"]);
+        assert_eq!(choices.caption_positions, ["bottom", "center", "top"]);
     }
 
     #[test]

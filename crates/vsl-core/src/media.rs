@@ -94,6 +94,28 @@ pub(crate) fn init_ffmpeg() {
     });
 }
 
+/// The index of `input`'s picture: of its video streams that are not an attached cover
+/// image (an MP3's or M4A's artwork is not a video), the one with the most frames.
+pub(crate) fn video_stream(input: &ffmpeg::format::context::Input) -> Option<usize> {
+    input
+        .streams()
+        .filter(|stream| {
+            stream.parameters().medium() == ffmpeg::media::Type::Video
+                && !stream
+                    .disposition()
+                    .contains(ffmpeg::format::stream::Disposition::ATTACHED_PIC)
+        })
+        .max_by_key(|stream| stream.frames())
+        .map(|stream| stream.index())
+}
+
+/// Whether `path` has a picture to put captions over, read from the container alone (no
+/// decoding, so cheap enough for every view of a job; the export then checks it decodes).
+pub fn has_video(path: &Path) -> bool {
+    init_ffmpeg();
+    ffmpeg::format::input(&path).is_ok_and(|input| video_stream(&input).is_some())
+}
+
 /// The typed error for a file FFmpeg cannot open or read.
 pub(crate) fn unreadable(path: &Path) -> impl Fn(ffmpeg::Error) -> MediaError + '_ {
     move |error| MediaError::Unreadable {

@@ -86,6 +86,9 @@ pub struct PipelineOptions {
     pub script: Option<ScriptInput>,
     /// The MP4's music bed and loudness target.
     pub sound: crate::export::Soundtrack,
+    /// Captions over the input's own video instead of slides (the input must have a
+    /// video stream; checked before the transcription starts).
+    pub captions: Option<crate::render::CaptionStyle>,
 }
 
 /// A script and the file it came from (errors and `alignment.json` name it).
@@ -317,6 +320,9 @@ pub fn run_file(
         })
     })?;
     check_outputs(&paths, name, options)?;
+    if options.captions.is_some() && options.formats.contains(Format::Mp4) {
+        crate::export::check_video(input)?;
+    }
     for warning in preflight(input, &options.out_dir, Some(engine.path())) {
         progress(PipelineProgress::Warning(warning));
     }
@@ -427,6 +433,7 @@ pub fn run_file(
     plan.fps = options.fps;
     plan.overwrite = options.overwrite;
     plan.sound = options.sound.clone();
+    plan.captions = options.captions.clone();
     let exported = export_deck(
         &plan,
         &mut |export| progress(PipelineProgress::Exporting(export.clone())),

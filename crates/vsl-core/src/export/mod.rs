@@ -5,6 +5,9 @@
 //!   slide is one encoded picture (plus cheap repeats for seeking), so the cost follows the
 //!   number of slides, not the length of the video. AAC audio is stream-copied; anything else
 //!   is encoded to AAC on its own thread while the video is encoded.
+//! - Captions over the video (`overlay`): with [`ExportRequest::captions`], the source's own
+//!   picture, size and frame rate with each slide's text blended on as a caption, decoded,
+//!   composited and encoded on three threads, the audio as for slides.
 //! - [`Soundtrack`]: a [`MusicBed`] mixed under the voice (looped or cut to it, faded,
 //!   ducked while the voice speaks) and the loudness target, made with libavfilter graphs in
 //!   `mix`. Audio that is re-encoded is normalised to -14 LUFS (true peak at most -1 dBTP)
@@ -20,6 +23,7 @@ pub mod atomic;
 mod audio;
 mod mix;
 mod mp4;
+mod overlay;
 mod plan;
 pub mod subtitles;
 pub mod timeline;
@@ -34,6 +38,7 @@ pub use mix::{
     TRUE_PEAK_CEILING_DBTP,
 };
 pub use mp4::export_mp4;
+pub use overlay::check_video;
 pub use plan::{check_targets, export_deck, target_path, ExportPlan, ExportedFiles};
 pub use subtitles::{write_json, write_subtitles, CueSource, SubtitleFormat};
 
@@ -71,6 +76,9 @@ pub struct ExportRequest<'a> {
     /// A music bed and the loudness target; the default is the voice alone, normalised
     /// only when it is re-encoded anyway.
     pub sound: Soundtrack,
+    /// Captions over `audio`'s own video (its picture, size and frame rate) instead of
+    /// slides; `fps` and `repeat_every` do not apply then.
+    pub captions: Option<crate::render::CaptionStyle>,
 }
 
 impl<'a> ExportRequest<'a> {
@@ -90,6 +98,7 @@ impl<'a> ExportRequest<'a> {
             overwrite: false,
             crf: DEFAULT_CRF,
             sound: Soundtrack::default(),
+            captions: None,
         }
     }
 }
@@ -176,6 +185,10 @@ pub enum ExportError {
     },
     #[error("the slide deck cannot be exported: {reason}")]
     InvalidDeck { reason: String },
+    #[error("{}: has no video stream to put captions over; export it as slides", path.display())]
+    NoVideo { path: PathBuf },
+    #[error("{}: the video stream cannot be decoded ({reason})", path.display())]
+    VideoDecode { path: PathBuf, reason: String },
     #[error("{}: already exists; it was kept", path.display())]
     Exists { path: PathBuf },
     #[error("{}: cannot write to this folder ({reason})", path.display())]
@@ -194,6 +207,8 @@ impl ExportError {
     pub fn kind(&self) -> ErrorKind {
         match self {
             ExportError::Media(error) | ExportError::Music(error) => error.kind(),
+            ExportError::NoVideo { .. } => ErrorKind::UnsupportedMedia,
+            ExportError::VideoDecode { .. } => ErrorKind::CorruptMedia,
             ExportError::SlideImage { .. } => ErrorKind::SlideImage,
             ExportError::SlideSize { .. } => ErrorKind::SlideSize,
             ExportError::InvalidDeck { .. } => ErrorKind::InvalidDeck,

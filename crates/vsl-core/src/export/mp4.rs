@@ -40,6 +40,9 @@ pub fn export_mp4(
     progress: &mut dyn FnMut(&ExportProgress),
     cancel: &crate::jobs::CancelToken,
 ) -> Result<ExportOutcome, ExportError> {
+    if let Some(style) = &request.captions {
+        return super::overlay::export_over_video(request, style, progress, cancel);
+    }
     let started = Instant::now();
     crate::media::init_ffmpeg();
     let deck = request.deck;
@@ -534,7 +537,7 @@ impl Muxer<'_> {
     }
 }
 
-fn video_failure(error: ffmpeg::Error) -> ExportError {
+pub(super) fn video_failure(error: ffmpeg::Error) -> ExportError {
     ExportError::Encoder {
         reason: format!("H.264 encoding failed: {error}"),
     }
@@ -542,7 +545,7 @@ fn video_failure(error: ffmpeg::Error) -> ExportError {
 
 /// Reads the finished file back before it gets its final name: both tracks present and at
 /// least as long as the audio that was written (a shorter file lost its end).
-fn verify(temp: &Path, target: &Path, audio_end: f64) -> Result<f64, ExportError> {
+pub(super) fn verify(temp: &Path, target: &Path, audio_end: f64) -> Result<f64, ExportError> {
     let unreadable = |reason: String| ExportError::Write {
         path: target.to_path_buf(),
         reason: format!("the written file does not read back ({reason})"),

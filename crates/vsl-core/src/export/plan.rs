@@ -2,7 +2,8 @@
 //! `run_file`, `vsl export` and the app's Export all use.
 //!
 //! Every target is checked before anything is written (an existing file is kept unless the
-//! plan says to replace it), then the MP4 is made, then the subtitles, the text and the JSON.
+//! plan says to replace it, and captions over the video need a video stream), then the MP4
+//! is made, then the subtitles, the text and the JSON.
 
 use std::path::{Path, PathBuf};
 
@@ -13,6 +14,7 @@ use super::{
 };
 use crate::job::{Format, Formats, SubtitleMode};
 use crate::jobs::CancelToken;
+use crate::render::CaptionStyle;
 use crate::slides::SlideDeck;
 use crate::transcribe::Transcript;
 
@@ -38,6 +40,8 @@ pub struct ExportPlan<'a> {
     pub overwrite: bool,
     /// The music bed and loudness target of the MP4's audio.
     pub sound: Soundtrack,
+    /// Captions over `audio`'s own video instead of slides.
+    pub captions: Option<CaptionStyle>,
 }
 
 impl<'a> ExportPlan<'a> {
@@ -65,6 +69,7 @@ impl<'a> ExportPlan<'a> {
             crf: DEFAULT_CRF,
             overwrite: false,
             sound: Soundtrack::default(),
+            captions: None,
         }
     }
 
@@ -89,6 +94,9 @@ impl<'a> ExportPlan<'a> {
         }
         if let (true, Some(bed)) = (self.formats.contains(Format::Mp4), &self.sound.music) {
             super::check_music(&bed.path).map_err(ExportError::Music)?;
+        }
+        if self.captions.is_some() && self.formats.contains(Format::Mp4) {
+            super::check_video(self.audio)?;
         }
         Ok(())
     }
@@ -144,6 +152,7 @@ pub fn export_deck(
         request.crf = plan.crf;
         request.overwrite = plan.overwrite;
         request.sound = plan.sound.clone();
+        request.captions = plan.captions.clone();
         let outcome = export_mp4(&request, progress, cancel)?;
         written.files.push(outcome.path.clone());
         written.mp4 = Some(outcome);

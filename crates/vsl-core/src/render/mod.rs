@@ -7,11 +7,14 @@
 //! a [`RenderSize`] and the line limit): the largest font size that fits the safe area,
 //! lines balanced to even length, centred, highlighted runs in the accent colour.
 //! [`render_deck`] renders a whole deck through the content-addressed PNG cache
-//! ([`SlideCache`]).
+//! ([`SlideCache`]). [`Renderer::render_caption`] draws a slide's text as a [`Caption`] for
+//! the over-video export: a small premultiplied RGBA box placed in the [`caption_band`].
 
 mod cache;
+mod caption;
 
 pub use cache::{render_deck, slide_key, RenderStats, SlideCache};
+pub use caption::{caption_band, Caption, CaptionPosition, CaptionStyle};
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};

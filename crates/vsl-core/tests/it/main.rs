@@ -14,6 +14,7 @@ mod health;
 mod media;
 mod models;
 mod music;
+mod overvideo;
 mod render;
 mod script;
 mod slides;
