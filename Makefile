@@ -26,12 +26,17 @@ app: ui
 run: app
 	$(CARGO_TARGET_DIR)/debug/vsl-studio
 
+# The test-only fault switch of `vsl worker` and of the app's engine process (FAULT), so the
+# crash and kill -9 tests run and its code is linted; release builds (`make app`,
+# `cargo build --release`) never have it.
+FAULT := --features vsl-cli/fault-injection,vsl-studio/fault-injection
+
 lint: ui
 	cargo fmt --all -- --check
-	cargo clippy --workspace --all-targets -- -D warnings
+	cargo clippy --workspace --all-targets $(FAULT) -- -D warnings
 
 test-rust: ui
-	cargo test --workspace --no-fail-fast
+	cargo test --workspace $(FAULT) --no-fail-fast
 
 test-ui: setup
 	npm test --silent

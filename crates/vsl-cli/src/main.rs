@@ -13,6 +13,7 @@ mod run;
 mod slides;
 mod transcribe;
 mod watch;
+mod worker;
 
 use std::process::ExitCode;
 
@@ -61,6 +62,9 @@ enum Command {
         #[command(subcommand)]
         command: bench::BenchCommand,
     },
+    /// The engine process `vsl watch` and the app run jobs in (JSON lines on stdin/stdout).
+    #[command(hide = true)]
+    Worker(worker::WorkerArgs),
 }
 
 /// Exit codes: 0 ok, 1 failure, 2 usage (clap), 130 cancelled.
@@ -82,6 +86,7 @@ fn main() -> ExitCode {
         Command::Health(args) => health::run(args, &dirs),
         Command::Cache { command } => cache::run(command, &dirs),
         Command::Monitor(args) => monitor::monitor(args, &dirs),
+        Command::Worker(args) => worker::run(args),
     };
     match result {
         Ok(code) => code,

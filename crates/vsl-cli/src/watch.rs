@@ -1,20 +1,22 @@
 //! `vsl watch`: headless watched folders. Each new, complete media file in a folder goes
-//! through the whole pipeline once; the model stays loaded between files and is released
-//! when idle.
+//! through the whole pipeline once, in the engine process (`vsl worker`), so a file that
+//! crashes FFmpeg or whisper.cpp fails alone and the watcher goes on; the model stays loaded
+//! in the worker between files and is released when idle. A watcher killed mid-job resumes
+//! that file under its own name when started again (`vsl_core::watch`).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Args;
 use vsl_core::cache::CacheLimits;
 use vsl_core::job::{Formats, JobSpec};
-use vsl_core::jobs::{run_protected, JobOutcome};
 use vsl_core::models::ModelStore;
 use vsl_core::paths::Dirs;
-use vsl_core::pipeline::{self, PipelineProgress};
-use vsl_core::transcribe::ModelHost;
-use vsl_core::watch::{WatchConfig, WatchEvent, WatchPreset, Watcher};
+use vsl_core::watch::{WatchConfig, WatchEvent, WatchJob, WatchPreset, Watcher};
+use vsl_core::worker::{
+    JobRequest, Progress, WorkerClient, WorkerCommand, WorkerDirs, WorkerError,
+};
 
 use crate::job::{LookArgs, ModelArgs, SoundArgs};
 
@@ -101,52 +103,55 @@ pub fn run(args: WatchArgs, dirs: &Dirs) -> anyhow::Result<ExitCode> {
     }
     // Folders first: a misplaced output folder is the likelier mistake, and cheaper to report.
     let mut watcher = Watcher::new(config)?;
-    let model_path = ModelStore::open(dirs).resolve(&spec.model)?;
-    // Released after ten idle minutes: a watcher waits for hours between drops.
-    let host = ModelHost::new(Duration::from_secs(600));
-    let mut process = |input: &Path, preset: &WatchPreset| -> Result<Vec<PathBuf>, String> {
-        let engine = host
-            .engine(&model_path)
-            .map_err(|error| error.to_string())?;
-        // Resolved per file: the glossary or slides.toml may have changed since the start,
-        // and a script with the media's stem beside it is that file's own.
-        let mut spec = preset.spec.clone();
+    // Checked now so a missing model is told at start, not per file.
+    ModelStore::open(dirs).resolve(&spec.model)?;
+    ignore_sigpipe();
+    let program = std::env::current_exe()?;
+    let mut client = WorkerClient::new(WorkerCommand {
+        // Released after ten idle minutes: a watcher waits for hours between drops.
+        args: vec!["worker".into(), "--idle".into(), "10m".into()],
+        ..WorkerCommand::vsl(program)
+    });
+    let mut process = |job: &WatchJob<'_>| -> Result<Vec<PathBuf>, String> {
+        let input = job.input;
+        // Resolved per file (in the worker): the glossary or slides.toml may have changed
+        // since the start, and a script with the media's stem beside it is that file's own.
+        let mut spec = job.preset.spec.clone();
         if spec.script.is_none() {
             spec.script = vsl_core::script::beside(input);
         }
-        let options = spec
-            .resolve(dirs)
-            .map_err(|error| error.to_string())?
-            .pipeline_options(&preset.out_dir, false);
-        vsl_core::fs::create_dir_all(&preset.out_dir).map_err(|error| error.to_string())?;
-        let name = pipeline::free_stem(&preset.out_dir, input);
-        let show = |update: PipelineProgress| {
-            if let PipelineProgress::Warning(warning) = update {
-                eprintln!("warning: {}: {warning}", input.display());
+        vsl_core::fs::create_dir_all(&job.preset.out_dir).map_err(|error| error.to_string())?;
+        let request = JobRequest {
+            spec,
+            input: input.to_path_buf(),
+            out_dir: job.preset.out_dir.clone(),
+            name: job.name.to_owned(),
+            overwrite: job.replace,
+            dirs: WorkerDirs::from(dirs),
+        };
+        let mut show = |update: &Progress| {
+            if let Progress::Warning { message } = update {
+                eprintln!("warning: {}: {message}", input.display());
             }
         };
-        // A panic in FFmpeg or whisper.cpp on one poisoned file fails that file only.
-        match run_protected(&cancel, || {
-            pipeline::run_file(&engine, input, &name, &options, &show, &cancel)
-        }) {
-            JobOutcome::Completed(outcome) => {
+        match client.run(&request, &mut show, &cancel) {
+            Ok(outcome) => {
                 println!(
                     "  {} words, {} slides, {:.1} s audio in {:.1} s",
                     outcome.words,
                     outcome.slides,
                     outcome.duration,
-                    outcome.total.as_secs_f64()
+                    outcome.total_ms as f64 / 1000.0
                 );
                 if let Some(alignment) = &outcome.alignment {
-                    println!("  {}", alignment.report().replace('\n', "\n  "));
+                    println!("  {}", alignment.replace('\n', "\n  "));
                 }
                 let mut files = outcome.files;
                 files.push(outcome.slides_dir);
                 Ok(files)
             }
-            JobOutcome::Cancelled => Err("cancelled".to_owned()),
-            JobOutcome::Failed(error) => Err(error.to_string()),
-            JobOutcome::Panicked(message) => Err(format!("the engine failed: {message}")),
+            Err(WorkerError::Cancelled) => Err("cancelled".to_owned()),
+            Err(error) => Err(crate::with_path(input, &error)),
         }
     };
     let mut report = |event: WatchEvent| match event {
@@ -170,11 +175,34 @@ pub fn run(args: WatchArgs, dirs: &Dirs) -> anyhow::Result<ExitCode> {
         WatchEvent::AlreadyProcessed { path } => {
             println!("skipped {}: already processed", path.display())
         }
+        WatchEvent::Resuming { path } => {
+            println!(
+                "resuming {} (interrupted before it finished)",
+                path.display()
+            )
+        }
+        WatchEvent::StaleRemoved { paths } => {
+            println!(
+                "removed {} temporary files left by a killed run",
+                paths.len()
+            )
+        }
     };
-    watcher.run(&mut process, &mut report, &cancel)?;
+    watcher.run_jobs(&mut process, &mut report, &cancel)?;
+    client.shutdown();
     Ok(if cancel.is_cancelled() {
         ExitCode::from(crate::EXIT_CANCELLED)
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// A worker that dies mid-job closes its pipe; writing to it must be an error to report, not
+/// a SIGPIPE that ends the watcher (`main` restores SIGPIPE's default for the other commands).
+fn ignore_sigpipe() {
+    #[cfg(unix)]
+    // SAFETY: changing a signal's disposition; no handler runs Rust code.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_IGN);
+    }
 }

@@ -84,6 +84,9 @@ error_kinds! {
     OutputInsideWatched => "output_inside_watched",
     Watch => "watch",
     WatchState => "watch_state",
+    // The engine process (`vsl worker`): it died mid-job, or could not be started or talked to.
+    EngineCrashed => "engine_crashed",
+    Engine => "engine",
     // The app's own: a job that has not finished, a path the UI may not open, an empty
     // undo history.
     NotReady => "not_ready",
@@ -144,6 +147,8 @@ pub enum Error {
     Cache(#[from] crate::cache::CacheError),
     #[error(transparent)]
     Watch(#[from] crate::watch::WatchError),
+    #[error(transparent)]
+    Worker(#[from] crate::worker::WorkerError),
 }
 
 impl Error {
@@ -163,6 +168,7 @@ impl Error {
             Error::Pipeline(error) => error.kind(),
             Error::Cache(error) => error.kind(),
             Error::Watch(error) => error.kind(),
+            Error::Worker(error) => error.kind(),
         }
     }
 

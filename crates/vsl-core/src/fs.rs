@@ -10,6 +10,10 @@
 //! [`lock`] takes an advisory lock on a file, for read-modify-write cycles on a file that two
 //! processes (the app and the CLI) update.
 //!
+//! On Unix the writer also holds an advisory lock on its temporary file while it exists, so a
+//! temporary file whose lock is free belongs to a process that died (kill -9, OOM, power):
+//! [`remove_stale_temps`] deletes exactly those at start-up.
+//!
 //! `std::fs::write` and `std::fs::rename` are disallowed elsewhere (`clippy.toml`).
 
 use std::fs::File;
@@ -126,6 +130,10 @@ impl AtomicFile {
                 };
                 FsError::new(target, source)
             })?;
+        // Marks the file as owned by a live process (released by the kernel when it dies). A
+        // file system without locks only loses the stale-file cleanup.
+        #[cfg(unix)]
+        let _ = fs4::FileExt::try_lock(temp.as_file());
         Ok(AtomicFile {
             temp,
             target: target.to_path_buf(),
@@ -251,6 +259,85 @@ pub fn read_to_string(path: &Path) -> Result<String, FsError> {
     std::fs::read_to_string(path).map_err(at(path))
 }
 
+/// Whether `name` is one of [`AtomicFile`]'s temporary names: `.<name>.XXXXXX.part`.
+pub fn is_temp_name(name: &str) -> bool {
+    let Some(inner) = name
+        .strip_prefix('.')
+        .and_then(|rest| rest.strip_suffix(".part"))
+    else {
+        return false;
+    };
+    // tempfile's random part: six ASCII alphanumerics after the target's name and a dot.
+    inner.rsplit_once('.').is_some_and(|(target, random)| {
+        !target.is_empty() && random.len() == 6 && random.bytes().all(|b| b.is_ascii_alphanumeric())
+    })
+}
+
+/// A temporary file younger than this with nothing in it may be one whose writer has created
+/// it but not locked it yet (two system calls): it is left for a later sweep.
+const FRESH: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Deletes the temporary files of writers that died in `dir` (and, with `depth` > 0, in its
+/// subfolders down to that depth): names of [`AtomicFile`]'s pattern whose lock nobody holds.
+/// A live writer's file is locked and kept. Returns the files removed; unreadable folders are
+/// skipped (this is housekeeping, never a reason to fail a start). Unix only: elsewhere it
+/// removes nothing.
+pub fn remove_stale_temps(dir: &Path, depth: usize) -> Vec<PathBuf> {
+    let mut removed = Vec::new();
+    sweep(dir, depth, &mut removed);
+    removed
+}
+
+fn sweep(dir: &Path, depth: usize, removed: &mut Vec<PathBuf>) {
+    let Ok(listing) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in listing.flatten() {
+        let path = entry.path();
+        let Ok(kind) = entry.file_type() else {
+            continue;
+        };
+        if kind.is_dir() {
+            if depth > 0 {
+                sweep(&path, depth - 1, removed);
+            }
+            continue;
+        }
+        if kind.is_file() && is_temp_name(&entry.file_name().to_string_lossy()) && is_stale(&path) {
+            // The lock is ours now; a writer cannot come back to a file it no longer has open.
+            if std::fs::remove_file(&path).is_ok() {
+                removed.push(path);
+            }
+        }
+    }
+}
+
+#[cfg(unix)]
+fn is_stale(path: &Path) -> bool {
+    let Ok(file) = File::open(path) else {
+        return false;
+    };
+    let Ok(metadata) = file.metadata() else {
+        return false;
+    };
+    let young = metadata
+        .modified()
+        .ok()
+        .and_then(|modified| modified.elapsed().ok())
+        .is_none_or(|age| age < FRESH);
+    if metadata.len() == 0 && young {
+        return false;
+    }
+    // Locked by its writer: alive. Free: the writer is gone (the kernel drops a dead
+    // process's locks). Our own lock goes with `file` at the end of this function.
+    fs4::FileExt::try_lock(&file).is_ok()
+}
+
+#[cfg(not(unix))]
+fn is_stale(_path: &Path) -> bool {
+    false
+}
+
 /// An exclusive advisory lock on a file, held until dropped. Advisory: it only excludes
 /// others who take it too.
 #[derive(Debug)]
@@ -288,6 +375,25 @@ pub fn lock(path: &Path) -> Result<FileLock, FsError> {
         file,
         path: path.to_path_buf(),
     })
+}
+
+/// Like [`lock`], without waiting: `None` when another holder has it.
+pub fn try_lock(path: &Path) -> Result<Option<FileLock>, FsError> {
+    let file = File::options()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(path)
+        .map_err(at(path))?;
+    match fs4::FileExt::try_lock(&file) {
+        Ok(()) => Ok(Some(FileLock {
+            file,
+            path: path.to_path_buf(),
+        })),
+        Err(fs4::TryLockError::WouldBlock) => Ok(None),
+        Err(fs4::TryLockError::Error(error)) => Err(FsError::new(path, error)),
+    }
 }
 
 #[cfg(test)]
@@ -433,6 +539,37 @@ mod tests {
         assert_eq!(full.kind(), ErrorKind::DiskFull);
         let denied = FsError::new("a", io::Error::from(io::ErrorKind::PermissionDenied));
         assert_eq!(denied.kind(), ErrorKind::Io);
+    }
+
+    #[test]
+    #[cfg(unix)]
+    fn only_temporary_files_of_dead_writers_are_swept() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let sub = dir.path().join("talk_slides");
+        std::fs::create_dir(&sub).expect("mkdir");
+        // A live writer's file: locked, kept.
+        let mut live =
+            AtomicFile::create(&dir.path().join("live.mp4"), Replace::No).expect("create");
+        live.write_all(b"frames").expect("write");
+        // A dead writer's: the same name pattern with nobody holding its lock.
+        let dead = dir.path().join(".talk.mp4.AbC123.part");
+        std::fs::write(&dead, b"half a video").expect("write");
+        let dead_inside = sub.join(".0001.png.zZ9yX8.part");
+        std::fs::write(&dead_inside, b"half a slide").expect("write");
+        // Not ours: a browser's download, a user's dotfile.
+        std::fs::write(dir.path().join("talk.mp4.part"), b"x").expect("write");
+        std::fs::write(dir.path().join(".notes.part"), b"x").expect("write");
+        assert!(is_temp_name(".talk.mp4.AbC123.part"));
+        assert!(!is_temp_name(".notes.part") && !is_temp_name("talk.mp4.part"));
+
+        assert_eq!(remove_stale_temps(dir.path(), 0), [dead]);
+        assert!(dead_inside.exists(), "depth 0 stays in the folder");
+        assert_eq!(remove_stale_temps(dir.path(), 1), [dead_inside]);
+        assert!(live.path().exists(), "a live writer's file is kept");
+        live.commit().expect("the live writer still commits");
+        let mut left = names(dir.path());
+        left.retain(|name| name != "talk_slides");
+        assert_eq!(left, [".notes.part", "live.mp4", "talk.mp4.part"]);
     }
 
     #[test]

@@ -11,6 +11,8 @@
 //! - [`Slots`]: how many jobs run at once; a waiting job's token ends the wait.
 //! - [`Throttle`]: stage-local progress to an overall fraction with an ETA, at most one
 //!   report per interval (the last one always passes).
+//! - [`load_list`]: a saved list (the app's queue, a JSON array) read record by record, so a
+//!   damaged file costs the records it damaged and no more, and says what it dropped.
 
 use std::ops::Deref;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -259,9 +261,199 @@ impl Default for Throttle {
     }
 }
 
+/// What [`load_list`] read: the records it could, and what it dropped.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Loaded<T> {
+    pub records: Vec<T>,
+    /// `None` when the whole file was read.
+    pub dropped: Option<Dropped>,
+}
+
+/// What a damaged list lost.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dropped {
+    /// Whole records that parse as JSON but not as a record (another version's, or edited).
+    pub unreadable: usize,
+    /// Bytes at the end that hold no whole record: the file was cut short (a crash while it
+    /// was being written without the atomic rename, a full disk, a bad copy).
+    pub cut_bytes: usize,
+    /// The file is not a JSON list at all; nothing could be read.
+    pub not_a_list: bool,
+}
+
+impl std::fmt::Display for Dropped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.not_a_list {
+            return f.write_str("the file is not a list; nothing could be read from it");
+        }
+        let mut parts = Vec::new();
+        if self.unreadable > 0 {
+            parts.push(format!(
+                "{} unreadable record{}",
+                self.unreadable,
+                if self.unreadable == 1 { "" } else { "s" }
+            ));
+        }
+        if self.cut_bytes > 0 {
+            parts.push(format!(
+                "the last {} bytes (the file was cut short)",
+                self.cut_bytes
+            ));
+        } else if parts.is_empty() {
+            parts.push("nothing (the file's closing bracket is missing)".to_owned());
+        }
+        write!(f, "dropped {}", parts.join(" and "))
+    }
+}
+
+/// Reads a JSON array of records one element at a time: every whole element that parses
+/// as `T` is kept, one that does not is counted and skipped, and a file cut short keeps
+/// every record before the cut. Never fails: an empty file is an empty list.
+pub fn load_list<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Loaded<T> {
+    let mut records = Vec::new();
+    let mut dropped = Dropped {
+        unreadable: 0,
+        cut_bytes: 0,
+        not_a_list: false,
+    };
+    let skip_space = |mut at: usize| {
+        while bytes.get(at).is_some_and(u8::is_ascii_whitespace) {
+            at += 1;
+        }
+        at
+    };
+    let mut at = skip_space(0);
+    if at == bytes.len() {
+        return Loaded {
+            records,
+            dropped: None,
+        };
+    }
+    if bytes[at] != b'[' {
+        dropped.not_a_list = true;
+        return Loaded {
+            records,
+            dropped: Some(dropped),
+        };
+    }
+    at = skip_space(at + 1);
+    let mut closed = false;
+    while at < bytes.len() {
+        if bytes[at] == b']' {
+            closed = true;
+            break;
+        }
+        let mut stream =
+            serde_json::Deserializer::from_slice(&bytes[at..]).into_iter::<serde_json::Value>();
+        let value = match stream.next() {
+            Some(Ok(value)) => value,
+            // A value that does not end: the cut. Everything from here is lost.
+            _ => break,
+        };
+        let end = at + stream.byte_offset();
+        let next = skip_space(end);
+        // An object or array that parsed has its closing bracket, so it is whole; a number or
+        // literal cut mid-way still parses ("12" of "123") and is whole only before a separator.
+        let whole =
+            value.is_object() || value.is_array() || matches!(bytes.get(next), Some(b',' | b']'));
+        if !whole {
+            break;
+        }
+        match serde_json::from_value(value) {
+            Ok(record) => records.push(record),
+            Err(_) => dropped.unreadable += 1,
+        }
+        at = match bytes.get(next) {
+            Some(b',') => skip_space(next + 1),
+            _ => next,
+        };
+    }
+    if !closed {
+        dropped.cut_bytes = bytes.len() - at;
+    }
+    let damaged = !closed || dropped.unreadable > 0;
+    Loaded {
+        records,
+        dropped: damaged.then_some(dropped),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+    struct Record {
+        id: String,
+        input: String,
+        status: String,
+        progress: f64,
+    }
+
+    fn sample() -> Vec<Record> {
+        (0..4)
+            .map(|index| Record {
+                id: format!("job-{index}"),
+                input: format!("/voice \"overs\"/take {index} ção.wav"),
+                status: ["done", "running", "failed", "queued"][index].to_owned(),
+                progress: index as f64 / 3.0,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_list_cut_at_any_byte_keeps_every_whole_record() {
+        let records = sample();
+        let bytes = serde_json::to_vec_pretty(&records).expect("json");
+        // Where each record's text ends: a cut at or after it keeps the record.
+        let text = String::from_utf8(bytes.clone()).expect("utf-8");
+        let ends: Vec<usize> = records
+            .iter()
+            .map(|record| {
+                let id = format!("\"id\": \"{}\"", record.id);
+                let start = text.find(&id).expect("id in the text");
+                start + text[start..].find('}').expect("closing brace") + 1
+            })
+            .collect();
+        let whole = load_list::<Record>(&bytes);
+        assert_eq!(whole.records, records);
+        assert_eq!(whole.dropped, None);
+        for cut in 0..bytes.len() {
+            let loaded = load_list::<Record>(&bytes[..cut]);
+            let kept = ends.iter().filter(|&&end| end <= cut).count();
+            assert_eq!(loaded.records, records[..kept], "cut at {cut}");
+            if cut == 0 {
+                assert_eq!(loaded.dropped, None, "an empty file is an empty list");
+                continue;
+            }
+            let dropped = loaded.dropped.expect("a cut file says so");
+            assert!(!dropped.not_a_list, "cut at {cut}");
+            assert_eq!(dropped.unreadable, 0);
+            // What is lost is exactly the bytes after the last whole record (and its comma).
+            let lost_from = if kept == 0 { 1 } else { ends[kept - 1] };
+            let mut lost = &bytes[lost_from..cut];
+            while let [b',' | b' ' | b'\n', rest @ ..] = lost {
+                lost = rest;
+            }
+            assert_eq!(dropped.cut_bytes, lost.len(), "cut at {cut}");
+            assert!(dropped.to_string().starts_with("dropped "), "{dropped}");
+        }
+    }
+
+    #[test]
+    fn a_record_of_another_shape_is_skipped_and_counted() {
+        let bytes = br#"[{"id":"a","input":"a.wav","status":"done","progress":1},
+            {"id":"b","status":7}, {"id":"c","input":"c.wav","status":"queued","progress":0}]"#;
+        let loaded = load_list::<Record>(bytes);
+        let ids: Vec<&str> = loaded.records.iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(ids, ["a", "c"]);
+        let dropped = loaded.dropped.expect("dropped");
+        assert_eq!(dropped.unreadable, 1);
+        assert_eq!(dropped.to_string(), "dropped 1 unreadable record");
+        let garbage = load_list::<Record>(b"{\"not\": \"a list\"}");
+        assert!(garbage.records.is_empty());
+        assert!(garbage.dropped.expect("dropped").not_a_list);
+    }
     use crate::export::ExportError;
 
     #[test]

@@ -20,6 +20,8 @@
 //! - [`cache`]: the transcript cache, and size reports and cleanup of every cache kind.
 //! - [`health`]: CPU, memory, model, cache and disk figures, and the preflight before a job.
 //! - [`watch`]: watched folders that import each new, complete media file once.
+//! - [`worker`]: the engine in a process of its own (`vsl worker`), its JSON-lines protocol
+//!   and the [`worker::WorkerClient`] that restarts it after a crash.
 //! - [`fs`]: files written whole or not at all ([`fs::write_atomic`], [`fs::AtomicFile`]),
 //!   advisory locks, and [`fs::FsError`], which names the file.
 //! - [`paths`]: platform directories (data, cache, config) with environment overrides.
@@ -47,6 +49,7 @@ pub mod slides;
 mod text;
 pub mod transcribe;
 pub mod watch;
+pub mod worker;
 
 pub use error::{Error, ErrorKind};
 

@@ -17,6 +17,15 @@
 //! imported, which, with the check that output folders are outside watched folders unless
 //! asked, prevents feedback loops.
 //!
+//! Restart safety: before a file is processed its entry is saved as `running`, with the
+//! output name chosen for it, while the process holds a lock on
+//! `<state dir>/running/<key>.lock`. A process killed mid-job (kill -9, a crash, a power
+//! cut) leaves that entry behind with a free lock: the next watcher resumes it under the same
+//! name, replacing the half-done outputs of that name (they were its own), so the file is
+//! processed exactly once in the end and no `-2` name appears. At start-up the temporary files
+//! of dead writers (`fs::remove_stale_temps`) are removed from the output folders and the
+//! cache.
+//!
 //! The processing step is a closure: the CLI and the app run the pipeline; tests count.
 
 use crate::error::ErrorKind;
@@ -156,6 +165,15 @@ pub enum WatchEvent {
     AlreadyProcessed {
         path: PathBuf,
     },
+    /// A file whose processing was interrupted (the process was killed) is processed again,
+    /// under its own output name.
+    Resuming {
+        path: PathBuf,
+    },
+    /// Temporary files left by a killed run were removed.
+    StaleRemoved {
+        paths: Vec<PathBuf>,
+    },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -190,6 +208,8 @@ impl WatchError {
 pub enum Status {
     Done,
     Failed,
+    /// Being processed; left behind by a process that was killed, it means interrupted.
+    Running,
 }
 
 /// One processed file in the state file.
@@ -202,8 +222,15 @@ pub struct StateEntry {
     pub error: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub outputs: Vec<PathBuf>,
-    /// Unix seconds.
+    /// Unix seconds (for a running entry: when it started).
     pub finished: u64,
+    /// The name its outputs were given (`<name>.mp4`, `<name>_slides/`), when the watcher
+    /// chose it: an interrupted job is resumed under it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The folder those outputs went to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub out_dir: Option<PathBuf>,
 }
 
 /// The persisted state: entries by `<content sha256>:<settings id>`.
@@ -303,6 +330,42 @@ pub fn is_media_file(path: &Path) -> bool {
 /// wrote or an error message.
 pub type Processor<'a> = dyn FnMut(&Path, &WatchPreset) -> Result<Vec<PathBuf>, String> + 'a;
 
+/// One file to process, with the output name the watcher chose for it.
+#[derive(Debug, Clone, Copy)]
+pub struct WatchJob<'a> {
+    pub input: &'a Path,
+    pub preset: &'a WatchPreset,
+    /// Write `<name>.*` and `<name>_slides/` in `preset.out_dir`.
+    pub name: &'a str,
+    /// The job resumes an interrupted one: outputs already under `name` are its own, half
+    /// done, and are to be replaced (the watcher removed what it could).
+    pub replace: bool,
+}
+
+/// The processing step of [`Watcher::run_jobs`]: writes the outputs under the job's name and
+/// returns the files it wrote, or an error message.
+pub type JobProcessor<'a> = dyn FnMut(&WatchJob<'_>) -> Result<Vec<PathBuf>, String> + 'a;
+
+/// Every output [`crate::pipeline::run_file`] may have written under `name` in `out_dir`.
+fn remove_outputs(out_dir: &Path, name: &str) {
+    let paths = crate::pipeline::OutputPaths::new(out_dir, name);
+    for file in [&paths.mp4, &paths.srt, &paths.vtt, &paths.txt, &paths.json] {
+        let _ = std::fs::remove_file(file);
+        let _ = std::fs::remove_file(file.with_extension("json.gz"));
+    }
+    // The name was free when the job began (the watcher chose it), so the folder is the
+    // interrupted job's own.
+    let _ = std::fs::remove_dir_all(&paths.slides_dir);
+}
+
+/// `<state dir>/running/<key>.lock`: held while the key's file is processed.
+fn running_lock(state_file: &Path, key: &str) -> PathBuf {
+    let dir = state_file
+        .parent()
+        .map_or_else(|| PathBuf::from("running"), |dir| dir.join("running"));
+    dir.join(format!("{}.lock", key.replace(':', "-")))
+}
+
 type Stamp = (u64, SystemTime);
 
 struct Pending {
@@ -330,6 +393,9 @@ pub struct Watcher {
     settled: HashMap<PathBuf, Stamp>,
     pending: HashMap<PathBuf, Pending>,
     outputs: HashSet<PathBuf>,
+    /// The cache root, swept of dead writers' temporary files at start-up.
+    cache: PathBuf,
+    swept: bool,
     events: Receiver<notify::Result<notify::Event>>,
     notify: RecommendedWatcher,
 }
@@ -437,6 +503,8 @@ impl Watcher {
             settled: HashMap::new(),
             pending: HashMap::new(),
             outputs,
+            cache: config.dirs.cache.clone(),
+            swept: false,
             events,
             notify,
         })
@@ -453,12 +521,58 @@ impl Watcher {
 
     /// Runs until `stop` is set: imports complete files with `process`, one at a time, and
     /// reports through `report`. Files that arrive while one is processed wait their turn.
+    /// `process` names the outputs itself, so an interrupted job is re-run but not under a
+    /// name the watcher knows; [`Watcher::run_jobs`] resumes it under its own name.
     pub fn run(
         &mut self,
         process: &mut Processor<'_>,
         report: &mut dyn FnMut(WatchEvent),
         stop: &crate::jobs::CancelToken,
     ) -> Result<(), WatchError> {
+        self.run_inner(&mut Step::Plain(process), report, stop)
+    }
+
+    /// [`Watcher::run`] with the output name chosen here ([`crate::pipeline::free_stem`]) and
+    /// recorded before the job starts, so a job interrupted by a kill is resumed under it.
+    pub fn run_jobs(
+        &mut self,
+        process: &mut JobProcessor<'_>,
+        report: &mut dyn FnMut(WatchEvent),
+        stop: &crate::jobs::CancelToken,
+    ) -> Result<(), WatchError> {
+        self.run_inner(&mut Step::Named(process), report, stop)
+    }
+
+    /// Removes the temporary files dead writers left in the output folders (and their slide
+    /// folders) and the cache.
+    fn sweep(&self, report: &mut dyn FnMut(WatchEvent)) {
+        let mut paths = Vec::new();
+        let mut seen = HashSet::new();
+        for folder in &self.folders {
+            if seen.insert(&folder.preset.out_dir) {
+                paths.extend(crate::fs::remove_stale_temps(&folder.preset.out_dir, 1));
+            }
+        }
+        // transcripts/<aa>/<key>.json, slides/<aa>/<key>.png
+        paths.extend(crate::fs::remove_stale_temps(&self.cache, 3));
+        if let Some(dir) = self.state_file.parent() {
+            paths.extend(crate::fs::remove_stale_temps(dir, 0));
+        }
+        if !paths.is_empty() {
+            report(WatchEvent::StaleRemoved { paths });
+        }
+    }
+
+    fn run_inner(
+        &mut self,
+        process: &mut Step<'_, '_>,
+        report: &mut dyn FnMut(WatchEvent),
+        stop: &crate::jobs::CancelToken,
+    ) -> Result<(), WatchError> {
+        if !self.swept {
+            self.swept = true;
+            self.sweep(report);
+        }
         let tick = (self.debounce / 4).clamp(Duration::from_millis(20), Duration::from_millis(250));
         let mut last_scan: Option<Instant> = None;
         while !stop.load(Ordering::Relaxed) {
@@ -568,7 +682,7 @@ impl Watcher {
 
     fn import_stable(
         &mut self,
-        process: &mut Processor<'_>,
+        process: &mut Step<'_, '_>,
         report: &mut dyn FnMut(WatchEvent),
         stop: &crate::jobs::CancelToken,
     ) -> Result<(), WatchError> {
@@ -596,7 +710,7 @@ impl Watcher {
                 // Not settled: the next run picks it up.
                 break;
             }
-            self.import(&path, folder, process, report)?;
+            self.import(&path, folder, process, report, stop)?;
             self.settled.insert(path, stamp);
         }
         Ok(())
@@ -606,8 +720,9 @@ impl Watcher {
         &mut self,
         path: &Path,
         folder: usize,
-        process: &mut Processor<'_>,
+        process: &mut Step<'_, '_>,
         report: &mut dyn FnMut(WatchEvent),
+        stop: &crate::jobs::CancelToken,
     ) -> Result<(), WatchError> {
         let hash = match hash_file(path) {
             Ok(hash) => hash,
@@ -619,26 +734,96 @@ impl Watcher {
                 return Ok(());
             }
         };
-        let folder = &self.folders[folder];
-        let key = format!("{hash}:{}", folder.settings);
-        if let Some(entry) = self.state.entries.get(&key) {
-            report(if entry.path == path {
-                WatchEvent::AlreadyProcessed {
-                    path: path.to_path_buf(),
-                }
-            } else {
-                WatchEvent::Duplicate {
-                    path: path.to_path_buf(),
-                    original: entry.path.clone(),
-                }
-            });
+        let key = format!("{hash}:{}", self.folders[folder].settings);
+        if self.skip(&key, path, report) {
             return Ok(());
         }
-        report(WatchEvent::Importing {
-            path: path.to_path_buf(),
+        // Held while the file is processed: a second watcher (the app, another `vsl watch`)
+        // sees a running entry with a held lock as in progress, one with a free lock as
+        // interrupted.
+        let lock_path = running_lock(&self.state_file, &key);
+        let state_error = |error: crate::fs::FsError| WatchError::State {
+            path: self.state_file.clone(),
+            reason: error.to_string(),
+        };
+        if let Some(dir) = lock_path.parent() {
+            crate::fs::create_dir_all(dir).map_err(state_error)?;
+        }
+        let Some(lock) = crate::fs::try_lock(&lock_path).map_err(state_error)? else {
+            report(WatchEvent::AlreadyProcessed {
+                path: path.to_path_buf(),
+            });
+            return Ok(());
+        };
+        // Another process may have finished it while this one waited for the lock.
+        self.refresh()?;
+        if self.skip(&key, path, report) {
+            return Ok(());
+        }
+        let interrupted = self
+            .state
+            .entries
+            .get(&key)
+            .filter(|entry| entry.status == Status::Running)
+            .cloned();
+        let preset = self.folders[folder].preset.clone();
+        let name = match (&*process, &interrupted) {
+            (Step::Plain(_), _) => None,
+            (
+                Step::Named(_),
+                Some(StateEntry {
+                    name: Some(name),
+                    out_dir: Some(out_dir),
+                    ..
+                }),
+            ) => {
+                remove_outputs(out_dir, name);
+                Some(name.clone())
+            }
+            (Step::Named(_), _) => {
+                // The folder must exist for the name check to see what is in it.
+                let _ = crate::fs::create_dir_all(&preset.out_dir);
+                Some(crate::pipeline::free_stem(&preset.out_dir, path))
+            }
+        };
+        let resumed = interrupted.is_some();
+        report(if resumed {
+            WatchEvent::Resuming {
+                path: path.to_path_buf(),
+            }
+        } else {
+            WatchEvent::Importing {
+                path: path.to_path_buf(),
+            }
         });
-        let preset = folder.preset.clone();
-        let entry = match process(path, &preset) {
+        self.record(
+            &key,
+            StateEntry {
+                path: path.to_path_buf(),
+                status: Status::Running,
+                error: None,
+                outputs: Vec::new(),
+                finished: unix_now(),
+                name: name.clone(),
+                out_dir: name.as_ref().map(|_| preset.out_dir.clone()),
+            },
+        )?;
+        let result = match process {
+            Step::Plain(process) => process(path, &preset),
+            Step::Named(process) => process(&WatchJob {
+                input: path,
+                preset: &preset,
+                name: name.as_deref().unwrap_or_default(),
+                replace: resumed,
+            }),
+        };
+        if result.is_err() && stop.load(Ordering::Relaxed) {
+            // Stopped mid-job (Ctrl-C, the app closing, new settings): not a failure of the
+            // file. The entry stays `running` with a free lock, so the next start resumes it.
+            let _ = std::fs::remove_file(&lock_path);
+            return Ok(());
+        }
+        let entry = match result {
             Ok(outputs) => {
                 self.outputs.extend(outputs.iter().cloned());
                 report(WatchEvent::Done {
@@ -651,6 +836,8 @@ impl Watcher {
                     error: None,
                     outputs,
                     finished: unix_now(),
+                    name: name.clone(),
+                    out_dir: name.as_ref().map(|_| preset.out_dir.clone()),
                 }
             }
             Err(error) => {
@@ -664,11 +851,63 @@ impl Watcher {
                     error: Some(error),
                     outputs: Vec::new(),
                     finished: unix_now(),
+                    name: name.clone(),
+                    out_dir: name.as_ref().map(|_| preset.out_dir.clone()),
                 }
             }
         };
+        self.record(&key, entry)?;
+        // A writer killed around our start (an engine that outlived its caller by a moment)
+        // was still alive at the first sweep.
+        self.sweep(report);
+        // Deleted while held and after the final entry is saved: whoever opens the old file
+        // or makes a new one re-reads the state under the lock and finds the job finished.
+        let _ = std::fs::remove_file(&lock_path);
+        drop(lock);
+        Ok(())
+    }
+
+    /// Whether `key` needs no processing (done, failed, or a duplicate), reporting why.
+    fn skip(&self, key: &str, path: &Path, report: &mut dyn FnMut(WatchEvent)) -> bool {
+        let Some(entry) = self.state.entries.get(key) else {
+            return false;
+        };
+        if entry.status == Status::Running && entry.path == path {
+            return false;
+        }
+        report(if entry.path == path {
+            WatchEvent::AlreadyProcessed {
+                path: path.to_path_buf(),
+            }
+        } else {
+            WatchEvent::Duplicate {
+                path: path.to_path_buf(),
+                original: entry.path.clone(),
+            }
+        });
+        true
+    }
+
+    /// Takes in what other processes recorded since the state was loaded; what they
+    /// finished replaces what this one thought was running.
+    fn refresh(&mut self) -> Result<(), WatchError> {
+        let on_disk = WatchState::load(&self.state_file)?;
+        for (key, entry) in on_disk.entries {
+            match self.state.entries.get(&key) {
+                Some(mine) if mine.status != Status::Running || entry.status == Status::Running => {
+                }
+                _ => {
+                    self.state.entries.insert(key, entry);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Saves `entry` under `key` (merged with what another watcher recorded).
+    fn record(&mut self, key: &str, entry: StateEntry) -> Result<(), WatchError> {
         self.state.version = 1;
-        self.state.entries.insert(key, entry);
+        self.state.entries.insert(key.to_owned(), entry);
         self.state.save(&self.state_file)?;
         // The save merged in what another watcher recorded: never import its outputs either.
         self.outputs.extend(
@@ -679,6 +918,12 @@ impl Watcher {
         );
         Ok(())
     }
+}
+
+/// The two kinds of processing step.
+enum Step<'p, 'a> {
+    Plain(&'p mut Processor<'a>),
+    Named(&'p mut JobProcessor<'a>),
 }
 
 #[cfg(test)]
@@ -737,6 +982,8 @@ mod tests {
             error: None,
             outputs: vec![PathBuf::from(format!("{name}.mp4"))],
             finished: 1,
+            name: None,
+            out_dir: None,
         }
     }
 

@@ -345,3 +345,185 @@ fn a_watched_file_goes_through_the_real_pipeline_once() {
     let srt = std::fs::read_to_string(out.join("jfk.srt")).expect("srt");
     assert!(srt.to_lowercase().contains("country"), "{srt}");
 }
+
+type Jobs = Arc<Mutex<Vec<(String, bool)>>>;
+
+/// A watcher over `inbox` run through `run_jobs` on a thread, with `process` as its step.
+fn start_jobs(
+    config: WatchConfig,
+    process: impl FnMut(&vsl_core::watch::WatchJob<'_>) -> Result<Vec<PathBuf>, String> + Send + 'static,
+) -> (CancelToken, JoinHandle<()>, Events) {
+    let mut watcher = Watcher::new(config).expect("start watcher");
+    let stop = CancelToken::new();
+    let events: Events = Arc::default();
+    let thread = {
+        let (stop, events) = (stop.clone(), events.clone());
+        std::thread::spawn(move || {
+            let mut process = process;
+            let mut report = |event| events.lock().expect("events").push(event);
+            watcher
+                .run_jobs(&mut process, &mut report, &stop)
+                .expect("watcher run");
+        })
+    };
+    (stop, thread, events)
+}
+
+#[test]
+fn a_job_killed_mid_way_is_resumed_once_under_its_own_name() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let inbox = dir.path().join("inbox");
+    let out = dir.path().join("out");
+    std::fs::create_dir_all(&inbox).expect("inbox");
+    let inbox = inbox.canonicalize().expect("inbox path");
+    let state = dir.path().join("watch").join("state.json");
+    let make = || {
+        config(
+            vec![WatchPreset::new(&inbox, &out, JobSpec::default())],
+            &state,
+            200,
+        )
+    };
+    std::fs::write(inbox.join("talk.wav"), "RIFF talk".repeat(100)).expect("write");
+
+    // The first watcher dies in the middle of the job (a panic unwinds it past the state
+    // save, as a kill would stop it), leaving half of its outputs: the slides folder and the
+    // MP4's temporary file of a writer that no longer runs.
+    let first: Jobs = Arc::default();
+    let (_stop, thread, _) = start_jobs(make(), {
+        let first = first.clone();
+        let out = out.clone();
+        move |job| {
+            first
+                .lock()
+                .expect("jobs")
+                .push((job.name.to_owned(), job.replace));
+            std::fs::create_dir_all(out.join("talk_slides")).expect("slides");
+            std::fs::write(out.join("talk_slides/0001.png"), "half").expect("png");
+            std::fs::write(out.join(".talk.mp4.Zx81Qa.part"), "half a video").expect("part");
+            panic!("killed mid-export");
+        }
+    });
+    assert!(thread.join().is_err(), "the first watcher died");
+    assert_eq!(*first.lock().expect("jobs"), [("talk".to_owned(), false)]);
+    let saved = WatchState::load(&state).expect("state");
+    let entry = saved.entries.values().next().expect("an entry");
+    assert_eq!(entry.status, Status::Running);
+    assert_eq!(entry.name.as_deref(), Some("talk"));
+
+    // The restart: the stale temporary file is removed, the job resumes as "talk" (not
+    // "talk-2", though talk_slides/ is there) with its half-done outputs gone.
+    let second: Jobs = Arc::default();
+    let (stop, thread, events) = start_jobs(make(), {
+        let second = second.clone();
+        let out = out.clone();
+        move |job| {
+            assert!(
+                !out.join("talk_slides").exists(),
+                "the half-done slides are gone"
+            );
+            assert!(!out.join(".talk.mp4.Zx81Qa.part").exists());
+            second
+                .lock()
+                .expect("jobs")
+                .push((job.name.to_owned(), job.replace));
+            let mp4 = out.join("talk.mp4");
+            std::fs::write(&mp4, "a whole video").expect("mp4");
+            Ok(vec![mp4])
+        }
+    });
+    wait_until("the resumed job", || {
+        events
+            .lock()
+            .expect("events")
+            .iter()
+            .any(|event| matches!(event, WatchEvent::Done { .. }))
+    });
+    // More rescans must not run it again.
+    std::thread::sleep(Duration::from_millis(1000));
+    stop.store(true, Ordering::Relaxed);
+    thread.join().expect("second watcher");
+    assert_eq!(*second.lock().expect("jobs"), [("talk".to_owned(), true)]);
+    let events = events.lock().expect("events").clone();
+    assert!(
+        events.iter().any(|event| matches!(event,
+            WatchEvent::StaleRemoved { paths } if paths == &[out.join(".talk.mp4.Zx81Qa.part")])),
+        "{events:?}"
+    );
+    assert!(
+        events
+            .iter()
+            .any(|event| matches!(event, WatchEvent::Resuming { .. })),
+        "{events:?}"
+    );
+    let saved = WatchState::load(&state).expect("state");
+    let entry = saved.entries.values().next().expect("an entry");
+    assert_eq!(saved.entries.len(), 1);
+    assert_eq!(entry.status, Status::Done);
+    assert_eq!(entry.outputs, [out.join("talk.mp4")]);
+    let running = std::fs::read_dir(dir.path().join("watch/running"))
+        .expect("running folder")
+        .count();
+    assert_eq!(running, 0, "a finished job leaves no lock file");
+}
+
+#[test]
+fn a_job_another_live_watcher_runs_is_left_to_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let inbox = dir.path().join("inbox");
+    std::fs::create_dir_all(&inbox).expect("inbox");
+    let inbox = inbox.canonicalize().expect("inbox path");
+    let out = dir.path().join("out");
+    let state = dir.path().join("watch").join("state.json");
+    let preset = WatchPreset::new(&inbox, &out, JobSpec::default());
+    let input = inbox.join("talk.wav");
+    std::fs::write(&input, "RIFF talk".repeat(100)).expect("write");
+    // Another process is running this file: its entry says running and it holds the lock.
+    let key = format!(
+        "{}:{}",
+        vsl_core::cache::hash_file(&input).expect("hash"),
+        preset.settings_id(&Dirs::under(dir.path()))
+    );
+    let lock_dir = dir.path().join("watch/running");
+    std::fs::create_dir_all(&lock_dir).expect("lock dir");
+    let held = vsl_core::fs::try_lock(&lock_dir.join(format!("{}.lock", key.replace(':', "-"))))
+        .expect("lock")
+        .expect("free");
+    let mut other = WatchState::load(&state).expect("state");
+    other.entries.insert(
+        key,
+        vsl_core::watch::StateEntry {
+            path: input.clone(),
+            status: Status::Running,
+            error: None,
+            outputs: Vec::new(),
+            finished: 1,
+            name: Some("talk".into()),
+            out_dir: Some(out.clone()),
+        },
+    );
+    other.save(&state).expect("save");
+
+    let calls: Jobs = Arc::default();
+    let (stop, thread, events) = start_jobs(config(vec![preset], &state, 200), {
+        let calls = calls.clone();
+        move |job| {
+            calls
+                .lock()
+                .expect("jobs")
+                .push((job.name.to_owned(), job.replace));
+            Ok(Vec::new())
+        }
+    });
+    wait_until("the watcher to look at the file", || {
+        events
+            .lock()
+            .expect("events")
+            .iter()
+            .any(|event| matches!(event, WatchEvent::AlreadyProcessed { .. }))
+    });
+    stop.store(true, Ordering::Relaxed);
+    thread.join().expect("watcher");
+    drop(held);
+    assert!(calls.lock().expect("jobs").is_empty(), "not run twice");
+}
