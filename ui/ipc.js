@@ -92,9 +92,9 @@ export function createIpc(tauri) {
      * @returns {Promise<DeckView>}
      */
     setJobScript: (id, script) => call('set_job_script', { id, script }),
-    /** `sound`: `{ music, musicVolume, duck }` (null: the voice alone). */
-    exportDeck: (id, folder, formats, sound, onEvent) =>
-      call('export_deck', { id, folder, formats, sound, onProgress: channel(onEvent) }),
+    /** `choices`: `{ music, musicVolume, duck, output, captionPosition }` (music null: the voice alone). */
+    exportDeck: (id, folder, formats, choices, onEvent) =>
+      call('export_deck', { id, folder, formats, choices, onProgress: channel(onEvent) }),
     showInFolder: (path) => call('show_in_folder', { path }),
     pickMediaFiles: () => call('pick_media_files'),
     pickExportFolder: () => call('pick_export_folder'),

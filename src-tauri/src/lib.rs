@@ -1,10 +1,13 @@
 //! VSL Studio's desktop shell: the Tauri layer between the web UI in `ui/` and the pipeline
 //! in `vsl-core`.
 //!
-//! - [`run`] starts the app; `main.rs` only calls it.
+//! - [`run`] starts the app; `main.rs` only calls it, or [`engine_worker`] when the binary is
+//!   started as the app's engine process (`vsl-studio --engine-worker`).
 //! - [`builder`] registers the state and commands on any Tauri runtime with the given
 //!   [`Dirs`], so tests drive the same setup with `tauri::test::mock_builder()` and folders of
-//!   their own (no test reads a person's queue, glossary or settings).
+//!   their own (no test reads a person's queue, glossary or settings);
+//!   [`builder_with_engine`] also says how the engine process starts (tests start the `vsl`
+//!   binary's `vsl worker`, since a test binary cannot be the app's worker).
 //! - [`services`] do the work (job runtime, editor, settings, watched folders, queue);
 //!   [`commands`] are the thin `#[tauri::command]`s on top of them.
 //! - [`error::CommandError`] is the one error type the UI receives, as `{ kind, message }`.
@@ -18,15 +21,27 @@ pub mod services;
 
 use tauri::{Builder, Context, Manager, Runtime};
 use vsl_core::paths::Dirs;
+use vsl_core::worker::WorkerCommand;
 
-use crate::services::state::AppState;
+use crate::services::state::{AppState, EngineHost, MODEL_IDLE};
 use crate::services::watch::WatchService;
 use crate::services::{queue, settings};
 
-/// Registers the app's state and commands on `builder`, working in `dirs`.
+/// Registers the app's state and commands on `builder`, working in `dirs`, its jobs running in
+/// the app's own binary as the engine process.
 #[must_use]
 pub fn builder<R: Runtime>(builder: Builder<R>, dirs: Dirs) -> Builder<R> {
-    let state = AppState::new(dirs);
+    builder_with_engine(builder, dirs, EngineHost::own_binary())
+}
+
+/// [`builder`], with the jobs running in engine processes started by `engine`.
+#[must_use]
+pub fn builder_with_engine<R: Runtime>(
+    builder: Builder<R>,
+    dirs: Dirs,
+    engine: WorkerCommand,
+) -> Builder<R> {
+    let state = AppState::with_engine(dirs, engine);
     queue::restore(&state);
     builder
         .plugin(tauri_plugin_dialog::init())
@@ -83,6 +98,37 @@ pub fn builder<R: Runtime>(builder: Builder<R>, dirs: Dirs) -> Builder<R> {
 #[must_use]
 pub fn context<R: Runtime>() -> Context<R> {
     tauri::generate_context!()
+}
+
+/// The engine process (`vsl-studio --engine-worker`, started by the app itself): serves
+/// `vsl_core::worker`'s JSON lines on stdin and stdout until the app closes them, and returns
+/// the exit code. No window, no log file: what it has to say goes to the app as events.
+pub fn engine_worker() -> i32 {
+    vsl_core::worker::detach_from_caller();
+    let options = vsl_core::worker::WorkerOptions {
+        idle: MODEL_IDLE,
+        hook: fault_hook(),
+    };
+    let served = vsl_core::worker::serve(
+        std::io::BufReader::new(std::io::stdin()),
+        std::io::stdout(),
+        options,
+    );
+    // A closed stdout is the app going away, not an error to report.
+    i32::from(served.is_err())
+}
+
+/// The test-only fault switch, as `vsl worker` has it (`VSL_FAULT=abort|stall:STAGE[:NAME]`,
+/// read by `vsl_core::worker::fault_hook`): only in builds with the `fault-injection` feature
+/// (which `e2e-hooks` turns on), never in one that ships.
+#[cfg(feature = "fault-injection")]
+fn fault_hook() -> Option<Box<vsl_core::worker::StageHook>> {
+    vsl_core::worker::fault_hook(&std::env::var("VSL_FAULT").ok()?)
+}
+
+#[cfg(not(feature = "fault-injection"))]
+fn fault_hook() -> Option<Box<vsl_core::worker::StageHook>> {
+    None
 }
 
 /// Starts the desktop app and blocks until it exits.

@@ -1,7 +1,8 @@
-//! Export with a music bed through the app's commands, on the mock runtime with the real
+//! The Export bar's choices through the app's commands, on the mock runtime with the real
 //! pipeline (tiny.en, jfk.wav) and real FFmpeg: a music file that is not audio is refused
-//! naming it with nothing written, and a tone chosen as the bed is mixed under the voice,
-//! filling the pauses, at the settings' loudness.
+//! naming it with nothing written, a tone chosen as the bed is mixed under the voice, filling
+//! the pauses, at the settings' loudness; captions over the video keep a video input's
+//! picture, and are refused for an audio-only one.
 
 // Fixtures are written directly; only product code must go through vsl_core::fs.
 #![allow(clippy::disallowed_methods)]
@@ -11,7 +12,7 @@ use std::process::Command;
 
 mod common;
 
-use common::{app_with_window, invoke, run_job, write_settings};
+use common::{app_with_window, invoke, jfk, run_job, run_job_on, write_settings};
 use serde_json::{json, Value};
 
 /// The mean level (dBFS) of `path`'s audio from `start` for `seconds`, by FFmpeg's
@@ -67,7 +68,7 @@ fn export(
     window: &tauri::WebviewWindow<tauri::test::MockRuntime>,
     id: &str,
     folder: &Path,
-    sound: Value,
+    choices: Value,
 ) -> Result<Value, Value> {
     invoke(
         window,
@@ -76,7 +77,7 @@ fn export(
             "id": id,
             "folder": folder,
             "formats": ["mp4"],
-            "sound": sound,
+            "choices": choices,
             "onProgress": "__CHANNEL__:9",
         }),
     )
@@ -144,5 +145,96 @@ fn an_export_mixes_the_chosen_music_under_the_voice_and_refuses_a_file_that_is_n
     assert!(
         filled > quiet + 6.0,
         "the pause at {pause:.2} s holds the music: {filled:.1} dB against {quiet:.1} dB"
+    );
+}
+
+fn probe_video(path: &Path) -> Value {
+    let output = Command::new("ffprobe")
+        .args(["-v", "error", "-of", "json", "-select_streams", "v:0"])
+        .args([
+            "-show_entries",
+            "stream=width,height,r_frame_rate:format=duration",
+        ])
+        .arg(path)
+        .output()
+        .expect("ffprobe runs");
+    serde_json::from_slice(&output.stdout).expect("ffprobe JSON")
+}
+
+#[test]
+fn captions_over_the_video_keep_its_picture_and_are_refused_without_one() {
+    let test = app_with_window("main");
+    write_settings(&test.dirs, "model = \"tiny.en\"\nlanguage = \"en\"\n");
+    let window = &test.window;
+    let root = tempfile::tempdir().expect("a temporary directory");
+    // A screen recording's shape: a 640x360 25 fps picture with jfk's voice.
+    let clip = root.path().join("talk clip.mp4");
+    let status = Command::new("ffmpeg")
+        .args([
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=size=640x360:rate=25",
+        ])
+        .arg("-i")
+        .arg(jfk())
+        .args([
+            "-shortest",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-c:a",
+            "aac",
+        ])
+        .arg(&clip)
+        .status()
+        .expect("ffmpeg runs");
+    assert!(status.success(), "the clip is made");
+
+    let (job, view) = run_job_on(window, &clip, None);
+    assert_eq!(view["hasVideo"], json!(true), "the clip has a picture");
+    let out = root.path().join("captions");
+    std::fs::create_dir(&out).expect("folder");
+    let made = export(
+        window,
+        job["id"].as_str().expect("id"),
+        &out,
+        json!({ "output": "captions", "captionPosition": "top" }),
+    )
+    .expect("captions over the clip");
+    let probe = probe_video(Path::new(made["mp4"].as_str().expect("mp4")));
+    let stream = &probe["streams"][0];
+    assert_eq!(
+        (stream["width"].clone(), stream["height"].clone()),
+        (json!(640), json!(360)),
+        "{probe}"
+    );
+    assert_eq!(stream["r_frame_rate"], json!("25/1"), "{probe}");
+
+    // jfk.wav has no picture: refused by name, nothing written.
+    let (job, view) = run_job(window, None);
+    assert_eq!(view["hasVideo"], json!(false));
+    let refused = root.path().join("refused");
+    std::fs::create_dir(&refused).expect("folder");
+    let error = export(
+        window,
+        job["id"].as_str().expect("id"),
+        &refused,
+        json!({ "output": "captions" }),
+    )
+    .expect_err("no video to put captions over");
+    assert!(
+        error["message"]
+            .as_str()
+            .is_some_and(|message| message.contains("jfk.wav")),
+        "{error}"
+    );
+    assert!(
+        std::fs::read_dir(&refused).expect("read").next().is_none(),
+        "nothing is written"
     );
 }

@@ -436,10 +436,10 @@ test('a music file chosen in the export bar goes with the export, with its volum
   assert.equal(volume.disabled, true, 'no volume without music');
   assert.equal(text(doc.getElementById('music-name')), 'none');
 
-  // Without music the export asks for the voice alone.
+  // Without music the export asks for the voice alone, and slides.
   doc.getElementById('export').click();
   await settle();
-  assert.equal(named('export_deck')[0].sound, null);
+  assert.deepEqual(named('export_deck')[0].choices, { music: null, output: 'slides', captionPosition: 'bottom' });
 
   doc.getElementById('music-pick').click();
   await settle();
@@ -449,15 +449,44 @@ test('a music file chosen in the export bar goes with the export, with its volum
   doc.getElementById('music-duck').checked = false;
   doc.getElementById('export').click();
   await settle();
-  assert.deepEqual(named('export_deck')[1].sound, { music: '/music/bed track.mp3', musicVolume: 0.3, duck: false });
+  assert.deepEqual(named('export_deck')[1].choices, { music: '/music/bed track.mp3', musicVolume: 0.3, duck: false, output: 'slides', captionPosition: 'bottom' });
   assert.equal(text(doc.getElementById('export-status')), 'Saved jfk.mp4 (with music bed track.mp3, -14.0 LUFS)');
 
   // "No music" takes it away again.
   doc.getElementById('music-clear').click();
   doc.getElementById('export').click();
   await settle();
-  assert.equal(named('export_deck')[2].sound, null);
+  assert.equal(named('export_deck')[2].choices.music, null);
   assert.equal(text(doc.getElementById('music-name')), 'none');
+});
+
+test('an audio-only job offers no captions over the video', async () => {
+  const { doc, app, send } = await start();
+  await app.importPaths(['/voice/jfk.wav']);
+  send('j1', { event: 'done', result: { ...DECK, hasVideo: false } });
+  const mode = doc.getElementById('output-mode');
+  assert.equal(mode.disabled, true);
+  assert.equal(mode.value, 'slides');
+  assert.equal(mode.title, 'This voice-over has no picture to put captions on');
+});
+
+test('captions over the video go with the export of a job with a picture, with their position', async () => {
+  const { doc, app, send, named } = await start({
+    pick_export_folder: () => '/exports',
+    export_deck: () => ({ mp4: '/exports/talk.mp4', duration: 11, files: ['/exports/talk.mp4'], music: null, loudness: null }),
+  });
+  await app.importPaths(['/video/talk.mp4']);
+  send('j1', { event: 'done', result: { ...DECK, hasVideo: true } });
+  const mode = doc.getElementById('output-mode');
+  const position = doc.getElementById('caption-position');
+  assert.equal(mode.disabled, false);
+  assert.equal(position.hidden, true, 'the position only with captions');
+  set(mode, 'captions');
+  assert.equal(position.hidden, false);
+  set(position, 'top');
+  doc.getElementById('export').click();
+  await settle();
+  assert.deepEqual(named('export_deck')[0].choices, { music: null, output: 'captions', captionPosition: 'top' });
 });
 
 test('a watched folder keeps a music file of its own, and the loudness setting is saved', async () => {

@@ -92,8 +92,28 @@ export function createResultView(container, { t, ipc, onError }) {
     musicVolume.disabled = !path;
     musicDuck.disabled = !path;
   }
-  /** What `export_deck` gets for the sound: null for the voice alone. */
-  const soundChoice = () => (music ? { music, musicVolume: Number(musicVolume.value), duck: musicDuck.checked } : null);
+  // What the MP4 shows: the slides, or the source video with the slides' text as captions
+  // (only for a job whose input has a picture).
+  const outputMode = make(
+    'select',
+    { id: 'output-mode', 'aria-label': t('output.label') },
+    ...['slides', 'captions'].map((value) => make('option', { value, text: t(`output.${value}`) })),
+  );
+  const captionPosition = make(
+    'select',
+    { id: 'caption-position', 'aria-label': t('output.position'), hidden: true },
+    ...['bottom', 'center', 'top'].map((value) => make('option', { value, text: t(`output.position.${value}`) })),
+  );
+  outputMode.addEventListener('change', () => {
+    captionPosition.hidden = outputMode.value !== 'captions';
+  });
+  /** What `export_deck` gets besides the formats: the music (null for the voice alone) and the picture. */
+  const exportChoices = () => ({
+    music,
+    ...(music ? { musicVolume: Number(musicVolume.value), duck: musicDuck.checked } : {}),
+    output: outputMode.value,
+    captionPosition: captionPosition.value,
+  });
   const cancelExport = make('button', { class: 'button', type: 'button', id: 'export-cancel', text: t('export.cancel'), hidden: true });
   const showButton = make(
     'button',
@@ -149,6 +169,7 @@ export function createResultView(container, { t, ipc, onError }) {
       { class: 'export-bar' },
       make('span', { class: 'export-label', text: t('export.formats') }),
       ...formatBoxes.map((box) => make('label', { class: 'format' }, box, box.value.toUpperCase())),
+      make('span', { class: 'music-row', id: 'output-row' }, make('span', { class: 'export-label', text: t('output.label') }), outputMode, captionPosition),
       make(
         'span',
         { class: 'music-row', id: 'music-row' },
@@ -446,7 +467,7 @@ export function createResultView(container, { t, ipc, onError }) {
     fill.style.width = '0%';
     exportSay(t('export.running'));
     try {
-      const result = await ipc.exportDeck(exporting, folder, formats, soundChoice(), (event) => {
+      const result = await ipc.exportDeck(exporting, folder, formats, exportChoices(), (event) => {
         if (event.event === 'progress') fill.style.width = `${Math.round(event.fraction * 100)}%`;
       });
       fill.style.width = '100%';
@@ -512,6 +533,11 @@ export function createResultView(container, { t, ipc, onError }) {
       exported = null;
       showButton.hidden = true;
       exportSay('');
+      // Captions need a picture to go over; an audio-only job has slides alone.
+      outputMode.disabled = !next.hasVideo;
+      outputMode.title = next.hasVideo ? '' : t('output.noVideo');
+      if (!next.hasVideo) outputMode.value = 'slides';
+      captionPosition.hidden = outputMode.value !== 'captions';
     }
     aligned = slideAlignments(next.deck.slides, next.alignment, next.deck.duration);
     renderScriptBar();

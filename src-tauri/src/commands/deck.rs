@@ -9,7 +9,7 @@ use vsl_core::job::Formats;
 
 use crate::error::{CommandError, CommandResult};
 use crate::services::editor::{
-    self, ExportSound, ExportView, HistoryStep, ScriptSource, SlideEdit,
+    self, ExportChoices, ExportView, HistoryStep, ScriptSource, SlideEdit,
 };
 use crate::services::events::{DeckView, Forwarder, JobEvent};
 use crate::services::state::AppState;
@@ -74,8 +74,8 @@ pub async fn step_history<R: Runtime>(
 }
 
 /// Exports a finished job (any of `mp4`, `srt`, `vtt`, `txt`) into `folder`, with the music
-/// bed `sound` names (none when absent); progress goes to `on_progress`, and `cancel_job`
-/// with the job's id stops it.
+/// bed and picture `choices` asks for (the voice alone under slides when absent); progress
+/// goes to `on_progress`, and `cancel_job` with the job's id stops it.
 ///
 /// # Errors
 ///
@@ -86,17 +86,17 @@ pub async fn export_deck<R: Runtime>(
     id: String,
     folder: PathBuf,
     formats: Formats,
-    sound: Option<ExportSound>,
+    choices: Option<ExportChoices>,
     on_progress: Channel<JobEvent>,
 ) -> CommandResult<ExportView> {
     tauri::async_runtime::spawn_blocking(move || {
-        let sound = sound.unwrap_or_default();
+        let choices = choices.unwrap_or_default();
         editor::export(
             &app,
             &id,
             &folder,
             &formats,
-            &sound,
+            &choices,
             &Forwarder::new(on_progress),
         )
     })

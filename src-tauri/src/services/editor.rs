@@ -11,10 +11,12 @@ use tauri::{AppHandle, Manager, Runtime};
 use vsl_core::correct::CorrectionReport;
 use vsl_core::edit;
 use vsl_core::export::{export_deck, ExportPlan};
-use vsl_core::job::{Formats, JobSpec};
+use vsl_core::job::{Formats, JobSpec, OutputMode};
 use vsl_core::jobs::CancelToken;
 use vsl_core::paths::Dirs;
-use vsl_core::render::{render_deck, RenderSize, Renderer, SlideCache, SlideStyle};
+use vsl_core::render::{
+    render_deck, CaptionPosition, RenderSize, Renderer, SlideCache, SlideStyle,
+};
 use vsl_core::slides::{Aspect, SlideDeck};
 use vsl_core::ErrorKind;
 
@@ -97,6 +99,7 @@ pub fn deck_view<R: Runtime>(app: &AppHandle<R>, id: &str) -> CommandResult<Deck
         .and_then(|bytes| serde_json::from_slice(&bytes).ok());
     Ok(DeckView {
         job_id: id.to_owned(),
+        has_video: vsl_core::media::has_video(&record.input),
         audio: record.input,
         slides_dir: dir,
         deck,
@@ -414,26 +417,40 @@ pub struct ExportView {
     pub loudness: Option<f64>,
 }
 
-/// The Export bar's sound choices. What it leaves out (the loudness target, and the volume
-/// and ducking when not given) comes from the settings' job, and the whole is checked as a
-/// job's soundtrack (`JobSpec::soundtrack`).
+/// The Export bar's choices besides the formats: the music bed (its volume and ducking; the
+/// loudness target comes from the settings) and what the picture is (the slides, or the
+/// source video with the slides' text as captions). They are set on the settings' job with
+/// the deck's own shape and theme, and resolved as any job is (`JobSpec::resolve`).
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
-pub struct ExportSound {
+pub struct ExportChoices {
     pub music: Option<PathBuf>,
     pub music_volume: Option<f64>,
     pub duck: Option<bool>,
+    pub output: OutputMode,
+    pub caption_position: CaptionPosition,
 }
 
-impl ExportSound {
-    /// The settings' job with these choices.
-    pub fn spec(&self, job: &JobSpec) -> JobSpec {
-        JobSpec {
+impl ExportChoices {
+    /// The settings' job with these choices, for `deck`.
+    ///
+    /// # Errors
+    ///
+    /// `invalid_deck` for a shape the deck cannot have.
+    pub fn spec(&self, job: &JobSpec, deck: &SlideDeck) -> CommandResult<JobSpec> {
+        Ok(JobSpec {
+            preset: Aspect::parse(&deck.preset)?,
+            theme: deck.theme.clone(),
+            size: Some(RenderSize::new(deck.width, deck.height)),
             music: self.music.clone(),
             music_volume: self.music_volume.unwrap_or(job.music_volume),
             duck: self.duck.unwrap_or(job.duck),
+            output: self.output,
+            caption_position: self.caption_position,
+            // The deck is made: its script and glossary did their work already.
+            script: None,
             ..job.clone()
-        }
+        })
     }
 }
 
@@ -458,7 +475,7 @@ pub fn validate_folder(folder: &Path) -> CommandResult<PathBuf> {
 }
 
 /// Exports a finished job's deck in `formats` into `folder`, named after the voice-over,
-/// with `sound`'s music under the voice. Existing files are never replaced. `cancel_job`
+/// with the music and picture `choices` asks for. Existing files are never replaced. `cancel_job`
 /// with the job's id stops it, and a cancelled MP4 leaves no file behind.
 ///
 /// # Errors
@@ -470,17 +487,17 @@ pub fn export<R: Runtime>(
     id: &str,
     folder: &Path,
     formats: &Formats,
-    sound: &ExportSound,
+    choices: &ExportChoices,
     forward: &Forwarder,
 ) -> CommandResult<ExportView> {
     let folder = validate_folder(folder)?;
     let view = deck_view(app, id)?;
     let state = app.state::<AppState>();
     // Checked before anything is written: a music file that does not decode is refused
-    // naming it.
-    let soundtrack = sound
-        .spec(&super::settings::load(&state.dirs)?.job)
-        .soundtrack()?;
+    // naming it, and captions need a video to go over (`ExportPlan::check`).
+    let resolved = choices
+        .spec(&super::settings::load(&state.dirs)?.job, &view.deck)?
+        .resolve(&state.dirs)?;
     // A fresh token: the one the pipeline used may be set by an earlier cancel.
     let cancel = CancelToken::new();
     state.with_jobs(|jobs| {
@@ -498,7 +515,8 @@ pub fn export<R: Runtime>(
         &stem,
         formats,
     );
-    plan.sound = soundtrack;
+    plan.sound = resolved.sound;
+    plan.captions = resolved.captions;
     let written = export_deck(
         &plan,
         &mut |progress| forward.fraction(progress.fraction()),

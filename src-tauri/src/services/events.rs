@@ -67,6 +67,8 @@ pub struct DeckView {
     pub review: Vec<vsl_core::correct::ReviewWord>,
     /// How the script lined up with the voice (`alignment.json`), when the slides follow one.
     pub alignment: Option<vsl_core::script::Alignment>,
+    /// Whether the voice-over has a picture, so its export can put captions over it.
+    pub has_video: bool,
     pub can_undo: bool,
     pub can_redo: bool,
 }

@@ -1,7 +1,14 @@
 //! The job runtime: a voice-over's pipeline on a thread of its own, in the queue, one at a
-//! time (`AppState::slots`), guarded against panics in the FFI underneath
-//! (`vsl_core::jobs::run_protected`), with its progress on a [`Forwarder`] and its final
-//! status saved in the queue file.
+//! time (`AppState::slots`), with its progress on a [`Forwarder`] and its final status saved
+//! in the queue file.
+//!
+//! The pipeline itself (decode, transcribe, correct, slides, render) runs in the engine
+//! process (`AppState::models`, a `vsl_core::worker::WorkerClient`), not in the app: an
+//! abort or a segfault in whisper.cpp or FFmpeg, or an out-of-memory kill, ends the worker
+//! and fails that one job with kind `engine_crashed` ("... the engine stopped unexpectedly
+//! (signal N); retry"); the window, the queue and the editor go on, and a retry starts a new
+//! worker. What is left in process (the deck loaded from the job's slides folder) is
+//! still guarded against panics (`vsl_core::jobs::run_protected`).
 //!
 //! What a job runs with is decided when it starts, from the settings it reads then: a
 //! [`JobPlan`] (the spec, where its outputs go and their name), which `JobSpec::resolve`
@@ -14,8 +21,8 @@ use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, Runtime};
 use vsl_core::job::{Formats, JobSpec};
 use vsl_core::jobs::{run_protected, CancelToken, JobOutcome};
-use vsl_core::pipeline::{self, PipelineOutcome};
 use vsl_core::slides::SlideDeck;
+use vsl_core::worker::{JobRequest, JobResult, Progress, WorkerDirs, WorkerError};
 use vsl_core::ErrorKind;
 
 use super::editor;
@@ -197,19 +204,21 @@ fn launch<R: Runtime>(app: &AppHandle<R>, record: JobRecord, channel: Channel<Jo
     }
 }
 
-/// Runs a registered job to its end: waits for a free slot, runs the pipeline, records the
-/// final status and sends the last event (`done`, `failed` or `cancelled`).
+/// Runs a registered job to its end: waits for a free slot, runs the pipeline in the
+/// engine process, records the final status and sends the last event (`done`, `failed` or
+/// `cancelled`).
 ///
 /// # Errors
 ///
-/// The job's error; kind `cancelled` when it was cancelled, `internal` when it panicked.
+/// The job's error; kind `cancelled` when it was cancelled, `engine_crashed` when the
+/// engine process died under it, `internal` when it panicked.
 pub fn run<R: Runtime>(
     app: &AppHandle<R>,
     record: &JobRecord,
     cancel: &CancelToken,
     forward: &Forwarder,
     plan: impl FnOnce(&Settings) -> JobPlan,
-) -> CommandResult<PipelineOutcome> {
+) -> CommandResult<JobResult> {
     tracing::info!("job {} started: {}", record.id, record.input.display());
     let outcome = run_protected(cancel, || run_pipeline(app, record, cancel, forward, plan));
     let failed = |error: CommandError| {
@@ -264,7 +273,7 @@ fn run_pipeline<R: Runtime>(
     cancel: &CancelToken,
     forward: &Forwarder,
     plan: impl FnOnce(&Settings) -> JobPlan,
-) -> CommandResult<(DeckView, PipelineOutcome)> {
+) -> CommandResult<(DeckView, JobResult)> {
     let state = app.state::<AppState>();
     let _slot = state
         .slots
@@ -272,26 +281,51 @@ fn run_pipeline<R: Runtime>(
         .ok_or_else(CommandError::cancelled)?;
     forward.send(JobEvent::Stage { stage: "decoding" });
     let plan = plan(&settings::load(&state.dirs)?);
+    // Resolved here too: a spec the worker would refuse is refused before it starts, and
+    // the editor renders later edits with the same style.
     let resolved = plan.spec.resolve(&state.dirs)?;
-    let options = resolved.pipeline_options(&plan.out_dir, plan.overwrite);
-    let model = state.store.resolve(&plan.spec.model)?;
-    let engine = state.models.engine(&model)?;
+    let style = resolved
+        .pipeline_options(&plan.out_dir, plan.overwrite)
+        .style;
     vsl_core::fs::create_dir_all(&plan.out_dir)?;
-    let outcome = pipeline::run_file(
-        &engine,
-        &record.input,
-        &plan.name,
-        &options,
-        &|update| forward.pipeline(update),
-        cancel,
-    )?;
+    let request = JobRequest {
+        spec: plan.spec,
+        input: record.input.clone(),
+        out_dir: plan.out_dir,
+        name: plan.name,
+        overwrite: plan.overwrite,
+        dirs: WorkerDirs::from(&state.dirs),
+    };
+    let mut progress = |update: &Progress| match update {
+        Progress::Warning { message } => forward.send(JobEvent::Warning {
+            message: message.clone(),
+        }),
+        _ => {
+            if let Some(update) = update.to_pipeline() {
+                forward.pipeline(update);
+            }
+        }
+    };
+    let outcome = state
+        .models
+        .run(&request, &mut progress, cancel)
+        .map_err(engine_error)?;
     let deck = SlideDeck::load(&outcome.slides_dir)?;
     state.with_jobs(|jobs| {
         if let Some(job) = jobs.get_mut(&record.id) {
-            job.deck = Some((deck, options.style.clone()));
+            job.deck = Some((deck, style));
         }
     });
     Ok((editor::deck_view(app, &record.id)?, outcome))
+}
+
+/// The engine's error as the UI gets it: the job's own kind and message as the pipeline
+/// gave them, `engine_crashed` with the signal when the worker died.
+fn engine_error(error: WorkerError) -> CommandError {
+    match error {
+        WorkerError::Cancelled => CommandError::cancelled(),
+        error => CommandError::new(error.kind(), error.to_string()),
+    }
 }
 
 /// Records a job's final status and saves the queue.

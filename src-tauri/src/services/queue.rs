@@ -45,8 +45,8 @@ fn write_queue(
 pub struct Restored {
     /// Jobs brought back.
     pub kept: usize,
-    /// One line for each thing that could not be read.
-    pub dropped: Vec<String>,
+    /// What could not be read, when something could not.
+    pub dropped: Option<String>,
 }
 
 /// Where a queue file that could not be read whole is kept, for the person (or a bug
@@ -56,9 +56,9 @@ pub fn damaged_copy(dirs: &Dirs) -> PathBuf {
 }
 
 /// Loads the saved queue into `state`: every job that can be read, whatever else the file
-/// holds. A file cut short (a full disk, a copy from a backup) keeps the jobs before the
-/// cut; a job of the wrong shape is skipped alone. What was dropped is logged, and the file
-/// as it was is kept at [`damaged_copy`].
+/// holds (`vsl_core::jobs::load_list`). A file cut short (a full disk, a copy from a backup)
+/// keeps the jobs before the cut; a job of the wrong shape is skipped alone. What was
+/// dropped is logged, and the file as it was is kept at [`damaged_copy`].
 pub fn restore(state: &AppState) -> Restored {
     let path = queue_file(&state.dirs);
     let bytes = match std::fs::read(&path) {
@@ -68,23 +68,22 @@ pub fn restore(state: &AppState) -> Restored {
             tracing::warn!("cannot read the job queue {}: {error}", path.display());
             return Restored {
                 kept: 0,
-                dropped: vec![error.to_string()],
+                dropped: Some(error.to_string()),
             };
         }
     };
-    let (records, dropped) = read_records(&bytes);
+    let loaded = vsl_core::jobs::load_list::<JobRecord>(&bytes);
     let restored = Restored {
-        kept: records.len(),
-        dropped,
+        kept: loaded.records.len(),
+        dropped: loaded.dropped.map(|dropped| dropped.to_string()),
     };
-    if !restored.dropped.is_empty() {
+    if let Some(dropped) = &restored.dropped {
         let copy = damaged_copy(&state.dirs);
         let kept_copy = vsl_core::fs::write_atomic(&copy, &bytes, vsl_core::fs::Replace::Yes);
         tracing::warn!(
-            "job queue {}: kept {} jobs, dropped: {}; the file as it was: {}",
+            "job queue {}: kept {} jobs, {dropped}; the file as it was: {}",
             path.display(),
             restored.kept,
-            restored.dropped.join("; "),
             match kept_copy {
                 Ok(()) => copy.display().to_string(),
                 Err(error) => format!("not kept ({error})"),
@@ -92,7 +91,7 @@ pub fn restore(state: &AppState) -> Restored {
         );
     }
     state.with_jobs(|jobs| {
-        for mut record in records {
+        for mut record in loaded.records {
             if record.status == JobStatus::Running {
                 record.status = JobStatus::Interrupted;
             }
@@ -100,85 +99,6 @@ pub fn restore(state: &AppState) -> Restored {
         }
     });
     restored
-}
-
-fn cut_short(jobs: usize) -> String {
-    match jobs {
-        1 => "the file is cut short after 1 job".to_owned(),
-        jobs => format!("the file is cut short after {jobs} jobs"),
-    }
-}
-
-/// The jobs of a queue file (a JSON list) as far as it can be read, in order, and a line
-/// for each thing that could not be: a job of the wrong shape (skipped alone), or the end
-/// of a file that was cut short (the jobs before the cut are kept).
-pub fn read_records(bytes: &[u8]) -> (Vec<JobRecord>, Vec<String>) {
-    let mut records = Vec::new();
-    let mut dropped = Vec::new();
-    let skip_space = |mut at: usize| {
-        while bytes.get(at).is_some_and(u8::is_ascii_whitespace) {
-            at += 1;
-        }
-        at
-    };
-    let mut at = skip_space(0);
-    match bytes.get(at) {
-        None => {
-            dropped.push("the file is empty".to_owned());
-            return (records, dropped);
-        }
-        Some(b'[') => at += 1,
-        Some(_) => {
-            dropped.push("the file is not a list of jobs".to_owned());
-            return (records, dropped);
-        }
-    }
-    loop {
-        at = skip_space(at);
-        match bytes.get(at) {
-            Some(b']') => break,
-            None => {
-                dropped.push(cut_short(records.len()));
-                break;
-            }
-            Some(_) => {}
-        }
-        // One value at a time, so a cut in the middle of one loses that one only.
-        let mut values =
-            serde_json::Deserializer::from_slice(&bytes[at..]).into_iter::<serde_json::Value>();
-        match values.next() {
-            Some(Ok(value)) => {
-                at += values.byte_offset();
-                let id = value
-                    .get("id")
-                    .and_then(serde_json::Value::as_str)
-                    .unwrap_or("?")
-                    .to_owned();
-                match serde_json::from_value::<JobRecord>(value) {
-                    Ok(record) => records.push(record),
-                    Err(error) => dropped.push(format!("job {id}: {error}")),
-                }
-            }
-            Some(Err(_)) | None => {
-                dropped.push(cut_short(records.len()));
-                break;
-            }
-        }
-        at = skip_space(at);
-        match bytes.get(at) {
-            Some(b',') => at += 1,
-            Some(b']') => break,
-            None => {
-                dropped.push(cut_short(records.len()));
-                break;
-            }
-            Some(_) => {
-                dropped.push(format!("unreadable after {} jobs", records.len()));
-                break;
-            }
-        }
-    }
-    (records, dropped)
 }
 
 #[cfg(test)]
@@ -200,46 +120,6 @@ mod tests {
     }
 
     #[test]
-    fn a_queue_file_cut_at_any_byte_keeps_every_whole_job_before_the_cut() {
-        let full = queue_of(3);
-        let bytes = serde_json::to_vec_pretty(&full).expect("serialized");
-        let mut kept_at = Vec::new();
-        for cut in 0..=bytes.len() {
-            let (records, dropped) = read_records(&bytes[..cut]);
-            assert_eq!(records[..], full[..records.len()], "cut at {cut}: a prefix");
-            assert_eq!(
-                dropped.is_empty(),
-                cut == bytes.len(),
-                "cut at {cut}: says what it dropped exactly when it dropped something: {dropped:?}"
-            );
-            if kept_at.len() < records.len() {
-                // A job comes back from the byte that closes it, not one byte earlier.
-                assert_eq!(bytes[cut - 1], b'}', "cut at {cut}");
-                kept_at.push(cut);
-            }
-            assert_eq!(records.len(), kept_at.len(), "cut at {cut}: never fewer");
-        }
-        assert_eq!(kept_at.len(), 3);
-    }
-
-    #[test]
-    fn a_job_of_the_wrong_shape_is_dropped_alone_and_named() {
-        let mut values: Vec<serde_json::Value> = queue_of(3)
-            .iter()
-            .map(|record| serde_json::to_value(record).expect("value"))
-            .collect();
-        values[1]["status"] = serde_json::json!({ "not": "a status" });
-        let bytes = serde_json::to_vec(&values).expect("serialized");
-        let (records, dropped) = read_records(&bytes);
-        let ids: Vec<_> = records.iter().map(|record| record.id.as_str()).collect();
-        assert_eq!(ids, ["job-0", "job-2"]);
-        assert_eq!(dropped.len(), 1);
-        assert!(dropped[0].starts_with("job job-1:"), "{dropped:?}");
-        let (_, dropped) = read_records(b"{\"jobs\": []}");
-        assert_eq!(dropped, ["the file is not a list of jobs"]);
-    }
-
-    #[test]
     fn restore_keeps_what_it_can_and_the_damaged_file() {
         let root = tempfile::tempdir().expect("tempdir");
         let state = AppState::new(Dirs::under(root.path()));
@@ -250,7 +130,8 @@ mod tests {
         vsl_core::fs::write_atomic(&path, cut, vsl_core::fs::Replace::Yes).expect("written");
         let restored = restore(&state);
         assert_eq!(restored.kept, 1);
-        assert_eq!(restored.dropped, ["the file is cut short after 1 job"]);
+        let dropped = restored.dropped.expect("something was dropped");
+        assert!(dropped.contains("cut short"), "{dropped}");
         let records = state.records();
         assert_eq!(records.len(), 1);
         assert_eq!(records[0].status, JobStatus::Interrupted, "it was running");

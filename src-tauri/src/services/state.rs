@@ -2,15 +2,15 @@
 //!
 //! [`AppState`] holds what lives as long as the app: the directories it works in (one
 //! [`Dirs`], built by the app builder; tests pass their own), the model store, the
-//! [`ModelHost`] that keeps one Whisper model loaded between jobs, the job slots and the job
-//! registry. Each [`Job`] carries its own [`CancelToken`], so cancelling one job never
-//! reaches another.
+//! [`EngineHost`] (the engine process the jobs run in, which keeps one Whisper model loaded
+//! between jobs), the job slots and the job registry. Each [`Job`] carries its own
+//! [`CancelToken`], so cancelling one job never reaches another.
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 use vsl_core::jobs::{CancelToken, Slots};
@@ -18,10 +18,13 @@ use vsl_core::models::ModelStore;
 use vsl_core::paths::Dirs;
 use vsl_core::render::SlideStyle;
 use vsl_core::slides::SlideDeck;
-use vsl_core::transcribe::ModelHost;
+use vsl_core::worker::{JobRequest, JobResult, Progress, WorkerClient, WorkerCommand, WorkerError};
 
-/// How long a loaded model stays in memory after its last job.
-const MODEL_IDLE: Duration = Duration::from_secs(300);
+/// How long a loaded model stays in the engine process after its last job.
+pub const MODEL_IDLE: Duration = Duration::from_secs(300);
+
+/// The argument that makes the app's own binary the engine process (`main.rs`).
+pub const ENGINE_WORKER_ARG: &str = "--engine-worker";
 
 /// The name `run_file` gives a dropped job's outputs in its working folder.
 pub const WORK_NAME: &str = "slides";
@@ -128,11 +131,138 @@ impl Job {
     }
 }
 
+/// The engine process the app's jobs run in: one [`WorkerClient`] (decode, transcription,
+/// correction, slides and their render, in `vsl-studio --engine-worker` by default), started
+/// on the first job and again on the job after a crash, and what the app knows of the model
+/// it holds.
+///
+/// One job at a time runs in it (the client is behind a lock; [`Slots::PIPELINES`] is one,
+/// so jobs already wait for their slot before they get here). A crash there (an abort, a
+/// segfault, an out-of-memory kill) fails that one job with kind `engine_crashed`; the app
+/// goes on.
+pub struct EngineHost {
+    /// How the next worker starts; changed by tests between jobs ([`EngineHost::set_command`]).
+    command: Mutex<WorkerCommand>,
+    client: Mutex<Option<WorkerClient>>,
+    /// The model the worker held after its last job, and when that job ended.
+    loaded: Mutex<Option<(PathBuf, Instant)>>,
+    /// How long the worker keeps a model after its last job (what it was started with).
+    idle: Duration,
+    /// How many times a worker read a model from disk, as the app can tell from its jobs.
+    loads: AtomicU64,
+}
+
+impl std::fmt::Debug for EngineHost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EngineHost")
+            .field("command", &*lock(&self.command))
+            .field("idle", &self.idle)
+            .finish_non_exhaustive()
+    }
+}
+
+impl EngineHost {
+    /// Jobs will run in workers started by `command`, which release their model after
+    /// `idle` without a job.
+    pub fn new(command: WorkerCommand, idle: Duration) -> EngineHost {
+        EngineHost {
+            command: Mutex::new(command),
+            client: Mutex::default(),
+            loaded: Mutex::default(),
+            idle,
+            loads: AtomicU64::new(0),
+        }
+    }
+
+    /// The app's own binary as the worker (`vsl-studio --engine-worker`), so nothing else
+    /// needs to ship beside it. Where the running executable cannot be found, the
+    /// `vsl-studio` on the `PATH`.
+    pub fn own_binary() -> WorkerCommand {
+        WorkerCommand {
+            program: std::env::current_exe().unwrap_or_else(|_| PathBuf::from("vsl-studio")),
+            args: vec![ENGINE_WORKER_ARG.into()],
+            env: Vec::new(),
+        }
+    }
+
+    /// Starts the next job's worker with `command`; a running worker is stopped first
+    /// (after the job it runs, if any).
+    pub fn set_command(&self, command: WorkerCommand) {
+        let mut client = lock(&self.client);
+        *client = None;
+        *lock(&self.command) = command;
+        *lock(&self.loaded) = None;
+    }
+
+    /// Runs `job` in the worker, passing its progress on; `cancel` stops it there.
+    ///
+    /// # Errors
+    ///
+    /// The job's own error as the worker reported it, [`WorkerError::Cancelled`], or
+    /// [`WorkerError::Crashed`] when the worker died under it (the next job starts a new
+    /// one).
+    pub fn run(
+        &self,
+        job: &JobRequest,
+        progress: &mut dyn FnMut(&Progress),
+        cancel: &CancelToken,
+    ) -> Result<JobResult, WorkerError> {
+        let mut client = lock(&self.client);
+        let client = client.get_or_insert_with(|| WorkerClient::new(lock(&self.command).clone()));
+        let (held, worker) = (self.loaded(), client.pid());
+        let result = client.run(job, progress, cancel);
+        let mut loaded = lock(&self.loaded);
+        match &result {
+            Ok(done) => {
+                // A new worker, or another model (or none held any more): it was read again.
+                if done.model.is_some() && (done.model != held || client.pid() != worker) {
+                    self.loads.fetch_add(1, Ordering::Relaxed);
+                }
+                *loaded = done.model.clone().map(|model| (model, Instant::now()));
+            }
+            // The worker loads the model before anything else, so after a job that failed
+            // or was cancelled it still holds what it held, now freshly used.
+            Err(WorkerError::Job { .. } | WorkerError::Cancelled) if client.pid().is_some() => {
+                if let Some((_, used)) = loaded.as_mut() {
+                    *used = Instant::now();
+                }
+            }
+            // Gone (crashed, killed after a cancel, never started): it holds nothing.
+            Err(_) => *loaded = None,
+        }
+        result
+    }
+
+    /// The model file the worker holds, as far as the app knows: the one its last job ran
+    /// with, until the worker's idle time has passed since (it then releases it) or it died.
+    pub fn loaded(&self) -> Option<PathBuf> {
+        lock(&self.loaded)
+            .as_ref()
+            .filter(|(_, used)| used.elapsed() < self.idle)
+            .map(|(model, _)| model.clone())
+    }
+
+    /// How many times a worker read a model from disk, as far as the app can tell from the
+    /// jobs it ran (a new worker, another model, or one released when idle).
+    pub fn load_count(&self) -> u64 {
+        self.loads.load(Ordering::Relaxed)
+    }
+
+    /// The worker's process id, if one runs and no job holds it.
+    pub fn pid(&self) -> Option<u32> {
+        self.client
+            .try_lock()
+            .ok()
+            .and_then(|client| client.as_ref().and_then(WorkerClient::pid))
+    }
+}
+
 /// Everything the services share. Registered once by [`crate::builder`].
 pub struct AppState {
     pub dirs: Dirs,
     pub store: ModelStore,
-    pub models: Arc<ModelHost>,
+    /// The engine process the jobs run in, and the model it holds.
+    pub models: EngineHost,
     jobs: Mutex<HashMap<String, Job>>,
     /// How many pipelines run at once ([`Slots::PIPELINES`]).
     pub slots: Slots,
@@ -150,11 +280,17 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl AppState {
+    /// The app's state in `dirs`, its jobs running in the app's own binary as the worker.
     pub fn new(dirs: Dirs) -> Self {
+        Self::with_engine(dirs, EngineHost::own_binary())
+    }
+
+    /// The app's state in `dirs`, its jobs running in workers started by `engine`.
+    pub fn with_engine(dirs: Dirs, engine: WorkerCommand) -> Self {
         Self {
             store: ModelStore::open(&dirs),
             dirs,
-            models: ModelHost::new(MODEL_IDLE),
+            models: EngineHost::new(engine, MODEL_IDLE),
             jobs: Mutex::default(),
             slots: Slots::new(Slots::PIPELINES),
             next_id: AtomicU64::new(0),

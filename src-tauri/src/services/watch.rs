@@ -18,7 +18,7 @@ use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager, Runtime};
 use vsl_core::jobs::CancelToken;
 use vsl_core::pipeline;
-use vsl_core::watch::{check_folders, WatchConfig, WatchEvent, WatchPreset, Watcher};
+use vsl_core::watch::{check_folders, WatchConfig, WatchEvent, WatchJob, WatchPreset, Watcher};
 
 use super::events::{Forwarder, JOB_ADDED_EVENT, WATCH_EVENT};
 use super::jobs::{self, JobPlan};
@@ -189,8 +189,10 @@ fn watch_loop<R: Runtime>(app: &AppHandle<R>, shared: &Shared) {
         let (presets, stop) = presets;
         let dirs = app.state::<AppState>().dirs.clone();
         let ran = Watcher::new(WatchConfig::new(presets, &dirs)).and_then(|mut watcher| {
-            watcher.run(
-                &mut |input, preset| import(app, input, preset),
+            // `run_jobs`: the watcher names each job's outputs and records it before it
+            // starts, so a job the app was killed in is resumed under its own name.
+            watcher.run_jobs(
+                &mut |job| import(app, job),
                 &mut |event| report(app, shared, event),
                 &stop,
             )
@@ -229,15 +231,12 @@ fn report<R: Runtime>(app: &AppHandle<R>, shared: &Shared, event: WatchEvent) {
     let _ = app.emit(WATCH_EVENT, &event);
 }
 
-/// Runs one complete file from a watched folder as a queue job; returns what it wrote, which
-/// the watcher records so it never imports its own outputs.
-fn import<R: Runtime>(
-    app: &AppHandle<R>,
-    input: &Path,
-    preset: &WatchPreset,
-) -> Result<Vec<PathBuf>, String> {
+/// Runs one complete file from a watched folder as a queue job, under the name the watcher
+/// chose (replacing the half-done outputs of an interrupted run of it); returns what it
+/// wrote, which the watcher records so it never imports its own outputs.
+fn import<R: Runtime>(app: &AppHandle<R>, job: &WatchJob<'_>) -> Result<Vec<PathBuf>, String> {
+    let (input, preset, name) = (job.input, job.preset, job.name.to_owned());
     vsl_core::fs::create_dir_all(&preset.out_dir).map_err(|error| error.to_string())?;
-    let name = pipeline::free_stem(&preset.out_dir, input);
     let state = app.state::<AppState>();
     let record = JobRecord {
         slides_dir: Some(pipeline::OutputPaths::new(&preset.out_dir, &name).slides_dir),
@@ -263,7 +262,7 @@ fn import<R: Runtime>(
         },
         out_dir: preset.out_dir.clone(),
         name: name.clone(),
-        overwrite: false,
+        overwrite: job.replace,
     };
     let outcome =
         jobs::run(app, &record, &cancel, &forward, plan).map_err(|error| error.message)?;

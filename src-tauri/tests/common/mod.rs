@@ -13,6 +13,7 @@ use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
 use tauri::webview::InvokeRequest;
 use tauri::{App, WebviewUrl, WebviewWindow, WebviewWindowBuilder};
 use vsl_core::paths::Dirs;
+use vsl_core::worker::WorkerCommand;
 
 /// The app on the mock runtime, working in folders of its own that go with it.
 pub struct TestApp {
@@ -37,15 +38,69 @@ pub fn app_with_window(label: &str) -> TestApp {
     }
 }
 
-/// Builds the app in `dirs`.
+/// Builds the app in `dirs`, its jobs running in `vsl worker` ([`vsl_worker`]).
 pub fn app_in(label: &str, dirs: Dirs) -> (App<MockRuntime>, WebviewWindow<MockRuntime>) {
-    let app = vsl_studio_lib::builder(mock_builder(), dirs)
+    app_with_engine(label, dirs, vsl_worker())
+}
+
+/// Builds the app in `dirs`, its jobs running in workers started by `engine`.
+pub fn app_with_engine(
+    label: &str,
+    dirs: Dirs,
+    engine: WorkerCommand,
+) -> (App<MockRuntime>, WebviewWindow<MockRuntime>) {
+    let app = vsl_studio_lib::builder_with_engine(mock_builder(), dirs, engine)
         .build(vsl_studio_lib::context())
         .expect("the app builds on the mock runtime");
     let window = WebviewWindowBuilder::new(&app, label, WebviewUrl::default())
         .build()
         .expect("the window opens on the mock runtime");
     (app, window)
+}
+
+/// Where the `vsl` binary of this build is (`cargo test --workspace` builds it with the
+/// tests): target/<profile>/deps/<test>-<hash> -> target/<profile>/vsl.
+fn vsl_path() -> PathBuf {
+    let exe = std::env::current_exe().expect("the test binary");
+    exe.parent()
+        .and_then(Path::parent)
+        .map(|profile| profile.join(format!("vsl{}", std::env::consts::EXE_SUFFIX)))
+        .expect("the profile folder")
+}
+
+/// The `vsl` binary of this build.
+pub fn vsl_binary() -> PathBuf {
+    let binary = vsl_path();
+    assert!(
+        binary.is_file(),
+        "{} is missing: run the tests with `cargo test --workspace`",
+        binary.display()
+    );
+    binary
+}
+
+/// The engine process of the app under test: the test binary cannot be the app's own
+/// worker (`vsl-studio --engine-worker`), so jobs run in `vsl worker`, the same
+/// `vsl_core::worker::serve`, keeping its model as long as the app's would. Not checked
+/// here, so tests that run no job need no `vsl`; a job without it fails naming the path.
+pub fn vsl_worker() -> WorkerCommand {
+    WorkerCommand {
+        args: vec!["worker".into(), "--idle".into(), "5m".into()],
+        ..WorkerCommand::vsl(vsl_path())
+    }
+}
+
+/// The app's own binary as its engine process, as a person's app starts it, with `env`
+/// (e.g. the fault switch) for the worker only.
+pub fn app_worker(env: &[(&str, &str)]) -> WorkerCommand {
+    WorkerCommand {
+        program: env!("CARGO_BIN_EXE_vsl-studio").into(),
+        args: vec![vsl_studio_lib::services::state::ENGINE_WORKER_ARG.into()],
+        env: env
+            .iter()
+            .map(|(key, value)| ((*key).into(), (*value).into()))
+            .collect(),
+    }
 }
 
 /// Writes the app's settings file in `dirs`, as a person's Save would.
@@ -97,10 +152,19 @@ pub fn jfk() -> PathBuf {
 
 /// Starts a job for jfk.wav (with `script`, when given) and waits until it is done.
 pub fn run_job(window: &WebviewWindow<MockRuntime>, script: Option<&Path>) -> (Value, Value) {
+    run_job_on(window, &jfk(), script)
+}
+
+/// Starts a job for `input` (with `script`, when given) and waits until it is done.
+pub fn run_job_on(
+    window: &WebviewWindow<MockRuntime>,
+    input: &Path,
+    script: Option<&Path>,
+) -> (Value, Value) {
     let record = invoke(
         window,
         "start_job",
-        json!({ "path": jfk(), "script": script, "onProgress": "__CHANNEL__:7" }),
+        json!({ "path": input, "script": script, "onProgress": "__CHANNEL__:7" }),
     )
     .expect("started");
     let id = record["id"].as_str().expect("an id").to_owned();
