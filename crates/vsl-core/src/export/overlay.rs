@@ -71,15 +71,9 @@ impl VideoSource {
         let no_video = || ExportError::NoVideo {
             path: path.to_path_buf(),
         };
-        let stream = input
-            .streams()
-            .filter(|stream| {
-                stream.parameters().medium() == ffmpeg::media::Type::Video
-                    && !stream
-                        .disposition()
-                        .contains(ffmpeg::format::stream::Disposition::ATTACHED_PIC)
-            })
-            .max_by_key(|stream| stream.frames())
+        // The same stream the app's Picture menu judged by (`media::has_video`).
+        let stream = crate::media::video_stream(&input)
+            .and_then(|index| input.stream(index))
             .ok_or_else(no_video)?;
         let index = stream.index();
         let time_base = stream.time_base();
