@@ -4,14 +4,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin="$CARGO_TARGET_DIR/debug/vsl-studio"
-# The plain build (`make app`) must not carry the end-to-end test's dialog stubs (the
-# e2e-hooks feature). grep -c, not grep -q in a pipe: pipefail would see grep's early exit.
+# The plain build (`make app`) must carry neither the end-to-end test's dialog stubs (the
+# e2e-hooks feature) nor the engine's fault switch (fault-injection, which e2e-hooks turns
+# on). grep -c, not grep -q in a pipe: pipefail would see grep's early exit.
 [ -x "$bin" ] || { echo "smoke-app: no app at $bin; run make app" >&2; exit 1; }
-hooks="$(grep -a -c VSL_TEST_PICK "$bin" || true)"
-if [ "${hooks:-0}" != 0 ]; then
-  echo "smoke-app: $bin contains VSL_TEST_PICK: it was built with the e2e-hooks feature; run make app" >&2
-  exit 1
-fi
+for marker in VSL_TEST_PICK VSL_FAULT; do
+  hooks="$(grep -a -c "$marker" "$bin" || true)"
+  if [ "${hooks:-0}" != 0 ]; then
+    echo "smoke-app: $bin contains $marker: it was built with a test feature; run make app" >&2
+    exit 1
+  fi
+done
 shots="${VSL_SCREENSHOTS:-${CACHE:-$HOME/.cache/vsl-studio}/screenshots}"
 mkdir -p "$shots"
 # The app's data, settings and cache go to a temporary folder, so the smoke run neither
