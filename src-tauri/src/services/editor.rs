@@ -32,13 +32,21 @@ use crate::error::{CommandError, CommandResult};
 /// The resolver's (`unknown_theme` when the theme is gone from `slides.toml`), or
 /// `invalid_deck` for a shape the deck cannot have.
 pub fn style_of(dirs: &Dirs, deck: &SlideDeck) -> CommandResult<SlideStyle> {
-    let spec = JobSpec {
+    Ok(for_deck(JobSpec::default(), deck)?.resolve(dirs)?.style)
+}
+
+/// `spec` with the shape, theme and size `deck` was rendered with.
+///
+/// # Errors
+///
+/// `invalid_deck` for a shape the deck cannot have.
+fn for_deck(spec: JobSpec, deck: &SlideDeck) -> CommandResult<JobSpec> {
+    Ok(JobSpec {
         preset: Aspect::parse(&deck.preset)?,
         theme: deck.theme.clone(),
         size: Some(RenderSize::new(deck.width, deck.height)),
-        ..JobSpec::default()
-    };
-    Ok(spec.resolve(dirs)?.style)
+        ..spec
+    })
 }
 
 fn not_ready(name: &str) -> CommandError {
@@ -83,10 +91,19 @@ pub fn deck_view<R: Runtime>(app: &AppHandle<R>, id: &str) -> CommandResult<Deck
         .allow_file(&record.input)
         .and_then(|()| scope.allow_directory(&dir, false))
         .map_err(|error| CommandError::new(ErrorKind::Internal, error.to_string()))?;
-    let (can_undo, can_redo) = state.with_jobs(|jobs| {
-        jobs.get(id).map_or((false, false), |job| {
-            (!job.undo.is_empty(), !job.redo.is_empty())
+    let (can_undo, can_redo, has_video) = state.with_jobs(|jobs| {
+        jobs.get(id).map_or((false, false, None), |job| {
+            (!job.undo.is_empty(), !job.redo.is_empty(), job.has_video)
         })
+    });
+    let has_video = has_video.unwrap_or_else(|| {
+        let has_video = vsl_core::media::has_video(&record.input);
+        state.with_jobs(|jobs| {
+            if let Some(job) = jobs.get_mut(id) {
+                job.has_video = Some(has_video);
+            }
+        });
+        has_video
     });
     // The review list is a hint: a missing or unreadable report just marks nothing.
     let review = std::fs::read(dir.join(CORRECTIONS_FILE))
@@ -99,7 +116,7 @@ pub fn deck_view<R: Runtime>(app: &AppHandle<R>, id: &str) -> CommandResult<Deck
         .and_then(|bytes| serde_json::from_slice(&bytes).ok());
     Ok(DeckView {
         job_id: id.to_owned(),
-        has_video: vsl_core::media::has_video(&record.input),
+        has_video,
         audio: record.input,
         slides_dir: dir,
         deck,
@@ -438,10 +455,7 @@ impl ExportChoices {
     ///
     /// `invalid_deck` for a shape the deck cannot have.
     pub fn spec(&self, job: &JobSpec, deck: &SlideDeck) -> CommandResult<JobSpec> {
-        Ok(JobSpec {
-            preset: Aspect::parse(&deck.preset)?,
-            theme: deck.theme.clone(),
-            size: Some(RenderSize::new(deck.width, deck.height)),
+        let spec = JobSpec {
             music: self.music.clone(),
             music_volume: self.music_volume.unwrap_or(job.music_volume),
             duck: self.duck.unwrap_or(job.duck),
@@ -450,7 +464,8 @@ impl ExportChoices {
             // The deck is made: its script and glossary did their work already.
             script: None,
             ..job.clone()
-        })
+        };
+        for_deck(spec, deck)
     }
 }
 

@@ -117,6 +117,9 @@ pub struct Job {
     /// Earlier decks (for undo) and undone ones (for redo).
     pub undo: Vec<DeckVersion>,
     pub redo: Vec<DeckVersion>,
+    /// Whether the input has a picture, read from its container the first time the job is
+    /// viewed (`vsl_core::media::has_video`), not again at every edit.
+    pub has_video: Option<bool>,
 }
 
 impl Job {
@@ -127,6 +130,7 @@ impl Job {
             deck: None,
             undo: Vec::new(),
             redo: Vec::new(),
+            has_video: None,
         }
     }
 }

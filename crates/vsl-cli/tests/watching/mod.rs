@@ -36,7 +36,8 @@ pub fn is_temporary(path: &Path) -> bool {
         .file_name()
         .map(|name| name.to_string_lossy().into_owned())
         .unwrap_or_default();
-    vsl_core::fs::is_temp_name(&name) || name.ends_with(".part") || name.ends_with(".tmp")
+    // `.part` covers `vsl_core::fs::is_temp_name`'s `.NAME.XXXXXX.part` and any other partial file.
+    name.ends_with(".part") || name.ends_with(".tmp")
 }
 
 /// Waits (polling) until `ready` holds, failing the test with `what` after `limit`: a

@@ -6,7 +6,6 @@
 //! theme's accent colour as on slides. Portrait video keeps the caption above the bottom
 //! fifth, where phone apps put their buttons.
 
-use cosmic_text::{Color, SwashContent};
 use serde::{Deserialize, Serialize};
 
 use super::{Frame, Renderer, Worker, MIN_FONT_SIZE};
@@ -169,56 +168,20 @@ fn draw_caption(
     // The lines are centred on the wrap width; the box is centred on the widest line.
     let left = pad_x - (layout.width - widest) / 2.0;
     let top = pad_y;
-    let default_color = {
-        let [r, g, b] = style.theme.text.0;
-        Color::rgb(r, g, b)
-    };
-    let Worker {
-        fonts,
-        glyphs,
-        buffer,
-    } = worker;
-    for run in buffer.layout_runs() {
-        for glyph in run.glyphs {
-            let physical = glyph.physical((left, top + run.line_y), 1.0);
-            let color = glyph.color_opt.unwrap_or(default_color);
-            let Some(image) = glyphs.get_image(fonts, physical.cache_key) else {
-                continue;
-            };
-            if image.content != SwashContent::Mask {
-                continue;
+    worker.paint(
+        (left, top),
+        style.theme.text,
+        (bw, bh),
+        |px, py, ink, color| {
+            let at = (py * bw + px) * 4;
+            // Premultiplied "over": text on top of the box.
+            let a = u32::from(ink);
+            for (offset, value) in color.into_iter().chain([255]).enumerate() {
+                let under = u32::from(rgba[at + offset]);
+                rgba[at + offset] = ((u32::from(value) * a + under * (255 - a) + 127) / 255) as u8;
             }
-            let x0 = physical.x + image.placement.left;
-            let y0 = physical.y - image.placement.top;
-            let glyph_width = image.placement.width as usize;
-            for (glyph_row, coverage) in image.data.chunks_exact(glyph_width.max(1)).enumerate() {
-                let py = y0 + glyph_row as i32;
-                if py < 0 || py as usize >= bh {
-                    continue;
-                }
-                for (glyph_column, &ink) in coverage.iter().enumerate() {
-                    let px = x0 + glyph_column as i32;
-                    if ink == 0 || px < 0 || px as usize >= bw {
-                        continue;
-                    }
-                    let at = (py as usize * bw + px as usize) * 4;
-                    // Premultiplied "over": text on top of the box.
-                    let a = u32::from(ink);
-                    for (offset, value) in [color.r(), color.g(), color.b(), 255]
-                        .into_iter()
-                        .enumerate()
-                    {
-                        let under = u32::from(rgba[at + offset]);
-                        rgba[at + offset] =
-                            ((u32::from(value) * a + under * (255 - a) + 127) / 255) as u8;
-                    }
-                }
-            }
-        }
-    }
-    if glyphs.image_cache.len() > super::GLYPH_CACHE_LIMIT {
-        glyphs.image_cache.clear();
-    }
+        },
+    );
     Caption {
         x,
         y,

@@ -251,10 +251,33 @@ impl Worker {
         let mut pixels = style.theme.background.0.repeat(width * height);
         let left = frame.left + (frame.width - layout.width) / 2.0;
         let top = (frame.top + (frame.height - layout.height) / 2.0).round();
-        let default_color = {
-            let [r, g, b] = style.theme.text.0;
-            Color::rgb(r, g, b)
-        };
+        self.paint(
+            (left, top),
+            style.theme.text,
+            (width, height),
+            |x, y, alpha, color| {
+                let at = (y * width + x) * 3;
+                blend(&mut pixels[at..at + 3], color, alpha);
+            },
+        );
+        let image = RgbImage::from_raw(style.size.width, style.size.height, pixels)
+            .unwrap_or_else(|| RgbImage::new(style.size.width, style.size.height));
+        (image, layout)
+    }
+}
+
+impl Worker {
+    /// Hands every inked pixel of the laid-out buffer, drawn with its top-left at `origin`,
+    /// to `ink` as `(x, y, coverage, colour)`, clipped to a `size` (width, height) target:
+    /// the one glyph walk of slides and captions, which differ only in how they blend.
+    pub(crate) fn paint(
+        &mut self,
+        origin: (f32, f32),
+        text: Rgb,
+        size: (usize, usize),
+        mut ink: impl FnMut(usize, usize, u8, [u8; 3]),
+    ) {
+        let default_color = Color::rgb(text.0[0], text.0[1], text.0[2]);
         let Worker {
             fonts,
             glyphs,
@@ -262,7 +285,7 @@ impl Worker {
         } = self;
         for run in buffer.layout_runs() {
             for glyph in run.glyphs {
-                let physical = glyph.physical((left, top + run.line_y), 1.0);
+                let physical = glyph.physical((origin.0, origin.1 + run.line_y), 1.0);
                 let color = glyph.color_opt.unwrap_or(default_color);
                 let Some(image) = glyphs.get_image(fonts, physical.cache_key) else {
                     continue;
@@ -277,17 +300,20 @@ impl Worker {
                 let glyph_width = image.placement.width as usize;
                 for (row, coverage) in image.data.chunks_exact(glyph_width.max(1)).enumerate() {
                     let y = y0 + row as i32;
-                    if y < 0 || y as usize >= height {
+                    if y < 0 || y as usize >= size.1 {
                         continue;
                     }
-                    let line = &mut pixels[y as usize * width * 3..(y as usize + 1) * width * 3];
                     for (column, &alpha) in coverage.iter().enumerate() {
                         let x = x0 + column as i32;
-                        if alpha == 0 || x < 0 || x as usize >= width {
+                        if alpha == 0 || x < 0 || x as usize >= size.0 {
                             continue;
                         }
-                        let pixel = &mut line[x as usize * 3..x as usize * 3 + 3];
-                        blend(pixel, [color.r(), color.g(), color.b()], alpha);
+                        ink(
+                            x as usize,
+                            y as usize,
+                            alpha,
+                            [color.r(), color.g(), color.b()],
+                        );
                     }
                 }
             }
@@ -296,9 +322,6 @@ impl Worker {
         if glyphs.image_cache.len() > GLYPH_CACHE_LIMIT {
             glyphs.image_cache.clear();
         }
-        let image = RgbImage::from_raw(style.size.width, style.size.height, pixels)
-            .unwrap_or_else(|| RgbImage::new(style.size.width, style.size.height));
-        (image, layout)
     }
 }
 
