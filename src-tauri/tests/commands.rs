@@ -253,7 +253,7 @@ fn app_choices_list_what_settings_accept_with_custom_themes() {
     assert_eq!(choices["aspects"], json!(["16:9", "1:1", "9:16"]));
     assert_eq!(
         choices["formats"],
-        json!(["mp4", "srt", "vtt", "txt", "json"])
+        json!(["mp4", "srt", "vtt", "txt", "json", "ass"])
     );
     let extensions = choices["mediaExtensions"].as_array().expect("a list");
     assert!(extensions.contains(&json!("avi")) && extensions.contains(&json!("mkv")));

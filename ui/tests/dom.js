@@ -44,7 +44,7 @@ export const APP_CHOICES = {
   scriptExtensions: ['txt', 'md', 'markdown', 'docx'],
   aspects: ['16:9', '1:1', '9:16'],
   themes: ['classic', 'dark'],
-  formats: ['mp4', 'srt', 'vtt', 'txt', 'json'],
+  formats: ['mp4', 'srt', 'vtt', 'txt', 'json', 'ass'],
   subtitleModes: ['slides', 'segments'],
   languages: [
     { code: 'auto', name: '' },

@@ -11,7 +11,7 @@ import { CommandError, toCommandError } from '../ipc.js';
 
 export { slideAt };
 
-const EXPORT_FORMATS = ['mp4', 'srt', 'vtt', 'txt'];
+const EXPORT_FORMATS = ['mp4', 'srt', 'vtt', 'txt', 'ass'];
 const FOLDER_ICON = 'M3 7a2 2 0 0 1 2-2h4l2 2h8a2 2 0 0 1 2 2v8a2 2 0 0 1-2 2H5a2 2 0 0 1-2-2z';
 const UNDO_ICON = 'M9 14 4 9l5-5M4 9h11a5 5 0 0 1 0 10h-3';
 const REDO_ICON = 'm15 14 5-5-5-5M20 9H9a5 5 0 0 0 0 10h3';

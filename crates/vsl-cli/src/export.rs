@@ -48,13 +48,13 @@ pub struct ExportArgs {
     /// With --over-video, `--audio` is the video the captions go over.
     #[command(flatten)]
     captions: crate::job::CaptionArgs,
-    /// With --over-video: the slides.toml holding the deck's custom theme (built-in themes
-    /// need none).
+    /// With --over-video: the slides.toml holding the deck's custom theme (built-in and saved
+    /// looks need none).
     #[arg(long)]
     config: Option<PathBuf>,
 }
 
-pub fn run(args: ExportArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: ExportArgs, dirs: &vsl_core::paths::Dirs) -> anyhow::Result<ExitCode> {
     let cancel = install_cancel_handler();
     let (deck_dir, deck) = if args.slides.is_dir() {
         (args.slides.as_path(), SlideDeck::load(&args.slides)?)
@@ -79,7 +79,7 @@ pub fn run(args: ExportArgs) -> anyhow::Result<ExitCode> {
             None => SlidesConfig::default(),
         };
         Some(CaptionStyle {
-            theme: config.theme(&deck.theme)?,
+            theme: vsl_core::look::store::resolve(&deck.theme, dirs, &config)?.theme,
             position: spec.caption_position,
             max_lines: config
                 .preset(Aspect::parse(&deck.preset).unwrap_or(Aspect::Landscape))
@@ -101,6 +101,20 @@ pub fn run(args: ExportArgs) -> anyhow::Result<ExitCode> {
     plan.crf = args.crf;
     plan.sound = sound;
     plan.captions = captions;
+    if formats.contains(vsl_core::job::Format::Ass) {
+        // The deck's own look styles the ASS file; a look that no longer loads is an error.
+        let config = match &args.config {
+            Some(path) => SlidesConfig::load(path)?,
+            None => SlidesConfig::load_or_default(&dirs.slides_config_file())?,
+        };
+        let look = vsl_core::look::store::resolve(&deck.theme, dirs, &config)?;
+        let style = vsl_core::look::SlideStyle::of_look(
+            &look,
+            vsl_core::render::RenderSize::new(deck.width, deck.height),
+            3,
+        );
+        plan.ass = vsl_core::export::AssStyle::of(&style, spec.caption_position);
+    }
 
     let bar = progress_bar("exporting");
     let result = export_deck(&plan, &mut |progress| show(&bar, progress), &cancel);

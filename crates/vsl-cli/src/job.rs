@@ -60,9 +60,10 @@ pub struct LookArgs {
     /// Slide shape: 16:9, 1:1 or 9:16.
     #[arg(long, default_value = "16:9")]
     preset: String,
-    /// classic, dark, or a custom theme from slides.toml.
-    #[arg(long, default_value = "classic")]
-    theme: String,
+    /// The look: classic, dark, a saved look (`vsl looks list`), a custom theme from
+    /// slides.toml, or a look folder or look.toml file.
+    #[arg(long, visible_alias = "theme", default_value = "classic")]
+    look: String,
     /// The job's glossary (TOML); applied over the global one in the config folder.
     #[arg(long)]
     glossary: Option<PathBuf>,
@@ -85,7 +86,7 @@ impl LookArgs {
     /// Writes the flags into `spec` and `dirs`; a bad shape or size names the value.
     pub fn apply(&self, spec: &mut JobSpec, dirs: &mut Dirs) -> anyhow::Result<()> {
         spec.preset = Aspect::parse(&self.preset)?;
-        spec.theme = self.theme.clone();
+        spec.theme = self.look.clone();
         spec.glossary = self.glossary.clone();
         spec.global_glossary = !self.no_global_glossary;
         spec.size = self.size.as_deref().map(RenderSize::parse).transpose()?;

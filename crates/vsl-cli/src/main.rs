@@ -6,6 +6,7 @@ mod cache;
 mod export;
 mod health;
 mod job;
+mod looks;
 
 mod models;
 mod monitor;
@@ -50,6 +51,11 @@ enum Command {
     Watch(watch::WatchArgs),
     /// CPU, memory, model, cache, free disk and the whisper backend.
     Health(health::HealthArgs),
+    /// List, import, export and delete looks (fonts, colours, logo, background, progress bar).
+    Looks {
+        #[command(subcommand)]
+        command: looks::LooksCommand,
+    },
     /// Report the caches' sizes, or clean them up by age and size.
     Cache {
         #[command(subcommand)]
@@ -79,7 +85,8 @@ fn main() -> ExitCode {
         Command::Models { command } => models::run(command, &dirs),
         Command::Transcribe(args) => transcribe::run(args, &dirs),
         Command::Slides(args) => slides::run(args, dirs),
-        Command::Export(args) => export::run(args),
+        Command::Export(args) => export::run(args, &dirs),
+        Command::Looks { command } => looks::run(command, &dirs),
         Command::Run(args) => run::run(args, dirs),
         Command::Bench { command } => bench::run(command, &dirs),
         Command::Watch(args) => watch::run(args, &dirs),
@@ -154,7 +161,9 @@ pub fn with_path(path: &std::path::Path, error: &dyn std::fmt::Display) -> Strin
 pub fn remedy_for(kind: ErrorKind) -> Option<&'static str> {
     match kind {
         ErrorKind::Exists => Some("pass --overwrite to replace it"),
-        ErrorKind::UnknownTheme => Some("custom themes go in slides.toml (see --config)"),
+        ErrorKind::UnknownTheme => {
+            Some("see `vsl looks list`; `vsl looks import DIR` saves a look (custom colours can also go in slides.toml, see --config)")
+        }
         _ => None,
     }
 }

@@ -137,6 +137,7 @@ pub fn bench(args: SlidesBench) -> anyhow::Result<ExitCode> {
     let preset = vsl_core::slides::SlidePreset::for_aspect(aspect);
     let style = SlideStyle {
         theme,
+        brand: Default::default(),
         size,
         max_lines: preset.max_lines,
     };
@@ -370,6 +371,7 @@ fn sample_deck(
     SlideDeck {
         preset: preset.aspect.name().to_owned(),
         theme: String::new(),
+        brand: Default::default(),
         width: size.width,
         height: size.height,
         duration: slides.last().map_or(0.0, |slide| slide.end),

@@ -146,7 +146,7 @@ fn slides_reports_bad_input_by_name() {
         .expect("run vsl");
     assert_eq!(unknown_theme.status.code(), Some(1));
     assert!(
-        text(&unknown_theme).contains("unknown theme 'neon'"),
+        text(&unknown_theme).contains("unknown look 'neon'"),
         "{}",
         text(&unknown_theme)
     );

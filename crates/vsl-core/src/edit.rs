@@ -82,7 +82,42 @@ pub fn set_text(deck: &mut SlideDeck, index: usize, text: &str) -> Result<(), Ed
     let slide = &mut deck.slides[index];
     slide.text = text.to_owned();
     slide.highlights = keep_present(&slide.highlights, text);
+    retime_words(slide);
     Ok(())
+}
+
+/// Makes a slide's word list match its text again after an edit. The same number of words
+/// keeps each word's time (a spelling fix); another number spreads the new words over the
+/// old words' span in proportion to their length, so the spoken-word highlight still moves.
+fn retime_words(slide: &mut crate::slides::Slide) {
+    let (Some(first), Some(last)) = (slide.words.first(), slide.words.last()) else {
+        return;
+    };
+    let (from, to) = (first.start, last.end.max(first.start));
+    let plain = crate::slides::plain_text(&slide.text);
+    let texts: Vec<&str> = plain.split_whitespace().collect();
+    if texts.len() == slide.words.len() {
+        for (word, text) in slide.words.iter_mut().zip(&texts) {
+            word.text = (*text).to_owned();
+        }
+        return;
+    }
+    let total: usize = texts.iter().map(|text| text.chars().count()).sum();
+    let mut at = from;
+    slide.words = texts
+        .iter()
+        .map(|text| {
+            let share = text.chars().count() as f64 / total.max(1) as f64;
+            let start = at;
+            at += (to - from) * share;
+            crate::slides::SlideWord {
+                text: (*text).to_owned(),
+                start,
+                end: at,
+                image: String::new(),
+            }
+        })
+        .collect();
 }
 
 /// Joins slide `index` with the next one: one slide with both texts, from the first start to
@@ -95,6 +130,11 @@ pub fn merge_next(deck: &mut SlideDeck, index: usize) -> Result<(), EditError> {
     let next = deck.slides.remove(index + 1);
     let slide = &mut deck.slides[index];
     slide.text = format!("{} {}", slide.text, next.text);
+    // Both word lists, or none: a slide without times cannot lend the other half any.
+    slide.words.extend(next.words.iter().cloned());
+    if !slide.words_match() {
+        slide.words.clear();
+    }
     for word in next.highlights {
         if !slide.highlights.contains(&word) {
             slide.highlights.push(word);
@@ -128,9 +168,22 @@ pub fn split_at(deck: &mut SlideDeck, index: usize, offset: usize) -> Result<(),
     let span = end - start;
     let share = left_chars as f64 / (left_chars + right_chars) as f64;
     let mut cut = start + span * share;
+    // With word times, a cut between two words falls where the second one is spoken.
+    let left_words = crate::slides::plain_text(&left).split_whitespace().count();
+    let right_words = crate::slides::plain_text(&right).split_whitespace().count();
+    let by_word = slide.words_match() && left_words + right_words == slide.words.len();
+    if by_word {
+        cut = slide.words[left_words].start;
+    }
     if span >= 2.0 * MIN_SLIDE_SECONDS {
         cut = cut.clamp(start + MIN_SLIDE_SECONDS, end - MIN_SLIDE_SECONDS);
     }
+    let (left_list, right_list) = if by_word {
+        let (a, b) = slide.words.split_at(left_words);
+        (a.to_vec(), b.to_vec())
+    } else {
+        (Vec::new(), Vec::new())
+    };
     let second = Slide {
         index: index + 1,
         start: cut,
@@ -138,10 +191,12 @@ pub fn split_at(deck: &mut SlideDeck, index: usize, offset: usize) -> Result<(),
         highlights: keep_present(&slide.highlights, &right),
         text: right,
         image: String::new(),
+        words: right_list,
     };
     let first = &mut deck.slides[index];
     first.highlights = keep_present(&first.highlights, &left);
     first.text = left;
+    first.words = left_list;
     deck.slides.insert(index + 1, second);
     normalise(deck);
     Ok(())
@@ -234,6 +289,7 @@ mod tests {
         let mut deck = SlideDeck {
             preset: "16:9".into(),
             theme: "classic".into(),
+            brand: Default::default(),
             width: 1280,
             height: 720,
             duration,
@@ -246,6 +302,7 @@ mod tests {
                     text: (*text).into(),
                     highlights: Vec::new(),
                     image: "x.png".into(),
+                    words: Vec::new(),
                 })
                 .collect(),
         };

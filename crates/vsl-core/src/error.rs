@@ -68,6 +68,10 @@ error_kinds! {
     InvalidSettings => "invalid_settings",
     InvalidScript => "invalid_script",
     ScriptMismatch => "script_mismatch",
+    // Looks: a look file, or a font or image it names.
+    InvalidLook => "invalid_look",
+    InvalidFont => "invalid_font",
+    InvalidImage => "invalid_image",
     LowResources => "low_resources",
     // Slides, editing, rendering, export.
     Edit => "edit",

@@ -96,10 +96,23 @@ pub enum Format {
     Vtt,
     Txt,
     Json,
+    /// Advanced SubStation, styled from the look: written only when asked for.
+    Ass,
 }
 
 impl Format {
-    pub const ALL: [Format; 5] = [
+    pub const ALL: [Format; 6] = [
+        Format::Mp4,
+        Format::Srt,
+        Format::Vtt,
+        Format::Txt,
+        Format::Json,
+        Format::Ass,
+    ];
+
+    /// What a job writes unless it says otherwise (every format but ASS, which is for
+    /// makers who finish in an editor).
+    pub const DEFAULT: [Format; 5] = [
         Format::Mp4,
         Format::Srt,
         Format::Vtt,
@@ -114,6 +127,7 @@ impl Format {
             Format::Vtt => "vtt",
             Format::Txt => "txt",
             Format::Json => "json",
+            Format::Ass => "ass",
         }
     }
 
@@ -132,8 +146,9 @@ impl Format {
 pub struct Formats(BTreeSet<Format>);
 
 impl Formats {
+    /// The default set, [`Format::DEFAULT`].
     pub fn all() -> Formats {
-        Formats(Format::ALL.into_iter().collect())
+        Formats(Format::DEFAULT.into_iter().collect())
     }
 
     pub fn none() -> Formats {
@@ -337,7 +352,9 @@ pub struct JobSpec {
     /// Pixels; `None` is full HD in the aspect's shape.
     #[serde(with = "optional_size")]
     pub size: Option<RenderSize>,
-    /// `classic`, `dark`, or a custom theme from `slides.toml`.
+    /// The look: `classic`, `dark`, a saved look (`<config>/looks/NAME`), a custom theme
+    /// from `slides.toml`, or the path of a look folder or `look.toml`.
+    #[serde(alias = "look")]
     pub theme: String,
     /// A job glossary applied over the global one.
     pub glossary: Option<PathBuf>,
@@ -455,7 +472,7 @@ impl ResolvedJob {
 /// Why a spec cannot run.
 #[derive(Debug, thiserror::Error)]
 pub enum JobError {
-    #[error("unknown output format '{0}' (use mp4, srt, vtt, txt, json)")]
+    #[error("unknown output format '{0}' (use mp4, srt, vtt, txt, json, ass)")]
     UnknownFormat(String),
     #[error("language '{0}' is not one Whisper knows (use auto, or a code such as en or pt)")]
     Language(String),
@@ -479,6 +496,8 @@ pub enum JobError {
     Glossary(#[from] CorrectionError),
     #[error(transparent)]
     Script(#[from] crate::script::ScriptError),
+    #[error(transparent)]
+    Look(#[from] crate::look::LookError),
 }
 
 impl JobError {
@@ -496,6 +515,7 @@ impl JobError {
             JobError::Slides(error) => error.kind(),
             JobError::Glossary(error) => error.kind(),
             JobError::Script(error) => error.kind(),
+            JobError::Look(error) => error.kind(),
         }
     }
 }
@@ -516,7 +536,8 @@ impl JobSpec {
         let sound = self.soundtrack()?;
         let config = self.slides_config(dirs)?;
         let preset = config.preset(self.preset);
-        let theme = config.theme(&self.theme)?;
+        let look = crate::look::store::resolve(&self.theme, dirs, &config)?;
+        let theme = look.theme.clone();
         let size = self.size.unwrap_or_else(|| self.preset.default_size());
         let global = dirs.glossary_file();
         let global = self.global_glossary.then_some(global.as_path());
@@ -550,11 +571,7 @@ impl JobSpec {
                 },
             },
             glossary,
-            style: SlideStyle {
-                theme,
-                size,
-                max_lines: preset.max_lines,
-            },
+            style: SlideStyle::of_look(&look, size, preset.max_lines),
             preset,
             cache: SlideCache::at(dirs.slide_cache_dir()),
             spec: self.clone(),
@@ -640,7 +657,7 @@ pub struct Choices {
     /// File extensions a copywriter's script may have (lower case, no dot).
     pub script_extensions: Vec<&'static str>,
     pub aspects: Vec<&'static str>,
-    /// Built-in themes first, then `slides.toml`'s custom ones.
+    /// Looks: the built-in ones first, then `slides.toml`'s custom themes, then saved looks.
     pub themes: Vec<String>,
     pub formats: Vec<&'static str>,
     pub subtitle_modes: Vec<&'static str>,
@@ -657,9 +674,11 @@ pub struct Choices {
 /// A `slides.toml` that does not load lists the built-in themes only; resolving a job
 /// reports that file's error.
 pub fn choices(dirs: &Dirs) -> Choices {
-    let themes = SlidesConfig::load_or_default(&dirs.slides_config_file())
-        .unwrap_or_default()
-        .theme_names();
+    let config = SlidesConfig::load_or_default(&dirs.slides_config_file()).unwrap_or_default();
+    let themes = crate::look::store::list(dirs, &config)
+        .into_iter()
+        .map(|entry| entry.id)
+        .collect();
     let mut languages = vec![LanguageChoice {
         code: "auto".to_owned(),
         name: String::new(),

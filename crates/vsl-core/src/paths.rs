@@ -142,6 +142,11 @@ impl Dirs {
         self.config.join(crate::slides::CONFIG_FILE)
     }
 
+    /// `<config>/looks`, one folder per saved look (`NAME/look.toml` and its assets).
+    pub fn looks_dir(&self) -> PathBuf {
+        self.config.join("looks")
+    }
+
     /// `<data>/watch/state.json`, what watched folders have already processed.
     pub fn watch_state_file(&self) -> PathBuf {
         self.data.join("watch").join("state.json")

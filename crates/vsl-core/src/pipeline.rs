@@ -434,6 +434,15 @@ pub fn run_file(
     plan.overwrite = options.overwrite;
     plan.sound = options.sound.clone();
     plan.captions = options.captions.clone();
+    plan.ass = crate::export::AssStyle::of(
+        &options.style,
+        options
+            .captions
+            .as_ref()
+            .map_or(crate::render::CaptionPosition::Bottom, |captions| {
+                captions.position
+            }),
+    );
     let exported = export_deck(
         &plan,
         &mut |export| progress(PipelineProgress::Exporting(export.clone())),

@@ -530,6 +530,15 @@ pub fn export<R: Runtime>(
         &stem,
         formats,
     );
+    plan.ass = vsl_core::export::AssStyle::of(
+        &resolved.style,
+        resolved
+            .captions
+            .as_ref()
+            .map_or(vsl_core::render::CaptionPosition::Bottom, |captions| {
+                captions.position
+            }),
+    );
     plan.sound = resolved.sound;
     plan.captions = resolved.captions;
     let written = export_deck(

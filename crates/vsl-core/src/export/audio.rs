@@ -41,7 +41,8 @@ pub(super) struct AudioReport {
 }
 
 pub(super) struct AudioSource {
-    /// Seconds, from the container (for progress; the real end is measured while muxing).
+    /// The voice's seconds, from the container, without padding (for progress and planning;
+    /// the real end is measured while muxing).
     pub duration_hint: f64,
     kind: Kind,
 }
@@ -71,14 +72,18 @@ impl AudioSource {
     /// `global_header`: the container wants codec headers out of band (MP4 does). A music
     /// bed is opened too, so a file that is not audio fails here, before anything is
     /// written. `out` is the file being written (its folder holds the mix's scratch file);
-    /// `fallback_duration` stands in when the container states no duration.
+    /// `fallback_duration` stands in when the container states no duration. `pad` is
+    /// silence before and after the voice in seconds (a look's intro and outro cards); any
+    /// padding re-encodes the audio.
     pub fn open(
         path: &Path,
         global_header: bool,
         sound: &Soundtrack,
         out: &Path,
         fallback_duration: f64,
+        pad: (f64, f64),
     ) -> Result<AudioSource, ExportError> {
+        let padded = pad.0 > 0.0 || pad.1 > 0.0;
         let (input, stream_index) = crate::media::open_audio(path)?;
         let stream = input
             .stream(stream_index)
@@ -94,7 +99,7 @@ impl AudioSource {
             (input.duration().max(0) as f64) / f64::from(ffmpeg::ffi::AV_TIME_BASE)
         };
         let start = stream.start_time();
-        if codec_id == codec::Id::AAC && !sound.forces_encoding() {
+        if codec_id == codec::Id::AAC && !sound.forces_encoding() && !padded {
             return Ok(AudioSource {
                 duration_hint,
                 kind: Kind::Copy {
@@ -181,6 +186,10 @@ impl AudioSource {
                     voice_samples: (planned.max(0.0) * f64::from(rate)).round() as u64,
                     scratch_dir,
                     target_path: out.to_path_buf(),
+                    pad: (
+                        (pad.0.max(0.0) * f64::from(rate)).round() as u64,
+                        (pad.1.max(0.0) * f64::from(rate)).round() as u64,
+                    ),
                 },
                 encoder,
                 from_codec: format!("{codec_id:?}").to_lowercase(),

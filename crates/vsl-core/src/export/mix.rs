@@ -180,6 +180,23 @@ pub(super) struct MixPlan {
     /// Where the scratch file goes (the output's folder) and the output (errors name it).
     pub scratch_dir: PathBuf,
     pub target_path: PathBuf,
+    /// Silence before and after the voice, in samples at `rate` (a look's intro and outro).
+    pub pad: (u64, u64),
+}
+
+impl MixPlan {
+    /// `adelay`/`apad` filters for the padding, each with a trailing comma; empty without.
+    fn pad_filters(&self) -> String {
+        let (lead, tail) = self.pad;
+        let mut filters = String::new();
+        if lead > 0 {
+            filters.push_str(&format!("adelay=delays={lead}S:all=1,"));
+        }
+        if tail > 0 {
+            filters.push_str(&format!("apad=pad_len={tail},"));
+        }
+        filters
+    }
 }
 
 /// Where mixed frames go: the AAC encoder. `push` returns false when the muxer hung up
@@ -202,7 +219,7 @@ pub(super) fn run(
         premix(
             plan,
             plan.voice_samples,
-            "aformat=sample_fmts=fltp",
+            &format!("{}aformat=sample_fmts=fltp", plan.pad_filters()),
             frame_size,
             cancel,
             &mut |frame| sink.push(frame),
@@ -251,7 +268,7 @@ pub(super) fn run(
     };
     let mut scratch = scratch;
     let measured = mixed.loudness.unwrap_or(-70.0);
-    let total = mixed.samples.max(1) as f64;
+    let total = (mixed.samples + plan.pad.0 + plan.pad.1).max(1) as f64;
 
     let ceiling = db_to_linear(LIMITER_CEILING_DB);
     let mut probes = 0usize;
@@ -267,9 +284,11 @@ pub(super) fn run(
 
     let rate = plan.rate;
     let oversampled = rate * TRUE_PEAK_OVERSAMPLING;
+    // The cards' silence goes in after the limiter: it is not part of what was measured.
     let chain = format!(
         "volume={gain_db:.4}dB,aresample={oversampled},\
-         alimiter=limit={ceiling:.6}:level=0:latency=1,aresample={rate},aformat=sample_fmts=fltp"
+         alimiter=limit={ceiling:.6}:level=0:latency=1,aresample={rate},{pad}aformat=sample_fmts=fltp",
+        pad = plan.pad_filters(),
     );
     let mut done = 0u64;
     replay(
@@ -1037,6 +1056,7 @@ mod tests {
             voice_samples: 480_000,
             scratch_dir: PathBuf::from("."),
             target_path: PathBuf::from("out.mp4"),
+            pad: (0, 0),
         }
     }
 
@@ -1130,6 +1150,7 @@ mod tests {
                 voice_samples: u64::from(6 * rate),
                 scratch_dir: dir.path().to_path_buf(),
                 target_path: dir.path().join("out.mp4"),
+                pad: (0, 0),
             };
             let mut mixed: Vec<f32> = Vec::new();
             let pass = premix(

@@ -40,7 +40,7 @@ pub use mix::{
 pub use mp4::export_mp4;
 pub use overlay::check_video;
 pub use plan::{check_targets, export_deck, target_path, ExportPlan, ExportedFiles};
-pub use subtitles::{write_json, write_subtitles, CueSource, SubtitleFormat};
+pub use subtitles::{to_ass, write_json, write_subtitles, AssStyle, CueSource, SubtitleFormat};
 
 use crate::media::MediaError;
 

@@ -48,32 +48,57 @@ pub fn export_mp4(
     let deck = request.deck;
     validate_deck(deck)?;
     check_target(request.out, request.overwrite)?;
+    // The look's cards: the intro plays before the voice, the outro after it, over silence.
+    let (lead, tail) = (deck.brand.lead(), deck.brand.tail());
     let audio = AudioSource::open(
         request.audio,
         true,
         &request.sound,
         request.out,
         deck.duration,
+        (lead, tail),
     )?;
     let audio_mode = audio.mode();
     let music = audio.music().map(Path::to_path_buf);
     // The container's duration is exact for WAV, MP4 and M4A; when it is missing the deck's
     // (the decoded audio's length at transcription) stands in. The last picture is stretched
     // to the measured end of the audio either way.
-    let planned_end = if audio.duration_hint > 0.0 {
+    let voice_end = if audio.duration_hint > 0.0 {
         audio.duration_hint
     } else {
         deck.duration
     };
+    let planned_end = lead + voice_end + tail;
+    let progress_bar = deck.brand.progress;
     let rate = match request.fps {
         Some(fps) => FrameRate::Constant { fps },
+        // A progress bar moves at least every half second: repeats carry its growth.
+        None if progress_bar.is_some() => FrameRate::Variable {
+            repeat_every: if request.repeat_every > 0.0 {
+                request.repeat_every.min(BAR_STEP)
+            } else {
+                BAR_STEP
+            },
+        },
         None => FrameRate::Variable {
             repeat_every: request.repeat_every,
         },
     };
-    let starts: Vec<f64> = deck.slides.iter().map(|slide| slide.start).collect();
+    let states = picture_states(deck, lead, voice_end);
+    let starts: Vec<f64> = states.iter().map(|state| state.start).collect();
     let timeline = timeline::plan(&starts, planned_end, rate)
         .map_err(|reason| ExportError::InvalidDeck { reason })?;
+    // A slide is dropped when none of its pictures is ever shown.
+    let dropped_slides: Vec<usize> = {
+        let shown: std::collections::HashSet<usize> = (0..states.len())
+            .filter(|index| states[*index].slide != CARD)
+            .filter(|index| !timeline.dropped.contains(index))
+            .map(|index| states[index].slide)
+            .collect();
+        (0..deck.slides.len())
+            .filter(|slide| !shown.contains(slide))
+            .collect()
+    };
 
     let file = AtomicFile::create(request.out, request.overwrite)?;
     let temp_path = file.path().to_path_buf();
@@ -121,6 +146,23 @@ pub fn export_mp4(
             Picture::Background => None,
         })
         .unwrap_or(0);
+    let images: Vec<&str> = states.iter().map(|state| state.image).collect();
+    // A new slide is an IDR frame (a clean seek point); a word state within a slide changes
+    // one word's colour and is a cheap P-frame.
+    let mut shown: Option<usize> = None;
+    let idr: Vec<bool> = timeline
+        .frames
+        .iter()
+        .map(|frame| {
+            let slide = match frame.picture {
+                Picture::Slide(index) => Some(states[index].slide),
+                Picture::Background => None,
+            };
+            let first = frame.key && (slide != shown || frame.pts == 0 || slide == Some(CARD));
+            shown = slide;
+            first
+        })
+        .collect();
     let audio_done = AtomicU64::new(0);
     let (written, audio_result, picture_error) = std::thread::scope(|scope| {
         let (audio_sender, audio_receiver) = sync_channel(256);
@@ -131,6 +173,7 @@ pub fn export_mp4(
             produce_pictures(
                 &pictures,
                 deck,
+                &images,
                 request.deck_dir,
                 background,
                 &picture_sender,
@@ -151,9 +194,11 @@ pub fn export_mp4(
             keyframes: 0,
             frames_written: 0,
             audio_end: None,
+            bar: progress_bar.map(|bar| (bar, deck.width, deck.height)),
         };
         let written = muxer.run(
             &timeline,
+            &idr,
             picture_receiver,
             audio_receiver,
             &mut |frames_written, audio_end| {
@@ -216,7 +261,7 @@ pub fn export_mp4(
         music,
         loudness: audio_report.loudness,
         bytes,
-        dropped_slides: timeline.dropped.clone(),
+        dropped_slides,
         elapsed: started.elapsed(),
     })
 }
@@ -281,10 +326,75 @@ fn open_video_encoder(
     encoder.open_with(options).map_err(encoder_error)
 }
 
+/// The longest time the progress bar stands still (seconds).
+const BAR_STEP: f64 = 0.5;
+
+/// One picture of the deck and when it starts: a slide, or one of its word states.
+struct PictureState<'d> {
+    start: f64,
+    image: &'d str,
+    /// The slide it belongs to ([`CARD`] for the intro and outro).
+    slide: usize,
+}
+
+/// The "slide" of the intro and outro cards' pictures.
+const CARD: usize = usize::MAX;
+
+/// Every picture in time order: the intro card, then each slide's own image at its start
+/// (`lead` seconds later), then, when the look drew the spoken word, each word's image from
+/// that word's start (within the slide's time); the outro card when the voice ends.
+fn picture_states(deck: &SlideDeck, lead: f64, voice_end: f64) -> Vec<PictureState<'_>> {
+    let mut states = Vec::with_capacity(deck.slides.len() + 2);
+    if let Some(intro) = deck.brand.intro.as_ref().filter(|_| lead > 0.0) {
+        states.push(PictureState {
+            start: 0.0,
+            image: &intro.image,
+            slide: CARD,
+        });
+    }
+    for (index, slide) in deck.slides.iter().enumerate() {
+        states.push(PictureState {
+            start: lead + slide.start,
+            image: &slide.image,
+            slide: index,
+        });
+        let drawn = slide.words_match() && slide.words.iter().all(|word| !word.image.is_empty());
+        if !drawn {
+            continue;
+        }
+        let mut at = slide.start;
+        for word in &slide.words {
+            if !(word.start.is_finite() && word.start < slide.end) {
+                break;
+            }
+            at = word.start.max(at);
+            states.push(PictureState {
+                start: lead + at,
+                image: &word.image,
+                slide: index,
+            });
+        }
+    }
+    if let Some(outro) = deck
+        .brand
+        .outro
+        .as_ref()
+        .filter(|card| !card.image.is_empty())
+    {
+        states.push(PictureState {
+            start: lead + voice_end,
+            image: &outro.image,
+            slide: CARD,
+        });
+    }
+    states
+}
+
 /// Decodes and converts each picture change in order, two ahead of the encoder.
 fn produce_pictures(
     pictures: &[Picture],
     deck: &SlideDeck,
+    images: &[&str],
     deck_dir: &Path,
     background_slide: usize,
     sender: &SyncSender<frame::Video>,
@@ -296,14 +406,16 @@ fn produce_pictures(
         }
         let frame = match picture {
             Picture::Slide(index) => {
-                let (rgba, width, height) = load_slide(deck, deck_dir, *index)?;
+                let name = images.get(*index).copied().unwrap_or_default();
+                let (rgba, width, height) = load_slide(deck, deck_dir, name)?;
                 let mut frame = new_frame(width, height);
                 yuv::rgba_to_yuv420(&rgba, width as usize, height as usize, &mut frame);
                 frame
             }
             Picture::Background => {
                 // The theme's background colour, read from the first slide's corner.
-                let (rgba, width, height) = load_slide(deck, deck_dir, background_slide)?;
+                let name = images.get(background_slide).copied().unwrap_or_default();
+                let (rgba, width, height) = load_slide(deck, deck_dir, name)?;
                 let mut frame = new_frame(width, height);
                 yuv::fill([rgba[0], rgba[1], rgba[2]], &mut frame);
                 frame
@@ -328,13 +440,8 @@ fn new_frame(width: u32, height: u32) -> frame::Video {
 fn load_slide(
     deck: &SlideDeck,
     deck_dir: &Path,
-    index: usize,
+    name: &str,
 ) -> Result<(Vec<u8>, u32, u32), ExportError> {
-    let name = deck
-        .slides
-        .get(index)
-        .map(|slide| slide.image.as_str())
-        .unwrap_or_default();
     let path = deck_dir.join(name);
     let unreadable = |reason: String| ExportError::SlideImage {
         path: path.clone(),
@@ -392,6 +499,8 @@ struct Muxer<'o> {
     keyframes: u64,
     frames_written: u64,
     audio_end: Option<f64>,
+    /// The look's progress bar and the frame size, drawn into every picture.
+    bar: Option<(crate::look::ProgressBar, u32, u32)>,
 }
 
 type Report<'r> = dyn FnMut(u64, Option<f64>) + 'r;
@@ -400,13 +509,14 @@ impl Muxer<'_> {
     fn run(
         &mut self,
         timeline: &Timeline,
+        idr: &[bool],
         pictures: Receiver<frame::Video>,
         audio: Receiver<AudioMessage>,
         report: &mut Report<'_>,
         cancel: &AtomicBool,
     ) -> Result<Written, MuxError> {
         let mut current: Option<frame::Video> = None;
-        for planned in &timeline.frames {
+        for (planned, &idr) in timeline.frames.iter().zip(idr) {
             if cancel.load(Ordering::Relaxed) {
                 return Err(ExportError::Cancelled.into());
             }
@@ -416,8 +526,22 @@ impl Muxer<'_> {
             let Some(frame) = current.as_mut() else {
                 return Err(MuxError::PicturesStopped);
             };
+            if let Some((bar, width, height)) = self.bar {
+                // The bar only grows, and a repeat reuses the last picture: drawing the filled
+                // part again over it is enough.
+                let fraction = planned.pts as f64 / timeline.end.max(1) as f64;
+                let (top, rows) = bar.rows(height);
+                let filled = crate::render::progress_width(width, fraction);
+                yuv::fill_rect(
+                    bar.color.0,
+                    filled as usize,
+                    top as usize,
+                    rows as usize,
+                    frame,
+                );
+            }
             frame.set_pts(Some(planned.pts));
-            frame.set_kind(if planned.key {
+            frame.set_kind(if idr {
                 picture::Type::I
             } else {
                 picture::Type::None

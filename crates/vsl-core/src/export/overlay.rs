@@ -533,6 +533,7 @@ pub(super) fn export_over_video(
         &request.sound,
         request.out,
         deck.duration,
+        (0.0, 0.0),
     )?;
     let audio_mode = audio.mode();
     let music = audio.music().map(Path::to_path_buf);
@@ -868,10 +869,12 @@ mod tests {
             text: String::new(),
             highlights: Vec::new(),
             image: String::new(),
+            words: Vec::new(),
         };
         let deck = SlideDeck {
             preset: "16:9".into(),
             theme: "classic".into(),
+            brand: Default::default(),
             width: 2,
             height: 2,
             duration: 4.0,

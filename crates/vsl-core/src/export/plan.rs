@@ -42,6 +42,8 @@ pub struct ExportPlan<'a> {
     pub sound: Soundtrack,
     /// Captions over `audio`'s own video instead of slides.
     pub captions: Option<CaptionStyle>,
+    /// How the `.ass` file is styled (the job's look).
+    pub ass: super::subtitles::AssStyle,
 }
 
 impl<'a> ExportPlan<'a> {
@@ -70,6 +72,7 @@ impl<'a> ExportPlan<'a> {
             overwrite: false,
             sound: Soundtrack::default(),
             captions: None,
+            ass: Default::default(),
         }
     }
 
@@ -160,14 +163,25 @@ pub fn export_deck(
     if cancel.is_cancelled() {
         return Err(ExportError::Cancelled);
     }
-    let cues = match (plan.subtitles, plan.transcript) {
+    // With an intro card, every time in the MP4 is later by its length: the subtitles and the
+    // JSON follow the video.
+    let lead = plan.deck.brand.lead();
+    let shifted = (lead > 0.0).then(|| {
+        (
+            plan.deck.shifted(lead),
+            plan.transcript.map(|transcript| transcript.shifted(lead)),
+        )
+    });
+    let (deck, transcript) = match &shifted {
+        Some((deck, transcript)) => (deck, transcript.as_ref()),
+        None => (plan.deck, plan.transcript),
+    };
+    let cues = match (plan.subtitles, transcript) {
         (SubtitleMode::Segments, Some(transcript)) => CueSource::Segments(transcript),
-        _ => CueSource::Slides(plan.deck),
+        _ => CueSource::Slides(deck),
     };
     // Plain text reads as prose: a paragraph per spoken segment when the transcript is here.
-    let prose = plan
-        .transcript
-        .map_or(CueSource::Slides(plan.deck), CueSource::Segments);
+    let prose = transcript.map_or(CueSource::Slides(deck), CueSource::Segments);
     for (format, subtitle, source) in [
         (Format::Srt, SubtitleFormat::Srt, cues),
         (Format::Vtt, SubtitleFormat::Vtt, cues),
@@ -182,11 +196,19 @@ pub fn export_deck(
             )?);
         }
     }
-    if let (true, Some(transcript)) = (plan.formats.contains(Format::Json), plan.transcript) {
+    if plan.formats.contains(Format::Ass) {
+        let text = super::subtitles::to_ass(deck, &plan.ass);
+        written.files.push(super::atomic::write_atomic(
+            &plan.target(Format::Ass),
+            plan.overwrite,
+            text.as_bytes(),
+        )?);
+    }
+    if let (true, Some(transcript)) = (plan.formats.contains(Format::Json), transcript) {
         written.files.push(write_json(
             &plan.target(Format::Json),
             transcript,
-            plan.deck,
+            deck,
             plan.overwrite,
         )?);
     }

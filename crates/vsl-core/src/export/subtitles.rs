@@ -1,5 +1,6 @@
-//! Transcript exports: SubRip (`.srt`), WebVTT (`.vtt`), plain text (`.txt`) and the JSON
-//! bundle of transcript and slides (`.json`, or `.json.gz` past [`GZIP_THRESHOLD`]).
+//! Transcript exports: SubRip (`.srt`), WebVTT (`.vtt`), plain text (`.txt`), Advanced
+//! SubStation (`.ass`, styled from the look, karaoke tags per word) and the JSON bundle of
+//! transcript and slides (`.json`, or `.json.gz` past [`GZIP_THRESHOLD`]).
 //!
 //! Subtitles follow the slides by default (one cue per slide, so captions change exactly when
 //! the picture does) or the transcript's segments on request. Formats in `docs/formats.md`.
@@ -165,6 +166,157 @@ pub fn write_subtitles(
     write_atomic(path, overwrite, text.as_bytes())
 }
 
+/// How the `.ass` file is styled: from the job's look.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AssStyle {
+    /// The font family editors should use (the look's font, else Inter Display).
+    pub font: String,
+    pub text: crate::look::Rgb,
+    /// The karaoke fill (the active colour) and keyword colour.
+    pub highlight: crate::look::Rgb,
+    /// The box behind the text (the look's background).
+    pub background: crate::look::Rgb,
+    /// `\k` tags per word, so a player fills each word as it is spoken.
+    pub karaoke: bool,
+    /// Where the text sits: bottom, center or top.
+    pub position: crate::render::CaptionPosition,
+}
+
+impl Default for AssStyle {
+    fn default() -> AssStyle {
+        AssStyle::of(
+            &crate::look::SlideStyle {
+                theme: crate::look::Theme::classic(),
+                brand: Default::default(),
+                size: crate::look::RenderSize::FULL_HD,
+                max_lines: 3,
+            },
+            crate::render::CaptionPosition::Bottom,
+        )
+    }
+}
+
+impl AssStyle {
+    pub fn of(
+        style: &crate::look::SlideStyle,
+        position: crate::render::CaptionPosition,
+    ) -> AssStyle {
+        AssStyle {
+            font: style.brand.fonts.as_ref().map_or_else(
+                || crate::render::FONT_FAMILY.to_owned(),
+                |fonts| fonts.regular.family.clone(),
+            ),
+            text: style.theme.text,
+            highlight: style.brand.active_color.unwrap_or(style.theme.highlight),
+            background: style.theme.background,
+            karaoke: style.brand.active_words(),
+            position,
+        }
+    }
+}
+
+/// ASS colour: `&HAABBGGRR` (alpha 0 is opaque).
+fn ass_colour(color: crate::look::Rgb, alpha: u8) -> String {
+    let [r, g, b] = color.0;
+    format!("&H{alpha:02X}{b:02X}{g:02X}{r:02X}")
+}
+
+/// `h:mm:ss.cc` from centiseconds.
+fn ass_time(centis: i64) -> String {
+    let centis = centis.max(0);
+    format!(
+        "{}:{:02}:{:02}.{:02}",
+        centis / 360_000,
+        centis / 6000 % 60,
+        centis / 100 % 60,
+        centis % 100
+    )
+}
+
+fn centis(seconds: f64) -> i64 {
+    (seconds.max(0.0) * 100.0).round() as i64
+}
+
+/// Text safe inside an ASS event: braces open override blocks, a backslash starts a tag.
+fn ass_text(text: &str) -> String {
+    text.replace('\\', "\u{29F5}")
+        .replace('{', "(")
+        .replace('}', ")")
+        .replace('\n', "\\N")
+}
+
+/// The deck as Advanced SubStation Alpha v4+: one event per slide at the deck's size, styled
+/// from the look. With karaoke, each word carries a `\k` tag of its duration in centiseconds:
+/// a lead-in before the first word, then each word until the next one starts, the last
+/// until the slide ends, so the tags add up to the event's own duration.
+pub fn to_ass(deck: &SlideDeck, style: &AssStyle) -> String {
+    let (width, height) = (deck.width.max(16), deck.height.max(16));
+    let font_size = (f64::from(height.min(width)) * 0.06).round().max(8.0);
+    let alignment = match style.position {
+        crate::render::CaptionPosition::Bottom => 2,
+        crate::render::CaptionPosition::Center => 5,
+        crate::render::CaptionPosition::Top => 8,
+    };
+    let margin = (f64::from(height) * 0.06).round();
+    // Karaoke fills from SecondaryColour (not yet spoken) to PrimaryColour (spoken).
+    let (primary, secondary) = if style.karaoke {
+        (style.highlight, style.text)
+    } else {
+        (style.text, style.highlight)
+    };
+    let mut out = format!(
+        "[Script Info]\nScriptType: v4.00+\nPlayResX: {width}\nPlayResY: {height}\n\
+         WrapStyle: 0\nScaledBorderAndShadow: yes\nYCbCr Matrix: TV.709\n\n\
+         [V4+ Styles]\nFormat: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, \
+         OutlineColour, BackColour, Bold, Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, \
+         Angle, BorderStyle, Outline, Shadow, Alignment, MarginL, MarginR, MarginV, Encoding\n\
+         Style: Default,{font},{font_size},{primary},{secondary},{outline},{back},-1,0,0,0,100,\
+         100,0,0,3,{pad},0,{alignment},{margin},{margin},{margin},1\n\n\
+         [Events]\nFormat: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\n",
+        font = style.font.replace(',', " "),
+        primary = ass_colour(primary, 0),
+        secondary = ass_colour(secondary, 0),
+        outline = ass_colour(style.background, 0x40),
+        back = ass_colour(style.background, 0x40),
+        pad = (font_size * 0.25).round(),
+    );
+    for slide in &deck.slides {
+        let (start, end) = (centis(slide.start), centis(slide.end));
+        if end <= start {
+            continue;
+        }
+        let plain = crate::slides::plain_text(&slide.text);
+        let text = if style.karaoke && slide.words_match() {
+            let mut text = String::new();
+            let mut at = start;
+            let first = centis(slide.words[0].start).clamp(start, end);
+            if first > at {
+                text.push_str(&format!("{{\\k{}}}", first - at));
+                at = first;
+            }
+            let words: Vec<&str> = plain.split_whitespace().collect();
+            for (k, word) in words.iter().enumerate() {
+                let next = slide
+                    .words
+                    .get(k + 1)
+                    .map_or(end, |next| centis(next.start).clamp(at, end));
+                let space = if k + 1 < words.len() { " " } else { "" };
+                text.push_str(&format!("{{\\k{}}}{}{space}", next - at, ass_text(word)));
+                at = next;
+            }
+            text
+        } else {
+            ass_text(&plain)
+        };
+        out.push_str(&format!(
+            "Dialogue: 0,{},{},Default,,0,0,0,,{text}\n",
+            ass_time(start),
+            ass_time(end)
+        ));
+    }
+    out
+}
+
 #[derive(Serialize)]
 struct Bundle<'a> {
     transcript: &'a Transcript,
@@ -211,6 +363,7 @@ mod tests {
         SlideDeck {
             preset: "16:9".into(),
             theme: "dark".into(),
+            brand: Default::default(),
             width: 1920,
             height: 1080,
             duration: texts.last().map_or(0.0, |t| t.1),
@@ -224,6 +377,7 @@ mod tests {
                     text: (*text).into(),
                     highlights: vec![],
                     image: format!("slide-{index:03}.png"),
+                    words: Vec::new(),
                 })
                 .collect(),
         }

@@ -106,18 +106,45 @@ pub(super) fn rgba_to_yuv420(rgba: &[u8], width: usize, height: usize, frame: &m
     }
 }
 
-/// Fills a YUV420P frame with one RGB colour.
-pub(super) fn fill(rgb: [u8; 3], frame: &mut frame::Video) {
+/// Y, Cb, Cr of one RGB colour.
+fn ycbcr(rgb: [u8; 3]) -> [u8; 3] {
     let m = matrix();
     let p = rgb.map(i32::from);
     let dot = |k: &[i32; 3]| k[0] * p[0] + k[1] * p[1] + k[2] * p[2];
-    let values = [
+    [
         (((16 << 16) + dot(&m.y) + (1 << 15)) >> 16).clamp(16, 235) as u8,
         (((128 << 16) + dot(&m.cb) + (1 << 15)) >> 16).clamp(16, 240) as u8,
         (((128 << 16) + dot(&m.cr) + (1 << 15)) >> 16).clamp(16, 240) as u8,
-    ];
-    for (plane, value) in values.into_iter().enumerate() {
+    ]
+}
+
+/// Fills a YUV420P frame with one RGB colour.
+pub(super) fn fill(rgb: [u8; 3], frame: &mut frame::Video) {
+    for (plane, value) in ycbcr(rgb).into_iter().enumerate() {
         frame.data_mut(plane).fill(value);
+    }
+}
+
+/// Fills columns `0..width` of rows `top..top + rows` with one RGB colour (a progress bar).
+/// `width`, `top` and `rows` must be even, so the rectangle covers whole chroma samples.
+pub(super) fn fill_rect(
+    rgb: [u8; 3],
+    width: usize,
+    top: usize,
+    rows: usize,
+    frame: &mut frame::Video,
+) {
+    let values = ycbcr(rgb);
+    for (plane, value) in values.into_iter().enumerate() {
+        let (shift, stride) = (usize::from(plane > 0), frame.stride(plane));
+        let (columns, first, count) = (width >> shift, top >> shift, rows >> shift);
+        let data = frame.data_mut(plane);
+        for row in first..first + count {
+            let start = row * stride;
+            if let Some(line) = data.get_mut(start..start + columns) {
+                line.fill(value);
+            }
+        }
     }
 }
 
@@ -143,6 +170,16 @@ mod tests {
         assert_eq!(convert([0, 0, 255, 255]), (32, 240, 118));
         // Transparent composites over black.
         assert_eq!(convert([255, 255, 255, 0]), (16, 128, 128));
+    }
+
+    #[test]
+    fn a_rectangle_fills_only_its_rows_and_columns() {
+        let mut frame = frame::Video::new(Pixel::YUV420P, 8, 8);
+        fill([0, 0, 0], &mut frame);
+        fill_rect([255, 255, 255], 4, 6, 2, &mut frame);
+        let y = |x: usize, row: usize| frame.data(0)[row * frame.stride(0) + x];
+        assert_eq!((y(0, 6), y(3, 7)), (235, 235));
+        assert_eq!((y(4, 6), y(0, 5)), (16, 16));
     }
 
     #[test]

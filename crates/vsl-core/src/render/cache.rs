@@ -55,6 +55,17 @@ pub struct RenderStats {
 
 /// The cache key of one slide (64 hex digits).
 pub fn slide_key(renderer: &Renderer, slide: &Slide, style: &SlideStyle) -> String {
+    word_key(renderer, slide, style, None)
+}
+
+/// The cache key of one word state of a slide: the slide with its `active`-th word drawn as
+/// the one being spoken (`None`: no word yet, the same picture as [`slide_key`]'s).
+pub fn word_key(
+    renderer: &Renderer,
+    slide: &Slide,
+    style: &SlideStyle,
+    active: Option<usize>,
+) -> String {
     let mut hasher = Sha256::new();
     // Each field is length-prefixed so no two different inputs hash the same bytes.
     let mut field = |bytes: &[u8]| {
@@ -79,6 +90,8 @@ pub fn slide_key(renderer: &Renderer, slide: &Slide, style: &SlideStyle) -> Stri
     field(&style.size.width.to_le_bytes());
     field(&style.size.height.to_le_bytes());
     field(&(style.max_lines as u64).to_le_bytes());
+    style.brand.digest_into(&mut field);
+    field(&active.map_or(u64::MAX, |word| word as u64).to_le_bytes());
     hex::encode(hasher.finalize())
 }
 
@@ -108,8 +121,16 @@ fn copy_atomic(from: &Path, to: &Path) -> Result<(), RenderError> {
     crate::fs::copy_atomic(from, to, crate::fs::Replace::Yes).map_err(fs_error)
 }
 
-/// `slide-0007-0123456789ab.png`: the names this module writes and may delete.
+/// `slide-0007-0123456789ab.png` (and `card-intro-…`, `card-outro-…`): the names this
+/// module writes and may delete.
 fn is_slide_image_name(name: &str) -> bool {
+    if let Some(key) = name
+        .strip_prefix("card-intro-")
+        .or_else(|| name.strip_prefix("card-outro-"))
+        .and_then(|rest| rest.strip_suffix(".png"))
+    {
+        return key.len() == NAME_KEY_DIGITS && key.bytes().all(|b| b.is_ascii_hexdigit());
+    }
     let Some(rest) = name
         .strip_prefix("slide-")
         .and_then(|rest| rest.strip_suffix(".png"))
@@ -143,40 +164,103 @@ pub fn render_deck(
     let total = deck.slides.len();
     let done = AtomicUsize::new(0);
     let rendered = AtomicUsize::new(0);
+    let word_states = style.brand.active_words();
     deck.slides.par_iter_mut().try_for_each(|slide| {
         if cancel.load(Ordering::Relaxed) {
             return Err(RenderError::Cancelled);
         }
-        let key = slide_key(renderer, slide, style);
-        let name = format!("slide-{:04}-{}.png", slide.index, &key[..NAME_KEY_DIGITS]);
-        let out = out_dir.join(&name);
-        if !out.is_file() {
-            let cached = cache.path(&key);
-            if cached.is_file() {
-                copy_atomic(&cached, &out)?;
-            } else {
-                let image = renderer.render(&slide.text, &slide.highlights, style);
-                let bytes = encode_png(&image).map_err(|reason| RenderError::Encode {
-                    path: out.clone(),
-                    reason,
-                })?;
-                write_atomic(&cached, &bytes)?;
-                write_atomic(&out, &bytes)?;
-                rendered.fetch_add(1, Ordering::Relaxed);
+        // One picture per state: the slide, then (with the spoken-word look) each word.
+        let words = if word_states && slide.words_match() {
+            slide.words.len()
+        } else {
+            0
+        };
+        let mut names = Vec::with_capacity(words + 1);
+        for active in std::iter::once(None).chain((0..words).map(Some)) {
+            let key = word_key(renderer, slide, style, active);
+            let name = format!("slide-{:04}-{}.png", slide.index, &key[..NAME_KEY_DIGITS]);
+            let out = out_dir.join(&name);
+            if !out.is_file() {
+                let cached = cache.path(&key);
+                if cached.is_file() {
+                    copy_atomic(&cached, &out)?;
+                } else {
+                    let (image, _) =
+                        renderer.render_word(&slide.text, &slide.highlights, style, active);
+                    let bytes = encode_png(&image).map_err(|reason| RenderError::Encode {
+                        path: out.clone(),
+                        reason,
+                    })?;
+                    write_atomic(&cached, &bytes)?;
+                    write_atomic(&out, &bytes)?;
+                    rendered.fetch_add(1, Ordering::Relaxed);
+                }
             }
+            names.push(name);
         }
-        slide.image = name;
+        let mut names = names.into_iter();
+        slide.image = names.next().unwrap_or_default();
+        for word in &mut slide.words {
+            word.image = names.next().unwrap_or_default();
+        }
         progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
         Ok(())
     })?;
     deck.width = style.size.width;
     deck.height = style.size.height;
     deck.theme = style.theme.name.clone();
+    deck.brand = crate::slides::DeckBrand::of(&style.brand);
+    // The cards: their text on the look, without highlights or a spoken word.
+    let mut cards_rendered = 0;
+    for (kind, card) in [
+        ("intro", deck.brand.intro.as_mut()),
+        ("outro", deck.brand.outro.as_mut()),
+    ] {
+        let Some(card) = card else { continue };
+        let slide = Slide {
+            index: 0,
+            start: 0.0,
+            end: card.duration,
+            text: card.text.clone(),
+            highlights: Vec::new(),
+            image: String::new(),
+            words: Vec::new(),
+        };
+        let key = word_key(renderer, &slide, style, None);
+        let name = format!("card-{kind}-{}.png", &key[..NAME_KEY_DIGITS]);
+        let out = out_dir.join(&name);
+        if !out.is_file() {
+            let cached = cache.path(&key);
+            if cached.is_file() {
+                copy_atomic(&cached, &out)?;
+            } else {
+                let (image, _) = renderer.render_word(&slide.text, &[], style, None);
+                let bytes = encode_png(&image).map_err(|reason| RenderError::Encode {
+                    path: out.clone(),
+                    reason,
+                })?;
+                write_atomic(&cached, &bytes)?;
+                write_atomic(&out, &bytes)?;
+                cards_rendered += 1;
+            }
+        }
+        card.image = name;
+    }
+    let card_names: Vec<String> = [&deck.brand.intro, &deck.brand.outro]
+        .into_iter()
+        .flatten()
+        .map(|card| card.image.clone())
+        .collect();
 
     let keep: std::collections::HashSet<&str> = deck
         .slides
         .iter()
-        .map(|slide| slide.image.as_str())
+        .flat_map(|slide| {
+            std::iter::once(slide.image.as_str())
+                .chain(slide.words.iter().map(|word| word.image.as_str()))
+        })
+        .chain(card_names.iter().map(String::as_str))
+        .filter(|name| !name.is_empty())
         .collect();
     let entries = std::fs::read_dir(out_dir).map_err(io_error(out_dir))?;
     for entry in entries.flatten() {
@@ -187,10 +271,11 @@ pub fn render_deck(
             std::fs::remove_file(&path).map_err(io_error(&path))?;
         }
     }
-    let rendered = rendered.into_inner();
+    let rendered = rendered.into_inner() + cards_rendered;
+    let pictures = keep.len();
     let stats = RenderStats {
         rendered,
-        cached: total - rendered,
+        cached: pictures.saturating_sub(rendered),
     };
     crate::cache::record(
         cache.dir.parent().unwrap_or(&cache.dir),

@@ -98,7 +98,7 @@ impl Renderer {
     ) -> Caption {
         let mut spans = crate::slides::styled_spans(text, highlights);
         super::glue_prices(&mut spans);
-        self.with_worker(|worker| draw_caption(worker, &spans, style, size))
+        self.with_worker(None, |worker| draw_caption(worker, &spans, style, size))
     }
 }
 
@@ -125,10 +125,11 @@ fn draw_caption(
     };
     let slide_style = crate::look::SlideStyle {
         theme: style.theme.clone(),
+        brand: Default::default(),
         size,
         max_lines: style.max_lines.clamp(1, MAX_CAPTION_LINES),
     };
-    let layout = worker.layout(spans, &slide_style, &frame);
+    let layout = worker.layout(&super::Run::from_spans(spans), &slide_style, &frame);
     let (pad_x, pad_y) = pad(layout.font_size);
     let widest = worker
         .buffer

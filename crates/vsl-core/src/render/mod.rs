@@ -13,7 +13,7 @@
 mod cache;
 mod caption;
 
-pub use cache::{render_deck, slide_key, RenderStats, SlideCache};
+pub use cache::{render_deck, slide_key, word_key, RenderStats, SlideCache};
 pub use caption::{caption_band, Caption, CaptionPosition, CaptionStyle};
 
 use std::path::PathBuf;
@@ -27,7 +27,7 @@ use image::RgbImage;
 use sha2::{Digest, Sha256};
 
 use crate::error::ErrorKind;
-use crate::look::LookError;
+use crate::look::{BrandFonts, Edge, ProgressBar};
 pub use crate::look::{RenderSize, Rgb, SlideStyle, Theme};
 use crate::slides::StyledSpan;
 
@@ -80,14 +80,6 @@ impl RenderError {
     }
 }
 
-impl From<LookError> for RenderError {
-    fn from(error: LookError) -> RenderError {
-        match error {
-            LookError::InvalidSize(text) => RenderError::InvalidSize(text),
-        }
-    }
-}
-
 /// Where text may go, and how big it may get, for a canvas of this shape.
 struct Frame {
     left: f32,
@@ -118,6 +110,132 @@ impl Frame {
             max_font_size: max_font.max(MIN_FONT_SIZE),
         }
     }
+
+    /// [`Frame::for_size`] narrowed so the text keeps clear of the look's logo (the band of
+    /// its row or column) and progress bar. A centred logo is a watermark under the text.
+    fn for_style(style: &SlideStyle) -> Frame {
+        let mut frame = Frame::for_size(style.size);
+        let (w, h) = (style.size.width as f32, style.size.height as f32);
+        let gap = 0.02 * h;
+        let (mut top, mut bottom) = (frame.top, frame.top + frame.height);
+        let (mut left, mut right) = (frame.left, frame.left + frame.width);
+        if let Some(bar) = &style.brand.progress {
+            let (first, rows) = bar.rows(style.size.height);
+            match bar.position {
+                Edge::Top => top = top.max((first + rows) as f32 + gap),
+                Edge::Bottom => bottom = bottom.min(first as f32 - gap),
+            }
+        }
+        if let Some(logo) = &style.brand.logo {
+            let (x, y, lw, lh) = logo.placement(style.size.width, style.size.height);
+            let (x, y, lw, lh) = (x as f32, y as f32, lw as f32, lh as f32);
+            match logo.position.axes() {
+                (_, -1) => top = top.max(y + lh + gap),
+                (_, 1) => bottom = bottom.min(y - gap),
+                (-1, 0) => left = left.max(x + lw + gap),
+                (1, 0) => right = right.min(x - gap),
+                _ => {}
+            }
+        }
+        // A huge logo must not squeeze the text to nothing: keep at least a third.
+        let min_h = h / 3.0;
+        if bottom - top < min_h {
+            let middle = (top + bottom) / 2.0;
+            top = (middle - min_h / 2.0).max(0.0);
+            bottom = (top + min_h).min(h);
+        }
+        let min_w = w / 3.0;
+        if right - left < min_w {
+            let middle = (left + right) / 2.0;
+            left = (middle - min_w / 2.0).max(0.0);
+            right = (left + min_w).min(w);
+        }
+        frame.left = left;
+        frame.top = top;
+        frame.width = right - left;
+        frame.height = bottom - top;
+        frame
+    }
+}
+
+/// A box on a frame: left, top, width, height in pixels.
+type PixelBox = (u32, u32, u32, u32);
+
+/// A look's pictures prepared for one slide size: the background scaled, cropped and
+/// dimmed; the logo scaled, with its box.
+#[derive(Default)]
+struct Layers {
+    background: Option<Arc<Vec<u8>>>,
+    logo: Option<(Arc<Vec<u8>>, PixelBox)>,
+}
+
+/// Scales `image` to cover `width` x `height` (centred crop), then lays black over it at
+/// `dim`: RGB bytes.
+fn cover(image: &RgbImage, width: u32, height: u32, dim: f32) -> Vec<u8> {
+    let scale = (width as f32 / image.width() as f32).max(height as f32 / image.height() as f32);
+    let scaled_w = ((image.width() as f32 * scale).ceil() as u32).max(width);
+    let scaled_h = ((image.height() as f32 * scale).ceil() as u32).max(height);
+    let scaled = image::imageops::resize(
+        image,
+        scaled_w,
+        scaled_h,
+        image::imageops::FilterType::Triangle,
+    );
+    let (x0, y0) = ((scaled_w - width) / 2, (scaled_h - height) / 2);
+    let cropped = image::imageops::crop_imm(&scaled, x0, y0, width, height).to_image();
+    let keep = ((1.0 - dim.clamp(0.0, 1.0)) * 256.0).round() as u32;
+    cropped
+        .into_raw()
+        .into_iter()
+        .map(|value| ((u32::from(value) * keep + 128) >> 8) as u8)
+        .collect()
+}
+
+/// Straight-alpha "over" of a `w` x `h` RGBA picture at (`x`, `y`) onto RGB `pixels`.
+fn overlay_rgba(pixels: &mut [u8], width: usize, rgba: &[u8], (x, y, w, h): (u32, u32, u32, u32)) {
+    let height = pixels.len() / 3 / width.max(1);
+    for row in 0..h as usize {
+        let py = y as usize + row;
+        if py >= height {
+            break;
+        }
+        for column in 0..w as usize {
+            let px = x as usize + column;
+            if px >= width {
+                break;
+            }
+            let from = (row * w as usize + column) * 4;
+            let alpha = rgba[from + 3];
+            if alpha == 0 {
+                continue;
+            }
+            let at = (py * width + px) * 3;
+            blend(
+                &mut pixels[at..at + 3],
+                [rgba[from], rgba[from + 1], rgba[from + 2]],
+                alpha,
+            );
+        }
+    }
+}
+
+/// Draws `bar` filled to `fraction` (0 to 1) of the width on an RGB image: the picture a
+/// frame of the export shows at that point of the video.
+pub fn draw_progress(image: &mut RgbImage, bar: &ProgressBar, fraction: f64) {
+    let (width, height) = (image.width(), image.height());
+    let (first, rows) = bar.rows(height);
+    let filled = progress_width(width, fraction);
+    for y in first..first + rows {
+        for x in 0..filled {
+            image.put_pixel(x, y, image::Rgb(bar.color.0));
+        }
+    }
+}
+
+/// Columns of a `width` wide bar filled at `fraction`, rounded to whole chroma pairs.
+pub fn progress_width(width: u32, fraction: f64) -> u32 {
+    let filled = (fraction.clamp(0.0, 1.0) * f64::from(width)).round() as u32;
+    (filled & !1).min(width)
 }
 
 /// One thread's text machinery. Creating a `FontSystem` parses the fonts, so it is made
@@ -126,6 +244,99 @@ struct Worker {
     fonts: FontSystem,
     glyphs: SwashCache,
     buffer: Buffer,
+    /// [`BrandFonts::key`] of the brand fonts loaded besides Inter; empty for none.
+    font_key: String,
+}
+
+/// A run of slide text drawn one way: plain, highlighted, or the word being spoken.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Run {
+    pub text: String,
+    pub highlight: bool,
+    pub active: bool,
+}
+
+impl Run {
+    fn from_spans(spans: &[StyledSpan]) -> Vec<Run> {
+        spans
+            .iter()
+            .map(|span| Run {
+                text: span.text.clone(),
+                highlight: span.highlight,
+                active: false,
+            })
+            .collect()
+    }
+}
+
+/// Splits `spans` into runs with the `active`-th word (counting whitespace-separated words,
+/// as the slide's word list does) marked active. Highlights are dropped unless `keywords`.
+fn runs_with_active(spans: &[StyledSpan], active: Option<usize>, keywords: bool) -> Vec<Run> {
+    let mut runs: Vec<Run> = Vec::new();
+    let mut word = 0usize;
+    let mut in_word = false;
+    for span in spans {
+        for c in span.text.chars() {
+            let is_space = c.is_whitespace();
+            if !is_space && !in_word {
+                in_word = true;
+            } else if is_space && in_word {
+                in_word = false;
+                word += 1;
+            }
+            let flags = (
+                span.highlight && keywords,
+                !is_space && in_word && active == Some(word),
+            );
+            match runs.last_mut() {
+                Some(run) if (run.highlight, run.active) == flags => run.text.push(c),
+                _ => runs.push(Run {
+                    text: c.to_string(),
+                    highlight: flags.0,
+                    active: flags.1,
+                }),
+            }
+        }
+    }
+    if runs.is_empty() {
+        runs.push(Run {
+            text: String::new(),
+            highlight: false,
+            active: false,
+        });
+    }
+    runs
+}
+
+/// How cosmic-text finds one face: family, weight, italic.
+#[derive(Clone, Copy)]
+struct FaceQuery<'a> {
+    family: &'a str,
+    weight: u16,
+    italic: bool,
+}
+
+impl<'a> FaceQuery<'a> {
+    fn of(face: &'a crate::look::FontFace) -> FaceQuery<'a> {
+        FaceQuery {
+            family: &face.family,
+            weight: face.weight,
+            italic: face.italic,
+        }
+    }
+
+    fn attrs(self, color: Rgb) -> Attrs<'a> {
+        let [r, g, b] = color.0;
+        Attrs::new()
+            .family(Family::Name(self.family))
+            .weight(Weight(self.weight))
+            .style(if self.italic {
+                cosmic_text::Style::Italic
+            } else {
+                cosmic_text::Style::Normal
+            })
+            .color(Color::rgb(r, g, b))
+    }
 }
 
 /// How a slide's text was laid out (exposed for tests and the editor's preview).
@@ -142,10 +353,18 @@ pub struct TextLayout {
 }
 
 impl Worker {
-    fn new() -> Worker {
+    /// A worker with the bundled Inter and, when given, a look's fonts. Inter stays loaded
+    /// with brand fonts: cosmic-text falls back to it for glyphs the brand font lacks.
+    fn new(brand: Option<&BrandFonts>) -> Worker {
         let mut database = fontdb::Database::new();
         for font in [FONT_TEXT, FONT_HIGHLIGHT] {
             database.load_font_source(fontdb::Source::Binary(Arc::new(font)));
+        }
+        if let Some(brand) = brand {
+            database.load_font_source(fontdb::Source::Binary(brand.regular.bytes.clone()));
+            if let Some(bold) = &brand.bold {
+                database.load_font_source(fontdb::Source::Binary(bold.bytes.clone()));
+            }
         }
         // A fixed locale: the system's would change fallback choices between machines.
         let mut fonts = FontSystem::new_with_locale_and_db("en-US".into(), database);
@@ -154,6 +373,7 @@ impl Worker {
             fonts,
             glyphs: SwashCache::new(),
             buffer,
+            font_key: brand.map(BrandFonts::key).unwrap_or_default(),
         }
     }
 
@@ -176,25 +396,47 @@ impl Worker {
 
     /// Sets the text and finds the largest font size that fits, then the narrowest wrap
     /// width that keeps the same number of lines (so the lines come out even).
-    fn layout(&mut self, spans: &[StyledSpan], style: &SlideStyle, frame: &Frame) -> TextLayout {
-        let attrs = |highlight: bool| {
-            let (weight, color) = if highlight {
-                (Weight::BOLD, style.theme.highlight)
-            } else {
-                (Weight::SEMIBOLD, style.theme.text)
-            };
-            let [r, g, b] = color.0;
-            Attrs::new()
-                .family(Family::Name(FONT_FAMILY))
-                .weight(weight)
-                .color(Color::rgb(r, g, b))
+    fn layout(&mut self, runs: &[Run], style: &SlideStyle, frame: &Frame) -> TextLayout {
+        let (text_face, highlight_face) = match &style.brand.fonts {
+            Some(fonts) => (
+                FaceQuery::of(&fonts.regular),
+                FaceQuery::of(fonts.highlight()),
+            ),
+            None => (
+                FaceQuery {
+                    family: FONT_FAMILY,
+                    weight: Weight::SEMIBOLD.0,
+                    italic: false,
+                },
+                FaceQuery {
+                    family: FONT_FAMILY,
+                    weight: Weight::BOLD.0,
+                    italic: false,
+                },
+            ),
         };
-        let default = attrs(false);
+        let active_color = style.brand.active_color.unwrap_or(style.theme.highlight);
+        // The spoken word changes colour only: the same face keeps every word state's
+        // layout identical, so the text never shifts as the words advance.
+        let attrs = |run: &Run| {
+            let face = if run.highlight {
+                highlight_face
+            } else {
+                text_face
+            };
+            let color = if run.active {
+                active_color
+            } else if run.highlight {
+                style.theme.highlight
+            } else {
+                style.theme.text
+            };
+            face.attrs(color)
+        };
+        let default = text_face.attrs(style.theme.text);
         self.buffer.set_wrap(Wrap::Word);
         self.buffer.set_rich_text(
-            spans
-                .iter()
-                .map(|span| (span.text.as_str(), attrs(span.highlight))),
+            runs.iter().map(|run| (run.text.as_str(), attrs(run))),
             &default,
             Shaping::Advanced,
             Some(Align::Center),
@@ -244,11 +486,22 @@ impl Worker {
         }
     }
 
-    fn draw(&mut self, spans: &[StyledSpan], style: &SlideStyle) -> (RgbImage, TextLayout) {
-        let frame = Frame::for_size(style.size);
-        let layout = self.layout(spans, style, &frame);
+    fn draw(
+        &mut self,
+        runs: &[Run],
+        style: &SlideStyle,
+        layers: &Layers,
+    ) -> (RgbImage, TextLayout) {
+        let frame = Frame::for_style(style);
+        let layout = self.layout(runs, style, &frame);
         let (width, height) = (style.size.width as usize, style.size.height as usize);
-        let mut pixels = style.theme.background.0.repeat(width * height);
+        let mut pixels = match &layers.background {
+            Some(background) => background.as_ref().clone(),
+            None => style.theme.background.0.repeat(width * height),
+        };
+        if let Some((logo, (x, y, w, h))) = &layers.logo {
+            overlay_rgba(&mut pixels, width, logo, (*x, *y, *w, *h));
+        }
         let left = frame.left + (frame.width - layout.width) / 2.0;
         let top = (frame.top + (frame.height - layout.height) / 2.0).round();
         self.paint(
@@ -282,6 +535,7 @@ impl Worker {
             fonts,
             glyphs,
             buffer,
+            ..
         } = self;
         for run in buffer.layout_runs() {
             for glyph in run.glyphs {
@@ -333,10 +587,17 @@ fn blend(pixel: &mut [u8], color: [u8; 3], alpha: u8) {
     }
 }
 
+/// Workers kept for reuse; more are made while slides render in parallel, and workers with
+/// other fonts are dropped first when the pool is full.
+const POOL_LIMIT: usize = 16;
+/// Scaled backgrounds and logos kept (each a frame's worth of pixels at most).
+const LAYER_CACHE_LIMIT: usize = 8;
+
 /// Draws slides. Cheap to share (`&Renderer` is `Sync`); keep one for the process.
 pub struct Renderer {
     workers: Mutex<Vec<Worker>>,
     font_digest: String,
+    layers: Mutex<Vec<(String, Arc<Vec<u8>>)>>,
 }
 
 impl std::fmt::Debug for Renderer {
@@ -361,6 +622,7 @@ impl Renderer {
         Renderer {
             workers: Mutex::new(Vec::new()),
             font_digest: hex::encode(&hasher.finalize()[..8]),
+            layers: Mutex::new(Vec::new()),
         }
     }
 
@@ -370,19 +632,84 @@ impl Renderer {
         &self.font_digest
     }
 
-    fn with_worker<T>(&self, work: impl FnOnce(&mut Worker) -> T) -> T {
-        let pooled = self
-            .workers
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .pop();
-        let mut worker = pooled.unwrap_or_else(Worker::new);
+    /// Runs `work` on a pooled worker that has `fonts` loaded (a new one if none is free).
+    fn with_worker<T>(&self, fonts: Option<&BrandFonts>, work: impl FnOnce(&mut Worker) -> T) -> T {
+        let key = fonts.map(BrandFonts::key).unwrap_or_default();
+        let pooled = {
+            let mut pool = self.workers.lock().unwrap_or_else(PoisonError::into_inner);
+            pool.iter()
+                .rposition(|worker| worker.font_key == key)
+                .map(|at| pool.swap_remove(at))
+        };
+        let mut worker = pooled.unwrap_or_else(|| Worker::new(fonts));
         let result = work(&mut worker);
-        self.workers
+        let mut pool = self.workers.lock().unwrap_or_else(PoisonError::into_inner);
+        if pool.len() >= POOL_LIMIT {
+            let other = pool
+                .iter()
+                .position(|held| held.font_key != worker.font_key);
+            pool.remove(other.unwrap_or(0));
+        }
+        pool.push(worker);
+        result
+    }
+
+    /// A prepared picture from the layer cache, made by `make` when missing.
+    fn layer(&self, key: String, make: impl FnOnce() -> Vec<u8>) -> Arc<Vec<u8>> {
+        let cached = self
+            .layers
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .push(worker);
-        result
+            .iter()
+            .find(|(held, _)| *held == key)
+            .map(|(_, layer)| layer.clone());
+        if let Some(layer) = cached {
+            return layer;
+        }
+        // Made outside the lock: two threads may both make it once, which is harmless.
+        let layer = Arc::new(make());
+        let mut cache = self.layers.lock().unwrap_or_else(PoisonError::into_inner);
+        if cache.len() >= LAYER_CACHE_LIMIT {
+            cache.remove(0);
+        }
+        cache.push((key, layer.clone()));
+        layer
+    }
+
+    fn layers(&self, style: &SlideStyle) -> Layers {
+        let (width, height) = (style.size.width, style.size.height);
+        let background = style.brand.background.as_ref().map(|background| {
+            self.layer(
+                format!(
+                    "bg:{}:{width}x{height}:{}",
+                    background.digest, background.dim
+                ),
+                || cover(&background.image, width, height, background.dim),
+            )
+        });
+        let logo = style.brand.logo.as_ref().map(|logo| {
+            let place = logo.placement(width, height);
+            let opacity = logo.opacity;
+            let pixels = self.layer(
+                format!("logo:{}:{}x{}:{opacity}", logo.digest, place.2, place.3),
+                || {
+                    let mut scaled = image::imageops::resize(
+                        logo.image.as_ref(),
+                        place.2,
+                        place.3,
+                        image::imageops::FilterType::Triangle,
+                    );
+                    if opacity < 1.0 {
+                        for pixel in scaled.pixels_mut() {
+                            pixel.0[3] = (f32::from(pixel.0[3]) * opacity).round() as u8;
+                        }
+                    }
+                    scaled.into_raw()
+                },
+            );
+            (pixels, place)
+        });
+        Layers { background, logo }
     }
 
     /// Draws one slide: `text` may hold `*marked*` words; `highlights` are phrases drawn in
@@ -398,9 +725,26 @@ impl Renderer {
         highlights: &[String],
         style: &SlideStyle,
     ) -> (RgbImage, TextLayout) {
+        self.render_word(text, highlights, style, None)
+    }
+
+    /// One word state of a slide: the `active`-th word (whitespace-separated, as in the
+    /// slide's word list) drawn in the look's active colour; `None` is the slide with no word
+    /// spoken yet.
+    pub fn render_word(
+        &self,
+        text: &str,
+        highlights: &[String],
+        style: &SlideStyle,
+        active: Option<usize>,
+    ) -> (RgbImage, TextLayout) {
         let mut spans = crate::slides::styled_spans(text, highlights);
         glue_prices(&mut spans);
-        self.with_worker(|worker| worker.draw(&spans, style))
+        let runs = runs_with_active(&spans, active, style.brand.words.keywords());
+        let layers = self.layers(style);
+        self.with_worker(style.brand.fonts.as_ref(), |worker| {
+            worker.draw(&runs, style, &layers)
+        })
     }
 }
 
@@ -468,6 +812,7 @@ mod tests {
     fn style(size: RenderSize) -> SlideStyle {
         SlideStyle {
             theme: Theme::classic(),
+            brand: Default::default(),
             size,
             max_lines: 3,
         }
@@ -475,7 +820,7 @@ mod tests {
 
     #[test]
     fn the_bundled_font_is_the_only_font() {
-        let worker = Worker::new();
+        let worker = Worker::new(None);
         let families: Vec<String> = worker
             .fonts
             .db()

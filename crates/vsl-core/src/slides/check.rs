@@ -81,6 +81,7 @@ mod tests {
             text: "Twenty characters!!!".into(),
             highlights: vec![],
             image: String::new(),
+            words: Vec::new(),
         };
         let warnings = check(&[fast], &preset);
         assert!(matches!(

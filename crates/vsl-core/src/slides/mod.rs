@@ -49,6 +49,34 @@ pub struct Slide {
     pub highlights: Vec<String>,
     /// The rendered PNG's file name, relative to the `slides.json` that lists it.
     pub image: String,
+    /// The words as spoken, one per whitespace-separated word of `text`, with their times.
+    /// Looks that draw the spoken word give each its own picture (`SlideWord::image`).
+    /// Empty in decks made before words were kept, or after an edit that lost the match.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub words: Vec<SlideWord>,
+}
+
+/// One word of a slide and when it is spoken, in seconds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SlideWord {
+    pub text: String,
+    pub start: f64,
+    pub end: f64,
+    /// The slide's picture with this word drawn as the one being spoken, when the look asks
+    /// for it; relative to `slides.json` like [`Slide::image`].
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub image: String,
+}
+
+impl Slide {
+    /// Whether `words` still match the text word for word (an edit can break the match).
+    pub fn words_match(&self) -> bool {
+        !self.words.is_empty()
+            && self.words.len()
+                == crate::slides::plain_text(&self.text)
+                    .split_whitespace()
+                    .count()
+    }
 }
 
 /// A rendered deck: what `slides.json` holds.
@@ -56,12 +84,97 @@ pub struct Slide {
 pub struct SlideDeck {
     /// `16:9`, `9:16` or `1:1`.
     pub preset: String,
+    /// The look the slides were drawn with.
     pub theme: String,
+    /// What the export adds to the slide pictures: the look's progress bar. Left out of
+    /// `slides.json` when there is none.
+    #[serde(default, skip_serializing_if = "DeckBrand::is_plain")]
+    pub brand: DeckBrand,
     pub width: u32,
     pub height: u32,
     /// Seconds; the last slide ends here.
     pub duration: f64,
     pub slides: Vec<Slide>,
+}
+
+/// The parts of a look that the export draws (the slide images hold the rest).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DeckBrand {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub progress: Option<crate::look::ProgressBar>,
+    /// A title card shown before the first slide: the export puts it first and shifts every
+    /// time (pictures, audio, subtitles, JSON) by its duration.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub intro: Option<CardPicture>,
+    /// A card shown after the voice ends.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outro: Option<CardPicture>,
+}
+
+/// An intro or outro card as rendered: its text, seconds, and picture (next to
+/// `slides.json`; empty until rendered).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CardPicture {
+    pub text: String,
+    pub duration: f64,
+    #[serde(default)]
+    pub image: String,
+}
+
+impl DeckBrand {
+    pub fn is_plain(&self) -> bool {
+        *self == DeckBrand::default()
+    }
+
+    pub fn of(brand: &crate::look::Brand) -> DeckBrand {
+        let card = |card: &Option<crate::look::Card>| {
+            card.as_ref().map(|card| CardPicture {
+                text: card.text.clone(),
+                duration: card.duration,
+                image: String::new(),
+            })
+        };
+        DeckBrand {
+            progress: brand.progress,
+            intro: card(&brand.intro),
+            outro: card(&brand.outro),
+        }
+    }
+
+    /// Seconds of the intro card that has a picture (0 without one).
+    pub fn lead(&self) -> f64 {
+        self.intro
+            .as_ref()
+            .filter(|card| !card.image.is_empty())
+            .map_or(0.0, |card| card.duration)
+    }
+
+    /// Seconds of the outro card that has a picture (0 without one).
+    pub fn tail(&self) -> f64 {
+        self.outro
+            .as_ref()
+            .filter(|card| !card.image.is_empty())
+            .map_or(0.0, |card| card.duration)
+    }
+}
+
+impl SlideDeck {
+    /// The deck with every time moved `by` seconds later (slides, words, duration): the
+    /// times of an export that starts with an intro card.
+    pub fn shifted(&self, by: f64) -> SlideDeck {
+        let mut deck = self.clone();
+        for slide in &mut deck.slides {
+            slide.start += by;
+            slide.end += by;
+            for word in &mut slide.words {
+                word.start += by;
+                word.end += by;
+            }
+        }
+        deck.duration += by;
+        deck
+    }
 }
 
 /// The file `vsl slides` writes next to the images.
@@ -130,6 +243,7 @@ impl SlideDeck {
         SlideDeck {
             preset: preset.aspect.name().to_owned(),
             theme: style.theme.name.clone(),
+            brand: DeckBrand::of(&style.brand),
             width: style.size.width,
             height: style.size.height,
             duration,
@@ -191,6 +305,7 @@ mod tests {
     fn style() -> SlideStyle {
         SlideStyle {
             theme: Theme::dark(),
+            brand: Default::default(),
             size: RenderSize::SQUARE,
             max_lines: 3,
         }

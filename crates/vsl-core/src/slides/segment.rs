@@ -242,6 +242,15 @@ pub fn segment_with(
                 highlights: auto_highlights(&text, terms),
                 text,
                 image: String::new(),
+                words: words[*i..*j]
+                    .iter()
+                    .map(|word| super::SlideWord {
+                        text: word.text.to_owned(),
+                        start: word.start,
+                        end: word.end,
+                        image: String::new(),
+                    })
+                    .collect(),
             }
         })
         .collect()

@@ -56,6 +56,22 @@ pub struct Transcript {
 }
 
 impl Transcript {
+    /// The transcript with every time moved `by` seconds later (for an export that starts
+    /// with an intro card).
+    pub fn shifted(&self, by: f64) -> Transcript {
+        let mut transcript = self.clone();
+        for segment in &mut transcript.segments {
+            segment.start += by;
+            segment.end += by;
+            for word in &mut segment.words {
+                word.start += by;
+                word.end += by;
+            }
+        }
+        transcript.duration += by;
+        transcript
+    }
+
     /// All words in order.
     pub fn words(&self) -> impl Iterator<Item = &Word> {
         self.segments

@@ -90,12 +90,14 @@ fn make_deck(dir: &Path, starts: &[f64], duration: f64, width: u32, height: u32)
                 text: format!("Slide number {index}"),
                 highlights: vec![],
                 image: name,
+                words: Vec::new(),
             }
         })
         .collect();
     SlideDeck {
         preset: "16:9".into(),
         theme: "test".into(),
+        brand: Default::default(),
         width,
         height,
         duration,
@@ -388,6 +390,7 @@ fn rendered_text_slides_keep_their_detail() {
     for ((slide, (text, theme)), start) in deck.slides.iter_mut().zip(texts).zip(starts) {
         let style = SlideStyle {
             theme,
+            brand: Default::default(),
             size: RenderSize::FULL_HD,
             max_lines: 3,
         };

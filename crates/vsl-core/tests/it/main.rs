@@ -11,6 +11,7 @@ mod download;
 mod export;
 mod fuzz;
 mod health;
+mod looks;
 mod media;
 mod models;
 mod music;

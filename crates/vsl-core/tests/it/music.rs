@@ -121,6 +121,7 @@ fn one_slide(dir: &Path, duration: f64) -> SlideDeck {
     SlideDeck {
         preset: "16:9".into(),
         theme: "test".into(),
+        brand: Default::default(),
         width: 320,
         height: 180,
         duration,
@@ -131,6 +132,7 @@ fn one_slide(dir: &Path, duration: f64) -> SlideDeck {
             text: "Music".into(),
             highlights: vec![],
             image: "slide-000.png".into(),
+            words: Vec::new(),
         }],
     }
 }

@@ -81,11 +81,13 @@ fn jfk_deck(duration: f64) -> SlideDeck {
             text: (*text).to_owned(),
             highlights: vec!["Americans".to_owned()],
             image: format!("slide-{index:03}.png"),
+            words: Vec::new(),
         })
         .collect();
     SlideDeck {
         preset: "16:9".into(),
         theme: "classic".into(),
+        brand: Default::default(),
         width: 1920,
         height: 1080,
         duration,

@@ -28,6 +28,7 @@ fn golden_dir() -> PathBuf {
 fn style(theme: Theme, size: RenderSize) -> SlideStyle {
     SlideStyle {
         theme,
+        brand: Default::default(),
         size,
         max_lines: 3,
     }
@@ -39,7 +40,7 @@ fn renderer() -> &'static Renderer {
 }
 
 /// Compares with `tests/golden/<name>.png`, or writes it when `VSL_UPDATE_GOLDEN` is set.
-fn check_golden(name: &str, image: &RgbImage) {
+pub(crate) fn check_golden(name: &str, image: &RgbImage) {
     let path = golden_dir().join(format!("{name}.png"));
     if std::env::var_os("VSL_UPDATE_GOLDEN").is_some_and(|v| !v.is_empty() && v != "0") {
         std::fs::create_dir_all(golden_dir()).expect("golden dir");
@@ -305,6 +306,7 @@ fn deck(texts: &[&str]) -> SlideDeck {
     SlideDeck {
         preset: "16:9".into(),
         theme: String::new(),
+        brand: Default::default(),
         width: 0,
         height: 0,
         duration: texts.len() as f64,
@@ -318,6 +320,7 @@ fn deck(texts: &[&str]) -> SlideDeck {
                 text: (*text).to_owned(),
                 highlights: auto_highlights(text, &[]),
                 image: String::new(),
+                words: Vec::new(),
             })
             .collect(),
     }
@@ -428,6 +431,7 @@ fn the_cache_renders_only_what_changed() {
     assert_eq!(stats.rendered, 0);
     let dark = SlideStyle {
         theme: Theme::dark(),
+        brand: Default::default(),
         ..style.clone()
     };
     let stats = render_deck(
@@ -515,6 +519,7 @@ fn every_slide_of_the_real_decks_fits_its_frame() {
             let theme = Theme::dark();
             let style = SlideStyle {
                 theme: theme.clone(),
+                brand: Default::default(),
                 size,
                 max_lines: preset.max_lines,
             };

@@ -1,26 +1,68 @@
-//! What a slide looks like besides its text: colours ([`Rgb`], [`Theme`]), the output
-//! size ([`RenderSize`]) and the line limit, together a [`SlideStyle`].
+//! What a slide looks like besides its text: colours ([`Rgb`], [`Theme`]), the maker's
+//! [`Brand`] (fonts, background, logo, progress bar, the spoken word, cards), the output size
+//! ([`RenderSize`]) and the line limit, together a [`SlideStyle`].
 //!
-//! Both [`crate::slides`] (themes from `slides.toml`, a preset's default size) and
-//! [`crate::render`] (drawing) use these types; neither owns them.
+//! A *look* ([`Look`]) is a theme with a brand, kept as `look.toml` next to its assets
+//! ([`file`]); saved looks live in `<config>/looks/NAME/` ([`store`]). Both [`crate::slides`]
+//! and [`crate::render`] use these types; neither owns them.
+
+pub mod brand;
+pub mod file;
+pub mod store;
+
+use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::ErrorKind;
 
+pub use brand::{
+    Anchor, Background, Brand, BrandFonts, Card, Edge, FontFace, Logo, ProgressBar, WordHighlight,
+};
+pub use file::{Look, LookFile, LOOK_FILE};
+
 /// The built-in themes' names, as [`Theme::builtin`] knows them.
 pub const BUILTIN_THEMES: &[&str] = &["classic", "dark"];
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 pub enum LookError {
     #[error("invalid slide size '{0}' (use WIDTHxHEIGHT, e.g. 1920x1080)")]
     InvalidSize(String),
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}: not a look: {reason}", path.display())]
+    Invalid { path: PathBuf, reason: String },
+    #[error("{}: this folder has no look.toml, so it is not a look", dir.display())]
+    NoLookFile { dir: PathBuf },
+    #[error("{}: cannot use this font: {reason}", path.display())]
+    Font { path: PathBuf, reason: String },
+    #[error("{}: cannot use this image: {reason}", path.display())]
+    Image { path: PathBuf, reason: String },
+    #[error("unknown look '{name}' (built in: classic, dark; saved looks are folders in {})", dir.display())]
+    Unknown { name: String, dir: PathBuf },
+    #[error("a look named '{name}' already exists in {}", dir.display())]
+    Exists { name: String, dir: PathBuf },
 }
 
 impl LookError {
     pub fn kind(&self) -> ErrorKind {
         match self {
             LookError::InvalidSize(_) => ErrorKind::InvalidSize,
+            LookError::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
+                ErrorKind::NotFound
+            }
+            LookError::Io { source, .. } if source.raw_os_error() == Some(28) => {
+                ErrorKind::DiskFull
+            }
+            LookError::Io { .. } => ErrorKind::Io,
+            LookError::Invalid { .. } | LookError::NoLookFile { .. } => ErrorKind::InvalidLook,
+            LookError::Font { .. } => ErrorKind::InvalidFont,
+            LookError::Image { .. } => ErrorKind::InvalidImage,
+            LookError::Unknown { .. } => ErrorKind::UnknownTheme,
+            LookError::Exists { .. } => ErrorKind::Exists,
         }
     }
 }
@@ -141,9 +183,23 @@ impl std::fmt::Display for RenderSize {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SlideStyle {
     pub theme: Theme,
+    /// The look's fonts, assets and options; the default is none (the classic look).
+    pub brand: Brand,
     pub size: RenderSize,
     /// Lines the text may wrap into (the preset's `max_lines`).
     pub max_lines: usize,
+}
+
+impl SlideStyle {
+    /// A look's style at this size and line limit.
+    pub fn of_look(look: &Look, size: RenderSize, max_lines: usize) -> SlideStyle {
+        SlideStyle {
+            theme: look.theme.clone(),
+            brand: look.brand.clone(),
+            size,
+            max_lines,
+        }
+    }
 }
 
 #[cfg(test)]
