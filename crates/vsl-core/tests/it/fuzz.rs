@@ -2,8 +2,8 @@
 //! none may panic, and every rejection is a typed error whose message names the file.
 //! Each property runs a bounded number of cases, so CI spends seconds here.
 //!
-//! Covered: glossary TOML, scripts (.txt, .md, .docx), slides.json, slides.toml, the job
-//! spec that settings.toml and watched folders flatten, and ggml model headers.
+//! Covered: glossary TOML, scripts (.txt, .md, .docx), slides.json, slides.toml, look.toml,
+//! the job spec that settings.toml and watched folders flatten, and ggml model headers.
 
 use std::path::{Path, PathBuf};
 
@@ -40,6 +40,27 @@ max_words = 7
 background = "#101820"
 text = "#FFFFFF"
 accent = "#FFC233"
+"##;
+
+const LOOK: &str = r##"name = "Minha marca"
+[colors]
+background = "#101820"
+text = "#FFFFFF"
+highlight = "#FFC233"
+[logo]
+position = "top-right"
+width = 0.12
+[progress]
+show = true
+color = "#FFC233"
+position = "bottom"
+height = 0.012
+[words]
+highlight = "both"
+active_color = "#FF3355"
+[intro]
+text = "Assista até o final"
+duration = 3.0
 "##;
 
 const SPEC: &str = r#"model = "base"
@@ -182,6 +203,16 @@ proptest! {
         let path = write(dir.path(), "slides.toml", &bytes);
         if let Err(error) = SlidesConfig::load(&path) {
             check_rejection(&path, error.kind(), &error.to_string(), &[ErrorKind::InvalidConfig]);
+        }
+    }
+
+    /// A look file that does not load is refused with a look kind naming the file.
+    #[test]
+    fn look_files(bytes in inputs(LOOK.as_bytes())) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = write(dir.path(), "look.toml", &bytes);
+        if let Err(error) = vsl_core::look::Look::load(&path) {
+            check_rejection(&path, error.kind(), &error.to_string(), &[ErrorKind::InvalidLook]);
         }
     }
 
