@@ -12,6 +12,9 @@ import { createModelsView } from './views/models.js';
 import { createQueueView } from './views/queue.js';
 import { createResultView } from './views/result.js';
 
+/** A brush: the Looks sheet. */
+const LOOKS_ICON = 'M4 20l5-5m1-7 6 6 5-5-6-6z';
+
 const GEAR_ICON =
   'M12 15a3 3 0 1 0 0-6 3 3 0 0 0 0 6zM19.4 15a1.7 1.7 0 0 0 .3 1.8l.1.1a2 2 0 1 1-2.8 2.8l-.1-.1a1.7 1.7 0 0 0-2.9 1.2V21a2 2 0 1 1-4 0v-.1a1.7 1.7 0 0 0-2.9-1.2l-.1.1a2 2 0 1 1-2.8-2.8l.1-.1A1.7 1.7 0 0 0 3 15H3a2 2 0 1 1 0-4h.1a1.7 1.7 0 0 0 1.2-2.9l-.1-.1a2 2 0 1 1 2.8-2.8l.1.1a1.7 1.7 0 0 0 2.9-1.2V3a2 2 0 1 1 4 0v.1a1.7 1.7 0 0 0 2.9 1.2l.1-.1a2 2 0 1 1 2.8 2.8l-.1.1a1.7 1.7 0 0 0 1.2 2.9H21a2 2 0 1 1 0 4h-.1a1.7 1.7 0 0 0-1.5 1z';
 
@@ -115,29 +118,40 @@ export async function startApp({ doc, ipc, i18n, log = console, onLocale = () =>
     if (label) label.textContent = t('header.language');
   }
 
+  /**
+   * `open(arg)` of a sheet that is a chunk of its own (build.mjs), made by `load()` on
+   * first use; `after(sheet)` runs once it is open. A sheet that fails to load is tried
+   * again on the next click.
+   */
+  function lazySheet(load, after) {
+    let sheet = null;
+    return async (arg) => {
+      try {
+        sheet ??= load();
+        const made = await sheet;
+        await made.open(arg);
+        after?.(made);
+      } catch (error) {
+        sheet = null;
+        showError(error);
+      }
+    };
+  }
+
   // The settings sheet is a chunk of its own (build.mjs), loaded on the first click of
   // the gear. Until it has opened, `watch` events about files wait here (the latest
   // ones) for its "last file" lines; the folders' state comes fresh when it opens.
   const localeSlot = doc.querySelector('.locale-picker');
-  let settingsSheet = null;
   let openedSheet = null;
   const earlyWatch = [];
-  async function openSettings() {
-    try {
-      settingsSheet ??= import('./views/settings.js').then(({ createSettings }) =>
-        createSettings(doc, { t, locale: i18n.locale, ipc, choices, onError: showError }),
-      );
-      const sheet = await settingsSheet;
-      await sheet.open();
-      if (!openedSheet) {
-        openedSheet = sheet;
-        earlyWatch.splice(0).filter((event) => event.path).forEach(sheet.watchEvent);
-      }
-    } catch (error) {
-      settingsSheet = null;
-      showError(error);
-    }
-  }
+  const openSettings = lazySheet(
+    () => import('./views/settings.js').then(({ createSettings }) => createSettings(doc, { t, locale: i18n.locale, ipc, choices, onError: showError })),
+    // Once it is open, events go straight to it: only the first open finds any waiting.
+    (sheet) => {
+      openedSheet = sheet;
+      earlyWatch.splice(0).filter((event) => event.path).forEach(sheet.watchEvent);
+    },
+  );
   const settings = localeSlot && {
     watchEvent(event) {
       if (openedSheet) openedSheet.watchEvent(event);
@@ -154,6 +168,19 @@ export async function startApp({ doc, ipc, i18n, log = console, onLocale = () =>
   );
 
   const result = createResultView(doc.getElementById('result-view'), { t, ipc, onError: showError });
+
+  // The Looks sheet is a chunk of its own too, loaded on the first click of the palette. It
+  // previews the open job's current slide, and the job's look menu lists what it saves.
+  const looksTitle = t('looks.title');
+  const openLooks = lazySheet(() => import('./views/looks.js').then(({ createLooks }) => createLooks(doc, { t, ipc, job: result, onError: showError })));
+  localeSlot?.after(
+    h(
+      doc,
+      'button',
+      { class: 'icon-button', type: 'button', id: 'open-looks', title: looksTitle, 'aria-label': looksTitle, onClick: () => openLooks() },
+      icon(doc, LOOKS_ICON),
+    ),
+  );
 
   async function open(id) {
     try {

@@ -101,6 +101,19 @@ export function createIpc(tauri) {
     /** The Open dialog for a script (.txt, .md, .docx); resolves to its path or null. */
     pickScriptFile: () => call('pick_script_file'),
     pickMusicFile: () => call('pick_music_file'),
+    /** The Open dialog for a look's `kind` ('font' or 'image'), checked in Rust; its path or null. */
+    pickLookAsset: (kind) => call('pick_look_asset', { kind }),
+    /** @returns {Promise<Array<{id: string, name: string, source: string, dir?: string, error?: string}>>} */
+    listLooks: () => call('list_looks'),
+    /** @returns {Promise<{id: string, saved: boolean, look: object}>} `look` is look.toml as JSON. */
+    getLook: (id) => call('get_look', { id }),
+    /** `request`: `{ id, look, from, replace }`; resolves to the saved look's id. */
+    saveLook: (request) => call('save_look', { request }),
+    deleteLook: (id) => call('delete_look', { id }),
+    /** `request`: `{ look, from, text, preset }`; resolves to a PNG path (see `fileUrl`). */
+    previewLook: (request) => call('preview_look', { request }),
+    /** Draws a finished job's slides again with `look`; resolves to the new DeckView. */
+    setJobLook: (id, look) => call('set_job_look', { id, look }),
     /** @returns {Promise<object>} `vsl_core::health::Health` (camelCase). */
     getHealth: () => call('get_health'),
     getSettings: () => call('get_settings'),

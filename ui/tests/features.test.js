@@ -72,6 +72,10 @@ async function start(handlers = {}, language = 'en') {
     list_models: () => [{ name: 'base', installed: true }],
     list_jobs: () => [],
     get_health: () => ({ cpuPercent: 1, memoryTotal: 1, memoryAvailable: 1, cacheBytes: 0, model: null }),
+    list_looks: () => [
+      { id: 'classic', name: 'classic', source: 'builtin' },
+      { id: 'dark', name: 'dark', source: 'builtin' },
+    ],
     get_settings: () => structuredClone(SETTINGS),
     get_glossary: () => structuredClone(GLOSSARY),
     get_watch_status: () => ({ folders: [{ dir: '/in', state: 'watching', message: null }], error: null }),
@@ -658,4 +662,91 @@ test('a watched file that failed names its translated error', async () => {
   const { doc } = await start();
   await emit('watch', { event: 'failed', path: '/in/half.mp4', error: { kind: 'truncated_media', message: '/in/half.mp4 ends early' } });
   assert.equal(text(doc.getElementById('toast')), 'Watched folder: half.mp4 failed: The file is incomplete — is it still being copied? — /in/half.mp4 ends early');
+});
+
+test('a job gets another look from its look menu: the slides are drawn again', async () => {
+  const saved = { id: 'minha-marca', name: 'Minha marca', source: 'saved', dir: '/config/looks/minha-marca' };
+  const { doc, app, send, named } = await start({
+    list_looks: () => [
+      { id: 'classic', name: 'classic', source: 'builtin' },
+      { id: 'dark', name: 'dark', source: 'builtin' },
+      saved,
+    ],
+    set_job_look: ({ look }) => ({ ...DECK, deck: { ...DECK.deck, theme: look } }),
+  });
+  await app.importPaths(['/voice/jfk.wav']);
+  send('j1', { event: 'done', result: { ...DECK, deck: { ...DECK.deck, theme: 'classic' } } });
+  await settle();
+  const menu = doc.getElementById('job-look');
+  assert.deepEqual([...menu.options].map((option) => option.textContent), ['classic', 'dark', 'Minha marca']);
+  assert.equal(menu.value, 'classic');
+  set(menu, 'minha-marca');
+  await settle();
+  assert.deepEqual(named('set_job_look'), [{ id: 'j1', look: 'minha-marca' }]);
+  assert.equal(doc.getElementById('job-look').value, 'minha-marca');
+  assert.equal(doc.getElementById('toast').hidden, true);
+});
+
+test('the Looks sheet edits a look with a live preview and saves it with its logo', async () => {
+  const looks = [
+    { id: 'classic', name: 'classic', source: 'builtin' },
+    { id: 'dark', name: 'dark', source: 'builtin' },
+  ];
+  const { doc, app, send, named } = await start({
+    list_looks: () => structuredClone(looks),
+    get_look: ({ id }) =>
+      id === 'classic'
+        ? { id, saved: false, look: { name: 'classic', colors: { background: '#FFFFFF', text: '#141417', highlight: '#D91A20' } } }
+        : { id, saved: true, look: { name: 'Minha marca', colors: { background: '#101820' }, logo: { image: 'logo.png' } } },
+    preview_look: () => '/cache/look-preview/1.png',
+    pick_look_asset: ({ kind }) => (kind === 'image' ? '/brand/logo.png' : '/brand/Brand.ttf'),
+    save_look: ({ request }) => {
+      looks.push({ id: 'minha-marca', name: request.look.name, source: 'saved' });
+      return 'minha-marca';
+    },
+  });
+  await app.importPaths(['/voice/jfk.wav']);
+  send('j1', { event: 'done', result: { ...DECK, deck: { ...DECK.deck, theme: 'classic' } } });
+  await settle();
+  doc.getElementById('open-looks').click();
+  for (let i = 0; i < 100 && doc.getElementById('looks')?.hidden !== false; i += 1) await tick();
+  await settle(10);
+  assert.equal(doc.getElementById('looks-pick').value, 'classic');
+  assert.equal(doc.getElementById('looks-builtin').hidden, false, 'a built-in look is copied on save');
+
+  doc.getElementById('looks-new').click();
+  await settle();
+  const name = doc.getElementById('look-name');
+  name.value = 'Minha marca';
+  name.dispatchEvent(new doc.defaultView.Event('input'));
+  const background = doc.getElementById('look-background');
+  background.value = '#101820';
+  background.dispatchEvent(new doc.defaultView.Event('input'));
+  doc.getElementById('look-logo-choose').click();
+  await settle();
+  assert.equal(text(doc.getElementById('look-logo-name')), 'logo.png');
+  set(doc.getElementById('look-logo-position'), 'bottom-left');
+  set(doc.getElementById('look-progress'), true);
+  set(doc.getElementById('look-words'), 'active');
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  await settle();
+  // The preview draws the draft on the open job's current slide.
+  const previews = named('preview_look');
+  const last = previews.at(-1).request;
+  assert.equal(last.text, 'And so my fellow Americans');
+  assert.deepEqual(last.look.logo, { image: '/brand/logo.png', position: 'bottom-left' });
+  assert.equal(last.look.words.highlight, 'active');
+  assert.equal(last.look.progress.show, true);
+  assert.ok(doc.getElementById('look-preview').src.includes('look-preview'), 'the preview image is shown');
+
+  doc.getElementById('looks-save').click();
+  await settle(10);
+  const [{ request }] = named('save_look');
+  assert.equal(request.id, '', 'a new look takes its id from its name');
+  assert.equal(request.replace, false);
+  assert.equal(request.look.name, 'Minha marca');
+  assert.equal(request.look.colors.background, '#101820');
+  assert.equal(text(doc.getElementById('looks-status')), 'Saved as “minha-marca”.');
+  // The job's look menu lists the new look.
+  assert.ok([...doc.getElementById('job-look').options].some((option) => option.value === 'minha-marca'));
 });

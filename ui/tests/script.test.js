@@ -106,6 +106,10 @@ async function start(handlers = {}) {
     list_models: () => [],
     list_jobs: () => [],
     get_health: () => ({ cpuPercent: 1, memoryTotal: 1, memoryAvailable: 1, cacheBytes: 0, model: null }),
+    list_looks: () => [
+      { id: 'classic', name: 'classic', source: 'builtin' },
+      { id: 'dark', name: 'dark', source: 'builtin' },
+    ],
     start_job: ({ path, script, onProgress }) => {
       nextId += 1;
       const id = `j${nextId}`;

@@ -37,6 +37,8 @@ export function createResultView(container, { t, ipc, onError }) {
   const timing = make('span', { class: 'editor-timing' });
   const slideBadge = make('span', { class: 'badge slide-align', id: 'slide-align', hidden: true });
   const scriptButton = make('button', { class: 'button', type: 'button', id: 'script-open', onClick: () => openScript() });
+  // The job's look: picking another draws the slides again (`set_job_look`), nothing else.
+  const lookSelect = make('select', { id: 'job-look', onChange: () => run(() => ipc.setJobLook(view.jobId, lookSelect.value)) });
   const scriptSummary = make('span', { class: 'script-summary', id: 'script-summary' });
   const scriptList = make('ul', { class: 'script-list', id: 'script-list' });
   const scriptDetails = make('details', { class: 'script-details', hidden: true }, make('summary', { text: t('script.details') }), scriptList);
@@ -162,7 +164,14 @@ export function createResultView(container, { t, ipc, onError }) {
       ),
     ),
     audio,
-    make('div', { class: 'script-bar', id: 'script-bar' }, scriptButton, scriptSummary, scriptDetails),
+    make(
+      'div',
+      { class: 'script-bar', id: 'script-bar' },
+      scriptButton,
+      scriptSummary,
+      make('label', { class: 'format' }, t('look.label'), lookSelect),
+      scriptDetails,
+    ),
     strip,
     make(
       'div',
@@ -343,6 +352,16 @@ export function createResultView(container, { t, ipc, onError }) {
       ),
     );
     scriptDetails.hidden = scriptList.children.length === 0;
+  }
+
+  /** The look menu: every look (listed afresh: the Looks sheet may have saved one), the deck's selected. */
+  async function renderLooks(current) {
+    const looks = await ipc.listLooks().catch((error) => (onError(error), []));
+    // A deck's look that no longer loads is still shown, so the menu never claims another.
+    const shown = looks.filter((look) => !look.error || look.id === current);
+    if (!shown.some((look) => look.id === current)) shown.push({ id: current, name: current });
+    lookSelect.replaceChildren(...shown.map((look) => make('option', { value: look.id, text: look.name })));
+    lookSelect.value = current;
   }
 
   /** The script dialog, loaded (a chunk of its own) the first time it is opened. */
@@ -541,6 +560,7 @@ export function createResultView(container, { t, ipc, onError }) {
     }
     aligned = slideAlignments(next.deck.slides, next.alignment, next.deck.duration);
     renderScriptBar();
+    renderLooks(next.deck.theme);
     renderStrip();
     select(selected);
   }
@@ -556,6 +576,14 @@ export function createResultView(container, { t, ipc, onError }) {
     },
     get jobId() {
       return view?.jobId ?? null;
+    },
+    /** For the Looks sheet: the selected slide's text, the deck's shape and look. */
+    get current() {
+      return view && { text: view.deck.slides[selected]?.text, preset: view.deck.preset, look: view.deck.theme };
+    },
+    /** Lists the looks again (one was saved or deleted). */
+    refreshLooks() {
+      if (view) renderLooks(view.deck.theme);
     },
   });
 }

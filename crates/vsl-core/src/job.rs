@@ -536,7 +536,10 @@ impl JobSpec {
         let sound = self.soundtrack()?;
         let config = self.slides_config(dirs)?;
         let preset = config.preset(self.preset);
-        let look = crate::look::store::resolve(&self.theme, dirs, &config)?;
+        let mut look = crate::look::store::resolve(&self.theme, dirs, &config)?;
+        // The deck records what resolves the look again (`slides.json`'s `theme`): the name
+        // the job gave, or a look file's absolute path.
+        look.theme.name = crate::look::store::identifier(&self.theme);
         let theme = look.theme.clone();
         let size = self.size.unwrap_or_else(|| self.preset.default_size());
         let global = dirs.glossary_file();

@@ -1,7 +1,7 @@
 //! Native Open dialogs, run from Rust so the UI needs no dialog permission and gets back
 //! only the paths the person picked.
 //!
-//! With the `e2e-hooks` feature (the end-to-end test's build, `scripts/e2e-app.sh`), four
+//! With the `e2e-hooks` feature (the end-to-end test's build, `scripts/e2e-app.sh`), five
 //! environment variables answer in place of the dialogs: a WebDriver test cannot click a
 //! native GTK dialog, and this keeps the rest of the code path (the command, the UI's
 //! import of what it returns) the same as for a person. A build without the feature has
@@ -54,6 +54,12 @@ mod hooks {
         static CALLS: AtomicUsize = AtomicUsize::new(0);
         in_turn("VSL_TEST_PICK_MUSIC", &CALLS)
     }
+
+    /// `VSL_TEST_PICK_ASSET`: one font or image file per call, in turn.
+    pub fn asset() -> Option<Option<PathBuf>> {
+        static CALLS: AtomicUsize = AtomicUsize::new(0);
+        in_turn("VSL_TEST_PICK_ASSET", &CALLS)
+    }
 }
 
 /// Without the feature, the dialogs always open.
@@ -74,6 +80,10 @@ mod hooks {
     }
 
     pub fn music() -> Option<Option<PathBuf>> {
+        None
+    }
+
+    pub fn asset() -> Option<Option<PathBuf>> {
         None
     }
 }
@@ -168,4 +178,40 @@ pub async fn pick_music_file<R: Runtime>(app: AppHandle<R>) -> CommandResult<Opt
     })
     .await
     .map_err(CommandError::task)
+}
+
+/// Shows the Open dialog for a look's font (`kind` = `font`) or picture (`image`) and checks
+/// that the file is one; `None` if cancelled.
+///
+/// # Errors
+///
+/// `invalid_font` / `invalid_image` naming the file, or a [`CommandError`] if the dialog's
+/// thread dies.
+#[tauri::command]
+pub async fn pick_look_asset<R: Runtime>(
+    app: AppHandle<R>,
+    kind: String,
+) -> CommandResult<Option<PathBuf>> {
+    let extensions = crate::services::looks::asset_extensions(&kind)?;
+    let picked = match hooks::asset() {
+        Some(path) => path,
+        None => tauri::async_runtime::spawn_blocking(move || {
+            app.dialog()
+                .file()
+                .add_filter(if kind == "font" { "Fonts" } else { "Images" }, extensions)
+                .blocking_pick_file()
+                .and_then(|file| file.into_path().ok())
+        })
+        .await
+        .map_err(CommandError::task)?,
+    };
+    if let Some(path) = &picked {
+        let kind = if extensions.contains(&"ttf") {
+            "font"
+        } else {
+            "image"
+        };
+        crate::services::looks::check_asset(kind, path)?;
+    }
+    Ok(picked)
 }

@@ -11,6 +11,7 @@ pub mod dialog;
 pub mod glossary;
 pub mod health;
 pub mod jobs;
+pub mod looks;
 pub mod models;
 pub mod settings;
 pub mod watch;

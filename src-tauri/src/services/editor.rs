@@ -256,6 +256,12 @@ fn commit<R: Runtime>(
             .ok_or_else(|| not_ready(&job.record.name))?;
         Ok::<_, CommandError>((next, files, style, dir))
     })?;
+    // A deck of another look (a look change, or its undo) is drawn with that look.
+    let style = if next.theme == style.theme.name {
+        style
+    } else {
+        style_of(&state.dirs, &next)?
+    };
     render_deck(
         &Renderer::new(),
         &mut next,
@@ -270,8 +276,9 @@ fn commit<R: Runtime>(
         files.restore(&dir)?;
     }
     state.with_jobs(|jobs| {
-        if let Some((deck, _)) = jobs.get_mut(id).and_then(|job| job.deck.as_mut()) {
+        if let Some((deck, held)) = jobs.get_mut(id).and_then(|job| job.deck.as_mut()) {
             *deck = next;
+            *held = style;
         }
     });
     if files.is_some() {
@@ -305,6 +312,26 @@ pub fn apply<R: Runtime>(
                 edit::toggle_highlight(&mut next, *index, word).map(drop)
             }
         }?;
+        push_undo(job, current, CutFiles::read(dir)?);
+        Ok((next, None))
+    })
+}
+
+/// Draws the job's slides again with another look (`look`: what a job names, a saved
+/// look's id say); nothing is transcribed or cut again, and Undo brings the old look back.
+///
+/// # Errors
+///
+/// The look's own (`unknown_theme`, `invalid_look`, `invalid_font`, ...), naming the file.
+pub fn set_look<R: Runtime>(app: &AppHandle<R>, id: &str, look: &str) -> CommandResult<DeckView> {
+    let dirs = app.state::<AppState>().dirs.clone();
+    commit(app, id, |job, dir| {
+        let current = current_deck(job)?;
+        let mut next = current.clone();
+        next.theme = look.trim().to_owned();
+        // Resolved here so a look that does not load fails before anything changes.
+        let style = style_of(&dirs, &next)?;
+        next.theme = style.theme.name.clone();
         push_undo(job, current, CutFiles::read(dir)?);
         Ok((next, None))
     })

@@ -6,7 +6,8 @@
 //! - [`events`]: what goes to the UI (job events, the deck view) and the throttled
 //!   [`events::Forwarder`].
 //! - [`jobs`]: the job runtime (queue, slots, panic guard, final status).
-//! - [`editor`]: a finished job's deck: edits, undo/redo, export.
+//! - [`editor`]: a finished job's deck: edits, undo/redo, a new look, export.
+//! - [`looks`]: saved looks (list, read, save, delete) and the look preview.
 //! - [`queue`]: the queue file.
 //! - [`log`]: the log file (`tracing`), under the data folder.
 //! - [`watch`]: watched folders as queue jobs.
@@ -18,6 +19,7 @@ pub mod editor;
 pub mod events;
 pub mod jobs;
 pub mod log;
+pub mod looks;
 pub mod queue;
 pub mod settings;
 pub mod state;

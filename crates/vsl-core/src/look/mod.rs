@@ -20,6 +20,7 @@ pub use brand::{
     Anchor, Background, Brand, BrandFonts, Card, Edge, FontFace, Logo, ProgressBar, WordHighlight,
 };
 pub use file::{Look, LookFile, LOOK_FILE};
+pub use store::LookEntry;
 
 /// The built-in themes' names, as [`Theme::builtin`] knows them.
 pub const BUILTIN_THEMES: &[&str] = &["classic", "dark"];

@@ -37,6 +37,18 @@ fn is_path(name: &str) -> bool {
     name.contains(['/', '\\']) || name.ends_with(".toml") || name.starts_with('.')
 }
 
+/// What a deck records to find the look `name` again: the name itself, or for a path its
+/// absolute form (a deck is often exported again from another folder).
+pub fn identifier(name: &str) -> String {
+    let name = name.trim();
+    if is_path(name) {
+        if let Ok(path) = std::path::absolute(name) {
+            return path.to_string_lossy().into_owned();
+        }
+    }
+    name.to_owned()
+}
+
 /// The saved look folder a name means, if the name is a valid folder name.
 fn saved_dir(dirs: &Dirs, id: &str) -> Option<PathBuf> {
     valid_id(id).then(|| dirs.looks_dir().join(id))
