@@ -7,6 +7,8 @@
 #   TOOLS="vsl vsl-repeat0 vsl-repeat5 vsl-fps30" SOURCES=m4a ROUNDS=3 bench/export.sh
 #   TOOLS="vsl vsl-music vsl-off vsl-music-off" SOURCES="wav m4a room" ROUNDS=3 bench/export.sh
 #                                                                     (music bed and loudness)
+#   TOOLS="vsl vsl-active vsl-bar" SOURCES=m4a ROUNDS=3 bench/export.sh  (looks: a picture per
+#                                  spoken word; a progress bar, a picture every 0.5 s)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CACHE="${CACHE:-$HOME/.cache/vsl-studio}"
@@ -67,6 +69,19 @@ if [ ! -f "$deck" ]; then
   VSL_CONFIG_DIR="$data/config" "$vsl" slides "$data/transcript.json" --out "$data/slides" \
     --size 1920x1080 --no-global-glossary --cache-dir "$data/render-cache"
 fi
+# The same transcript drawn with two looks (docs/formats.md, "Looks"): the spoken word in its
+# own colour (a picture per word), and a progress bar (a picture at least every 0.5 s).
+for look in active bar; do
+  if [[ " $TOOLS " == *" vsl-$look "* ]] && [ ! -f "$data/slides-$look/slides.json" ]; then
+    mkdir -p "$data/look-$look"
+    case $look in
+      active) printf '[words]\nhighlight = "active"\nactive_color = "#FFC233"\n' ;;
+      bar) printf '[progress]\ncolor = "#FFC233"\n' ;;
+    esac >"$data/look-$look/look.toml"
+    VSL_CONFIG_DIR="$data/config" "$vsl" slides "$data/transcript.json" --out "$data/slides-$look" \
+      --size 1920x1080 --no-global-glossary --cache-dir "$data/render-cache" --look "$data/look-$look"
+  fi
+done
 slides=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["slides"]))' "$deck")
 echo "fixtures: $slides slides at 1920x1080, $(soxi -D "$data/voiceover.wav") s of audio; results in $out"
 
@@ -86,6 +101,8 @@ for round in $(seq "$ROUNDS"); do
                     --fps "${tool#vsl-fps}" >/dev/null ;;
         vsl-off) "$vsl" export "$deck" --audio "$audio" --out "$file" --overwrite \
                    --loudness off >/dev/null ;;
+        vsl-active|vsl-bar) "$vsl" export "$data/slides-${tool#vsl-}/slides.json" --audio "$audio" \
+                              --out "$file" --overwrite >/dev/null ;;
         vsl-music) "$vsl" export "$deck" --audio "$audio" --out "$file" --overwrite \
                      --music "$data/music.mp3" >/dev/null ;;
         vsl-music-off) "$vsl" export "$deck" --audio "$audio" --out "$file" --overwrite \

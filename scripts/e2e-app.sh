@@ -36,14 +36,17 @@ export VSL_DATA_DIR="$work/data" VSL_CACHE_DIR="$work/cache" VSL_CONFIG_DIR="$wo
 # The app's settings pick the model (the other settings keep their defaults).
 mkdir -p "$VSL_CONFIG_DIR"
 printf 'model = "%s"\n' "${VSL_E2E_MODEL:-tiny.en}" >"$VSL_CONFIG_DIR/settings.toml"
-# The folder dialog answers in turn: the export folder, the export with music's, then a
-# watched folder and its output. The script dialog answers a file the test writes, the music
-# dialog a steady tone made here.
+# The folder dialog answers in turn: the export folder, the export with music's, the export
+# with a look's, then a watched folder and its output. The script dialog answers a file the
+# test writes, the music dialog a steady tone made here, the look's image dialog an orange
+# logo made here.
 export VSL_TEST_PICK_FILES="$VSL_E2E_AUDIO"
-export VSL_TEST_PICK_FOLDER="$work/export:$work/export-music:$work/inbox:$work/out"
+export VSL_TEST_PICK_FOLDER="$work/export:$work/export-music:$work/export-look:$work/inbox:$work/out"
 export VSL_TEST_PICK_SCRIPT="$work/speech.md" VSL_TEST_PICK_MUSIC="$work/bed.wav"
-mkdir -p "$work/export" "$work/export-music" "$work/inbox" "$work/out"
+export VSL_TEST_PICK_ASSET="$work/logo.png"
+mkdir -p "$work/export" "$work/export-music" "$work/export-look" "$work/inbox" "$work/out"
 ffmpeg -v error -f lavfi -i "aevalsrc=0.5*sin(2*PI*330*t):s=44100:d=4" -ac 2 "$work/bed.wav"
+ffmpeg -v error -f lavfi -i "color=c=0xFF6600:s=128x128" -frames:v 1 "$work/logo.png"
 
 display=":$((100 + RANDOM % 50))"
 Xvfb "$display" -screen 0 1366x900x24 -nolisten tcp >/dev/null 2>&1 &

@@ -4,7 +4,9 @@
 // Flow: import by the drag-drop event and by the Open dialog's code path →
 // wait for slides → edit one slide's text and see its thumbnail change →
 // export → check the MP4 exists with the audio's duration → choose a music
-// file (the dialog stub) and export again: the pauses now hold the music → paste the
+// file (the dialog stub) and export again: the pauses now hold the music → create a
+// look with a logo in the Looks sheet, give it to the job, export: the frames show the
+// logo → paste the
 // script in the Script dialog and see its words and alignment badges on the
 // slides, Undo and Redo it → pick a script for the next voice-over (the
 // dialog stub) and drop jfk.wav again: its slides follow that script → add a
@@ -24,8 +26,9 @@ const DRIVER = process.env.WEBDRIVER_URL ?? 'http://127.0.0.1:4444';
 const APP = process.env.VSL_APP_BIN;
 const AUDIO = process.env.VSL_E2E_AUDIO;
 // The folder dialog answers these in turn: the export folder, the export with
-// music's, then a watched folder and its output folder (scripts/e2e-app.sh).
-const [EXPORT_DIR, MUSIC_DIR, WATCH_DIR, WATCH_OUT] = String(process.env.VSL_TEST_PICK_FOLDER).split(':');
+// music's, the export with a look's, then a watched folder and its output folder
+// (scripts/e2e-app.sh).
+const [EXPORT_DIR, MUSIC_DIR, LOOK_DIR, WATCH_DIR, WATCH_OUT] = String(process.env.VSL_TEST_PICK_FOLDER).split(':');
 const SHOTS = process.env.VSL_SCREENSHOTS;
 // What the script picker answers (scripts/e2e-app.sh); the test writes the file.
 const SCRIPT_FILE = process.env.VSL_TEST_PICK_SCRIPT;
@@ -51,6 +54,8 @@ let session = null;
 const run = (script, ...args) => request('POST', `/session/${session}/execute/sync`, { script, args });
 const find = async (css) => (await request('POST', `/session/${session}/element`, { using: 'css selector', value: css }))[ELEMENT];
 const click = async (css) => request('POST', `/session/${session}/element/${await find(css)}/click`, {});
+/** Clicks the element with this id by script: inside a scrolling sheet WebDriver's click may land on what covers it. */
+const press = (id) => run('document.getElementById(arguments[0]).click()', id);
 /** The slides' words (from the thumbnails' titles, which are the slides' texts). */
 const slideWords = () => run('return [...document.querySelectorAll("#strip .thumb-button")].flatMap((button) => button.title.split(/\\s+/).filter(Boolean))');
 const alignBadges = () => run('return [...document.querySelectorAll("#strip .thumb")].map((thumb) => thumb.querySelector(".thumb-align")?.dataset.status ?? null)');
@@ -74,6 +79,19 @@ async function waitFor(what, script, limit = 30_000, ...args) {
     }
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
+}
+
+/** Pixels of `file`'s picture at `time` close to `rgb` inside the box `[x, y, w, h]` (1920x1080 frames). */
+function pixelsNear(file, time, rgb, [x, y, w, h]) {
+  const frame = execFileSync('ffmpeg', ['-v', 'error', '-ss', String(time), '-i', file, '-frames:v', '1', '-vf', 'scale=in_color_matrix=bt709:in_range=tv:out_range=pc,format=rgb24', '-f', 'rawvideo', '-'], { maxBuffer: 64 << 20 });
+  let count = 0;
+  for (let row = y; row < y + h; row += 1) {
+    for (let column = x; column < x + w; column += 1) {
+      const at = (row * 1920 + column) * 3;
+      if (rgb.every((value, channel) => Math.abs(frame[at + channel] - value) < 30)) count += 1;
+    }
+  }
+  return count;
 }
 
 /** The mean level (dBFS) of `file`'s audio from `start` for `seconds` (FFmpeg's volumedetect). */
@@ -262,6 +280,43 @@ async function main() {
       assert.ok(filled > quiet + 6, `the pause at ${pause.toFixed(2)} s holds the music: ${filled} dB against ${quiet} dB`);
       console.log(`e2e: pause at ${pause.toFixed(2)} s: ${quiet} dB voice only, ${filled} dB with music`);
       await screenshot('e2e-music.png');
+    });
+
+    await step('a look made in the Looks sheet brands the job: its export shows the logo', async () => {
+      await click('#open-looks');
+      // A chunk of its own: there is no #looks until it has loaded.
+      await waitFor('the Looks sheet', 'const sheet = document.getElementById("looks"); return sheet && !sheet.hidden');
+      await press('looks-new');
+      await run('const name = document.getElementById("look-name"); name.value = "E2E brand"; name.dispatchEvent(new Event("input"));');
+      await press('look-logo-choose');
+      await waitFor('the logo', 'return document.getElementById("look-logo-name").textContent === "logo.png"');
+      await run('const select = document.getElementById("look-logo-position"); select.value = "bottom-left"; select.dispatchEvent(new Event("change"));');
+      await waitFor('the preview', 'const img = document.getElementById("look-preview"); return img.complete && img.naturalWidth > 0 && img.src.includes("look-preview")');
+      await screenshot('e2e-looks.png');
+      await press('looks-save');
+      await waitFor('the saved look', 'const status = document.getElementById("looks-status"); if (status.dataset.kind) throw new Error(status.textContent); return status.textContent.includes("e2e-brand")');
+      await press('looks-close');
+      // The job's look menu lists it; choosing it draws the slides again.
+      const before = await run('return document.querySelector("#strip .thumb img").getAttribute("src")');
+      await waitFor('the look in the job menu', 'return [...document.querySelectorAll("#job-look option")].some((option) => option.value === "e2e-brand")');
+      await run('const menu = document.getElementById("job-look"); menu.value = "e2e-brand"; menu.dispatchEvent(new Event("change"));');
+      await waitFor('branded thumbnails', 'return document.querySelector("#strip .thumb img").getAttribute("src") !== arguments[0]', 30_000, before);
+      await waitFor('the branded thumbnails to load', 'return [...document.querySelectorAll("#strip .thumb img")].every((img) => img.complete && img.naturalWidth > 0)');
+      await click('#music-clear');
+      await click('#export');
+      const file = await waitFor(
+        'the export with the look',
+        'const status = document.getElementById("export-status"); if (status.dataset.kind) return "error: " + status.textContent; ' +
+          'return (status.dataset.path || "").startsWith(arguments[0]) ? status.dataset.path : null',
+        120_000,
+        LOOK_DIR,
+      );
+      assert.doesNotMatch(file, /^error/);
+      // The logo: 12 % of 1920 wide (230 px square), 3 % (58 px) from the bottom-left corner.
+      const orange = pixelsNear(file, 1.0, [0xff, 0x66, 0x00], [70, 1080 - 58 - 220, 210, 210]);
+      assert.ok(orange > 0.9 * 210 * 210, `the frame shows the logo bottom left (${orange} orange pixels)`);
+      assert.equal(pixelsNear(file, 1.0, [0xff, 0x66, 0x00], [1920 - 300, 0, 300, 300]), 0, 'and nowhere else');
+      await screenshot('e2e-branded.png');
     });
 
     await step('a script pasted in the Script dialog puts its words on the slides, with their badges', async () => {

@@ -208,32 +208,38 @@ export function createLooks(doc, { t, ipc, job, onError }) {
     }
   }
 
-  async function list(selected) {
+  /** Lists the looks in the picker, the draft's selected (a new draft as an entry of its own). */
+  async function list() {
     looks = await ipc.listLooks();
     picker.replaceChildren(
       ...looks.map((look) => make('option', { value: look.id, text: look.error ? `${look.name} ⚠` : look.name })),
       ...(draft.id ? [] : [make('option', { value: '', text: draft.look.name || t('looks.newName') })]),
     );
-    picker.value = selected ?? draft.id;
+    picker.value = draft.id;
   }
 
+  /** Counts loads and new drafts, so a slow load never replaces what came after it. */
+  let generation = 0;
   async function load(id) {
     if (!id) return;
+    const ticket = ++generation;
     try {
       const found = await ipc.getLook(id);
+      if (ticket !== generation) return;
       draft = { id: found.id, saved: found.saved, from: found.saved ? found.id : null, look: copyLook(found.look) };
       fill();
       schedulePreview();
-      await list(id);
+      await list();
     } catch (error) {
       fail(error);
     }
   }
 
   async function startNew(look, from) {
+    generation += 1;
     draft = { id: '', saved: false, from, look };
     fill();
-    await list('');
+    await list();
     schedulePreview();
   }
 
@@ -345,13 +351,14 @@ export function createLooks(doc, { t, ipc, job, onError }) {
   /** Opens the sheet on look `id`, by default the open job's, else on the first look. */
   async function open(id = job?.current?.look) {
     say('');
-    sheet.hidden = false;
     try {
       await list();
       await load(id && looks.some((look) => look.id === id) ? id : looks[0]?.id);
     } catch (error) {
       onError?.(error);
     }
+    // Shown once it holds the look, so nothing typed before is lost to a late load.
+    sheet.hidden = false;
   }
 
   return Object.freeze({ open, close, save: () => save() });
