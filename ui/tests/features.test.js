@@ -548,7 +548,15 @@ test('other export failures show beside the export button, translated', async ()
 
 test('the menus come from app_choices: a custom theme, Whisper languages, formats, threads', async () => {
   const { doc, named } = await start({
-    app_choices: () => ({ ...APP_CHOICES, themes: ['classic', 'dark', 'brand'], formats: ['mp4', 'vtt'], maxThreads: 12 }),
+    app_choices: () => ({ ...APP_CHOICES, themes: ['classic', 'dark'], formats: ['mp4', 'vtt'], maxThreads: 12 }),
+    // Looks are listed when the sheet opens (one may have been saved since start-up); one
+    // that does not load is left out.
+    list_looks: () => [
+      { id: 'classic', name: 'classic', source: 'builtin' },
+      { id: 'dark', name: 'dark', source: 'builtin' },
+      { id: 'brand', name: 'Brand', source: 'saved' },
+      { id: 'broken', name: 'broken', source: 'saved', error: 'look.toml: not a look' },
+    ],
   });
   await openSettings(doc);
 

@@ -450,7 +450,11 @@ export function createSettings(doc, { t, locale, ipc, choices = null, onError })
     let models;
     let found;
     try {
+      // The looks are listed afresh: the Looks sheet may have saved one since start-up.
+      const looks = ipc.listLooks().then((list) => list.filter((look) => !look.error).map((look) => look.id), () => null);
       [loaded, models, found] = await Promise.all([ipc.getSettings(), ipc.listModels(), choices]);
+      const themes = await looks;
+      if (found && themes) found = { ...found, themes };
     } catch (error) {
       onError(error);
       return;
