@@ -78,8 +78,10 @@ pub fn run(args: ExportArgs, dirs: &vsl_core::paths::Dirs) -> anyhow::Result<Exi
             Some(path) => SlidesConfig::load(path)?,
             None => SlidesConfig::default(),
         };
+        let look = vsl_core::look::store::resolve(&deck.theme, dirs, &config)?;
         Some(CaptionStyle {
-            theme: vsl_core::look::store::resolve(&deck.theme, dirs, &config)?.theme,
+            theme: look.theme,
+            brand: look.brand,
             position: spec.caption_position,
             max_lines: config
                 .preset(Aspect::parse(&deck.preset).unwrap_or(Aspect::Landscape))

@@ -554,6 +554,7 @@ impl JobSpec {
         };
         let captions = (self.output == OutputMode::Captions).then(|| CaptionStyle {
             theme: theme.clone(),
+            brand: look.brand.clone(),
             position: self.caption_position,
             max_lines: preset.max_lines,
         });

@@ -391,7 +391,88 @@ fn slide_at(deck: &SlideDeck, seconds: f64) -> Option<usize> {
     shown.checked_sub(1)
 }
 
-/// Blends each slide's caption onto the frames it covers, rendering it once per slide.
+/// The word being spoken on `slide` at `seconds`, when the look draws it: the last word
+/// started by then (none before the first).
+fn active_word(
+    slide: &crate::slides::Slide,
+    seconds: f64,
+    brand: &crate::look::Brand,
+) -> Option<usize> {
+    if !brand.active_words() || !slide.words_match() {
+        return None;
+    }
+    slide
+        .words
+        .partition_point(|word| word.start <= seconds)
+        .checked_sub(1)
+}
+
+/// What the look lays over every frame besides the caption: its logo (scaled once for the
+/// frame size) and its progress bar.
+struct BrandLayer {
+    logo: Option<Planes>,
+    bar: Option<crate::look::ProgressBar>,
+}
+
+impl BrandLayer {
+    fn new(brand: &crate::look::Brand, size: RenderSize) -> BrandLayer {
+        let logo = brand.logo.as_ref().map(|logo| {
+            let (x, y, w, h) = logo.placement(size.width, size.height);
+            // Even box: the planes line up with 4:2:0 chroma.
+            let (x, y, w, h) = (x & !1, y & !1, (w & !1).max(2), (h & !1).max(2));
+            let scaled = image::imageops::resize(
+                logo.image.as_ref(),
+                w,
+                h,
+                image::imageops::FilterType::Triangle,
+            );
+            let mut rgba = scaled.into_raw();
+            for pixel in rgba.chunks_exact_mut(4) {
+                let alpha = (f32::from(pixel[3]) * logo.opacity).round() as u32;
+                for channel in &mut pixel[..3] {
+                    *channel = ((u32::from(*channel) * alpha + 127) / 255) as u8;
+                }
+                pixel[3] = alpha as u8;
+            }
+            Planes::from_caption(&Caption {
+                x,
+                y,
+                width: w,
+                height: h,
+                rgba,
+            })
+        });
+        BrandLayer {
+            logo,
+            bar: brand.progress,
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.logo.is_none() && self.bar.is_none()
+    }
+
+    /// Draws the logo, and the bar filled to `fraction` of the width.
+    fn draw(&self, frame: &mut frame::Video, fraction: f64) {
+        if let Some(logo) = &self.logo {
+            logo.blend(frame);
+        }
+        if let Some(bar) = &self.bar {
+            let (top, rows) = bar.rows(frame.height());
+            let filled = crate::render::progress_width(frame.width(), fraction);
+            super::yuv::fill_rect(
+                bar.color.0,
+                filled as usize,
+                top as usize,
+                rows as usize,
+                frame,
+            );
+        }
+    }
+}
+
+/// Blends each slide's caption onto the frames it covers, rendering it once per slide (and,
+/// with the spoken-word look, once per word), with the look's logo and progress bar.
 fn composite(
     frames: Receiver<frame::Video>,
     sender: SyncSender<frame::Video>,
@@ -402,7 +483,12 @@ fn composite(
     cancel: &AtomicBool,
 ) -> Result<(), ExportError> {
     let renderer = Renderer::new();
-    let mut current: Option<(usize, Planes)> = None;
+    let mut current: Option<((usize, Option<usize>), Planes)> = None;
+    let mut brand: Option<BrandLayer> = None;
+    let total = deck
+        .duration
+        .max(deck.slides.last().map_or(0.0, |slide| slide.end))
+        .max(f64::EPSILON);
     // A frame shows its slide when it is the frame nearest to the slide's start.
     let half_frame = 0.5 / f64::from(frame_rate).max(1.0);
     for mut frame in frames {
@@ -410,26 +496,41 @@ fn composite(
             return Err(ExportError::Cancelled);
         }
         let seconds = frame.pts().unwrap_or(0) as f64 * f64::from(time_base);
+        let size = RenderSize::new(frame.width(), frame.height());
+        let layer = brand.get_or_insert_with(|| BrandLayer::new(&style.brand, size));
         // A slide with no words (a pause kept as a slide) shows the picture alone.
         let shown = slide_at(deck, seconds + half_frame)
-            .filter(|&index| !deck.slides[index].text.trim().is_empty());
-        if let Some(index) = shown {
-            if current.as_ref().is_none_or(|(shown, _)| *shown != index) {
-                let slide = &deck.slides[index];
-                let size = RenderSize::new(frame.width(), frame.height());
-                let caption = renderer.render_caption(&slide.text, &slide.highlights, style, size);
-                current = Some((index, Planes::from_caption(&caption)));
+            .filter(|&index| !deck.slides[index].text.trim().is_empty())
+            .map(|index| {
+                let word = active_word(&deck.slides[index], seconds + half_frame, &style.brand);
+                (index, word)
+            });
+        if let Some(state) = shown {
+            if current.as_ref().is_none_or(|(drawn, _)| *drawn != state) {
+                let slide = &deck.slides[state.0];
+                let caption = renderer.render_caption_word(
+                    &slide.text,
+                    &slide.highlights,
+                    style,
+                    size,
+                    state.1,
+                );
+                current = Some((state, Planes::from_caption(&caption)));
             }
-            if let Some((_, planes)) = &current {
-                // The decoder may still reference this picture (H.264 reference frames), so
-                // the caption goes onto a copy in a buffer of ours, recycled from the encoder:
-                // a fresh 1080p buffer per frame cost about 4 % of the run in page faults. A
-                // picture nothing else holds (a non-reference B-frame) is drawn on in place.
-                // SAFETY: a valid frame; the call only reads its buffers' reference counts.
-                let writable = unsafe { ffmpeg::ffi::av_frame_is_writable(frame.as_mut_ptr()) };
-                if writable <= 0 {
-                    frame = own_copy(&frame, &spares)?;
-                }
+        }
+        let caption = shown.and(current.as_ref().map(|(_, planes)| planes));
+        if caption.is_some() || !layer.is_empty() {
+            // The decoder may still reference this picture (H.264 reference frames), so
+            // the caption goes onto a copy in a buffer of ours, recycled from the encoder:
+            // a fresh 1080p buffer per frame cost about 4 % of the run in page faults. A
+            // picture nothing else holds (a non-reference B-frame) is drawn on in place.
+            // SAFETY: a valid frame; the call only reads its buffers' reference counts.
+            let writable = unsafe { ffmpeg::ffi::av_frame_is_writable(frame.as_mut_ptr()) };
+            if writable <= 0 {
+                frame = own_copy(&frame, &spares)?;
+            }
+            layer.draw(&mut frame, seconds / total);
+            if let Some(planes) = caption {
                 planes.blend(&mut frame);
             }
         }

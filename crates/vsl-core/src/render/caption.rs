@@ -37,10 +37,13 @@ impl CaptionPosition {
     }
 }
 
-/// How captions look: the job's theme, where they go, how many lines they may take.
+/// How captions look: the job's theme and brand (its fonts and spoken-word colour for the
+/// caption; its logo and progress bar go over the picture), where they go, how many lines
+/// they may take.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CaptionStyle {
     pub theme: Theme,
+    pub brand: crate::look::Brand,
     pub position: CaptionPosition,
     pub max_lines: usize,
 }
@@ -96,15 +99,30 @@ impl Renderer {
         style: &CaptionStyle,
         size: RenderSize,
     ) -> Caption {
+        self.render_caption_word(text, highlights, style, size, None)
+    }
+
+    /// [`Renderer::render_caption`] with the `active`-th word drawn as the one being spoken.
+    pub fn render_caption_word(
+        &self,
+        text: &str,
+        highlights: &[String],
+        style: &CaptionStyle,
+        size: RenderSize,
+        active: Option<usize>,
+    ) -> Caption {
         let mut spans = crate::slides::styled_spans(text, highlights);
         super::glue_prices(&mut spans);
-        self.with_worker(None, |worker| draw_caption(worker, &spans, style, size))
+        let runs = super::runs_with_active(&spans, active, style.brand.words.keywords());
+        self.with_worker(style.brand.fonts.as_ref(), |worker| {
+            draw_caption(worker, &runs, style, size)
+        })
     }
 }
 
 fn draw_caption(
     worker: &mut Worker,
-    spans: &[crate::slides::StyledSpan],
+    runs: &[super::Run],
     style: &CaptionStyle,
     size: RenderSize,
 ) -> Caption {
@@ -123,13 +141,14 @@ fn draw_caption(
         height: (band_height as f32 - 2.0 * pad_y).max(16.0),
         max_font_size: max_font.max(MIN_FONT_SIZE),
     };
+    // The brand's fonts and spoken-word colour; its logo and bar are the export's to draw.
     let slide_style = crate::look::SlideStyle {
         theme: style.theme.clone(),
-        brand: Default::default(),
+        brand: style.brand.clone(),
         size,
         max_lines: style.max_lines.clamp(1, MAX_CAPTION_LINES),
     };
-    let layout = worker.layout(&super::Run::from_spans(spans), &slide_style, &frame);
+    let layout = worker.layout(runs, &slide_style, &frame);
     let (pad_x, pad_y) = pad(layout.font_size);
     let widest = worker
         .buffer
@@ -208,6 +227,7 @@ mod tests {
 
     fn style(position: CaptionPosition) -> CaptionStyle {
         CaptionStyle {
+            brand: Default::default(),
             theme: Theme::classic(),
             position,
             max_lines: 3,

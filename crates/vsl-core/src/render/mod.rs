@@ -256,19 +256,6 @@ pub(crate) struct Run {
     pub active: bool,
 }
 
-impl Run {
-    fn from_spans(spans: &[StyledSpan]) -> Vec<Run> {
-        spans
-            .iter()
-            .map(|span| Run {
-                text: span.text.clone(),
-                highlight: span.highlight,
-                active: false,
-            })
-            .collect()
-    }
-}
-
 /// Splits `spans` into runs with the `active`-th word (counting whitespace-separated words,
 /// as the slide's word list does) marked active. Highlights are dropped unless `keywords`.
 fn runs_with_active(spans: &[StyledSpan], active: Option<usize>, keywords: bool) -> Vec<Run> {

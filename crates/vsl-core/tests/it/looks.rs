@@ -823,3 +823,99 @@ fn intro_and_outro_cards_lengthen_the_video_and_shift_every_time() {
     let ass = std::fs::read_to_string(root.path().join("cards.ass")).expect("ass");
     assert!(ass.contains("Dialogue: 0,0:00:03.00,"), "{ass}");
 }
+
+#[test]
+fn captions_over_the_video_carry_the_looks_logo_bar_and_spoken_word() {
+    let root = tempfile::tempdir().expect("temp");
+    let toml = format!(
+        "{BRAND}[logo]\nimage = \"logo.png\"\nposition = \"top-right\"\nwidth = 0.1\n\
+         [progress]\ncolor = \"#00FF88\"\nheight = 0.02\n\
+         [words]\nhighlight = \"active\"\nactive_color = \"#FF3355\"\n"
+    );
+    let look = Look::load(&look_dir(root.path(), "captions", &toml)).expect("look");
+    let transcript: Transcript = serde_json::from_str(
+        &std::fs::read_to_string(crate::common::fixture_text("jfk.json")).expect("fixture"),
+    )
+    .expect("transcript");
+    let preset = SlidePreset::for_aspect(vsl_core::slides::Aspect::Landscape);
+    let deck = SlideDeck::build(&transcript, &preset, &style(&look, RenderSize::HD), &[]);
+    let source = crate::overvideo::landscape();
+    let formats = vsl_core::job::Formats::parse("mp4").expect("formats");
+    let mut plan = vsl_core::export::ExportPlan::new(
+        &deck,
+        root.path(),
+        &source,
+        root.path(),
+        "branded",
+        &formats,
+    );
+    plan.captions = Some(vsl_core::render::CaptionStyle {
+        theme: look.theme.clone(),
+        brand: look.brand.clone(),
+        position: vsl_core::render::CaptionPosition::Bottom,
+        max_lines: 3,
+    });
+    vsl_core::export::export_deck(&plan, &mut |_| {}, &CancelToken::new()).expect("export");
+    let mp4 = root.path().join("branded.mp4");
+    let (w, h) = (1280, 720);
+    let early = frame_at(&mp4, 2.0, w, h);
+    let late = frame_at(&mp4, 8.0, w, h);
+    // The bar along the bottom grows.
+    let bar = |image: &RgbImage| count_in(image, (0, h - 8, w, 4), [0x00, 0xFF, 0x88], 40) / 4;
+    assert!(
+        bar(&late) > bar(&early) + 300,
+        "the bar grows: {} then {} px",
+        bar(&early),
+        bar(&late)
+    );
+    // The logo sits top right on every frame.
+    let logo = look.brand.logo.as_ref().expect("logo").placement(w, h);
+    let inner = (
+        logo.0 + logo.2 / 4,
+        logo.1 + logo.3 / 4,
+        logo.2 / 2,
+        logo.3 / 2,
+    );
+    for frame in [&early, &late] {
+        let orange = count_in(frame, inner, [0xFF, 0x66, 0x00], 40);
+        assert!(
+            orange * 10 >= (inner.2 * inner.3) as usize * 9,
+            "the logo is there ({orange} px)"
+        );
+    }
+    // The spoken word's colour moves along the caption between two words: its pixels are
+    // counted inside the caption band only (the test pattern has colours of its own).
+    let (band_x, band_y, band_w, band_h) =
+        vsl_core::render::caption_band(RenderSize::HD, vsl_core::render::CaptionPosition::Bottom);
+    let centre = |image: &RgbImage| {
+        let (mut sum, mut n) = (0u64, 0u64);
+        for (x, y, pixel) in image.enumerate_pixels() {
+            // The caption's middle half: the pattern's red stripe is at the left edge.
+            let inside = (band_x + band_w / 4..band_x + band_w * 3 / 4).contains(&x)
+                && (band_y..band_y + band_h).contains(&y);
+            if inside
+                && pixel
+                    .0
+                    .iter()
+                    .zip([0xFF, 0x33, 0x55])
+                    .all(|(a, b)| a.abs_diff(b) < 40)
+            {
+                sum += u64::from(x);
+                n += 1;
+            }
+        }
+        assert!(n > 20, "the active colour is on screen ({n} px)");
+        sum / n
+    };
+    let first = &deck.slides[0];
+    let (a, b) = (&first.words[1], &first.words[3]);
+    let at_a = frame_at(&mp4, a.start + 0.06, w, h);
+    let at_b = frame_at(&mp4, b.start + 0.06, w, h);
+    let (ca, cb) = (centre(&at_a), centre(&at_b));
+    assert!(
+        cb > ca,
+        "the spoken word moves from '{}' ({ca}) to '{}' ({cb})",
+        a.text,
+        b.text
+    );
+}

@@ -53,7 +53,7 @@ fn pattern(name: &str, size: &str, seconds: f64) -> PathBuf {
     })
 }
 
-fn landscape() -> PathBuf {
+pub(crate) fn landscape() -> PathBuf {
     pattern("overvideo_720p25_v1.mp4", "1280x720", 11.0)
 }
 
@@ -97,6 +97,7 @@ fn jfk_deck(duration: f64) -> SlideDeck {
 
 fn style(position: CaptionPosition) -> CaptionStyle {
     CaptionStyle {
+        brand: Default::default(),
         theme: Theme::classic(),
         position,
         max_lines: 3,
