@@ -434,15 +434,7 @@ pub fn run_file(
     plan.overwrite = options.overwrite;
     plan.sound = options.sound.clone();
     plan.captions = options.captions.clone();
-    plan.ass = crate::export::AssStyle::of(
-        &options.style,
-        options
-            .captions
-            .as_ref()
-            .map_or(crate::render::CaptionPosition::Bottom, |captions| {
-                captions.position
-            }),
-    );
+    plan.ass = crate::export::AssStyle::of_job(&options.style, options.captions.as_ref());
     let exported = export_deck(
         &plan,
         &mut |export| progress(PipelineProgress::Exporting(export.clone())),

@@ -557,15 +557,7 @@ pub fn export<R: Runtime>(
         &stem,
         formats,
     );
-    plan.ass = vsl_core::export::AssStyle::of(
-        &resolved.style,
-        resolved
-            .captions
-            .as_ref()
-            .map_or(vsl_core::render::CaptionPosition::Bottom, |captions| {
-                captions.position
-            }),
-    );
+    plan.ass = vsl_core::export::AssStyle::of_job(&resolved.style, resolved.captions.as_ref());
     plan.sound = resolved.sound;
     plan.captions = resolved.captions;
     let written = export_deck(

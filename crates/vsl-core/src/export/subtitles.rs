@@ -197,6 +197,19 @@ impl Default for AssStyle {
 }
 
 impl AssStyle {
+    /// The ASS style of a job: its slide style, at its captions' position (bottom for slides).
+    pub fn of_job(
+        style: &crate::look::SlideStyle,
+        captions: Option<&crate::render::CaptionStyle>,
+    ) -> AssStyle {
+        AssStyle::of(
+            style,
+            captions.map_or(crate::render::CaptionPosition::Bottom, |captions| {
+                captions.position
+            }),
+        )
+    }
+
     pub fn of(
         style: &crate::look::SlideStyle,
         position: crate::render::CaptionPosition,

@@ -121,6 +121,35 @@ fn copy_atomic(from: &Path, to: &Path) -> Result<(), RenderError> {
     crate::fs::copy_atomic(from, to, crate::fs::Replace::Yes).map_err(fs_error)
 }
 
+/// Puts the picture of `slide` (its `active` word state) at `out` unless it is there: from the
+/// cache under `key`, else drawn, encoded and cached. Returns whether it was drawn.
+fn place(
+    renderer: &Renderer,
+    slide: &Slide,
+    style: &SlideStyle,
+    active: Option<usize>,
+    cache: &SlideCache,
+    key: &str,
+    out: &Path,
+) -> Result<bool, RenderError> {
+    if out.is_file() {
+        return Ok(false);
+    }
+    let cached = cache.path(key);
+    if cached.is_file() {
+        copy_atomic(&cached, out)?;
+        return Ok(false);
+    }
+    let (image, _) = renderer.render_word(&slide.text, &slide.highlights, style, active);
+    let bytes = encode_png(&image).map_err(|reason| RenderError::Encode {
+        path: out.to_path_buf(),
+        reason,
+    })?;
+    write_atomic(&cached, &bytes)?;
+    write_atomic(out, &bytes)?;
+    Ok(true)
+}
+
 /// `slide-0007-0123456789ab.png` (and `card-intro-…`, `card-outro-…`): the names this
 /// module writes and may delete.
 fn is_slide_image_name(name: &str) -> bool {
@@ -179,22 +208,16 @@ pub fn render_deck(
         for active in std::iter::once(None).chain((0..words).map(Some)) {
             let key = word_key(renderer, slide, style, active);
             let name = format!("slide-{:04}-{}.png", slide.index, &key[..NAME_KEY_DIGITS]);
-            let out = out_dir.join(&name);
-            if !out.is_file() {
-                let cached = cache.path(&key);
-                if cached.is_file() {
-                    copy_atomic(&cached, &out)?;
-                } else {
-                    let (image, _) =
-                        renderer.render_word(&slide.text, &slide.highlights, style, active);
-                    let bytes = encode_png(&image).map_err(|reason| RenderError::Encode {
-                        path: out.clone(),
-                        reason,
-                    })?;
-                    write_atomic(&cached, &bytes)?;
-                    write_atomic(&out, &bytes)?;
-                    rendered.fetch_add(1, Ordering::Relaxed);
-                }
+            if place(
+                renderer,
+                slide,
+                style,
+                active,
+                cache,
+                &key,
+                &out_dir.join(&name),
+            )? {
+                rendered.fetch_add(1, Ordering::Relaxed);
             }
             names.push(name);
         }
@@ -228,21 +251,16 @@ pub fn render_deck(
         };
         let key = word_key(renderer, &slide, style, None);
         let name = format!("card-{kind}-{}.png", &key[..NAME_KEY_DIGITS]);
-        let out = out_dir.join(&name);
-        if !out.is_file() {
-            let cached = cache.path(&key);
-            if cached.is_file() {
-                copy_atomic(&cached, &out)?;
-            } else {
-                let (image, _) = renderer.render_word(&slide.text, &[], style, None);
-                let bytes = encode_png(&image).map_err(|reason| RenderError::Encode {
-                    path: out.clone(),
-                    reason,
-                })?;
-                write_atomic(&cached, &bytes)?;
-                write_atomic(&out, &bytes)?;
-                cards_rendered += 1;
-            }
+        if place(
+            renderer,
+            &slide,
+            style,
+            None,
+            cache,
+            &key,
+            &out_dir.join(&name),
+        )? {
+            cards_rendered += 1;
         }
         card.image = name;
     }

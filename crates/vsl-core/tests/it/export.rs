@@ -205,7 +205,7 @@ fn decode_errors(path: &Path) -> String {
 }
 
 /// The RGB picture on screen at `time`: the last frame starting before it.
-fn frame_at(path: &Path, time: f64, width: u32, height: u32) -> Vec<u8> {
+pub(crate) fn frame_at(path: &Path, time: f64, width: u32, height: u32) -> Vec<u8> {
     let output = Command::new("ffmpeg")
         .args(["-v", "error", "-i"])
         .arg(path)

@@ -438,6 +438,14 @@ fn an_imported_look_survives_its_originals_and_exports_back() {
     assert_eq!(store::list(&dirs, &config).len(), 2);
 }
 
+/// The JFK clip's transcript fixture (word times from a real transcription).
+fn jfk_transcript() -> Transcript {
+    serde_json::from_str(
+        &std::fs::read_to_string(crate::common::fixture_text("jfk.json")).expect("fixture"),
+    )
+    .expect("transcript")
+}
+
 fn ffprobe_frames(path: &Path) -> Vec<f64> {
     let output = Command::new("ffprobe")
         .args([
@@ -459,34 +467,10 @@ fn ffprobe_frames(path: &Path) -> Vec<f64> {
         .collect()
 }
 
-/// The RGB picture on screen at `time`.
+/// The RGB picture on screen at `time` (export.rs's, as an image).
 fn frame_at(path: &Path, time: f64, width: u32, height: u32) -> RgbImage {
-    let output = Command::new("ffmpeg")
-        .args(["-v", "error", "-i"])
-        .arg(path)
-        .args([
-            "-map",
-            "0:v",
-            "-fps_mode",
-            "passthrough",
-            "-vf",
-            &format!(
-                "trim=end={time},scale=in_color_matrix=bt709:in_range=tv:out_range=pc,format=rgb24"
-            ),
-            "-f",
-            "rawvideo",
-            "-",
-        ])
-        .output()
-        .expect("ffmpeg");
-    let size = (width * height * 3) as usize;
-    assert!(output.stdout.len() >= size, "no frame before {time} s");
-    RgbImage::from_raw(
-        width,
-        height,
-        output.stdout[output.stdout.len() - size..].to_vec(),
-    )
-    .expect("frame")
+    let pixels = crate::export::frame_at(path, time, width, height);
+    RgbImage::from_raw(width, height, pixels).expect("frame")
 }
 
 #[test]
@@ -498,10 +482,7 @@ fn the_mp4_shows_the_logo_a_growing_bar_and_the_spoken_word_moving() {
          [words]\nhighlight = \"active\"\nactive_color = \"#FF3355\"\n"
     );
     let look = Look::load(&look_dir(root.path(), "full", &toml)).expect("look");
-    let transcript: Transcript = serde_json::from_str(
-        &std::fs::read_to_string(crate::common::fixture_text("jfk.json")).expect("fixture"),
-    )
-    .expect("transcript");
+    let transcript = jfk_transcript();
     let size = RenderSize::new(640, 360);
     let style = style(&look, size);
     let preset = SlidePreset::for_aspect(vsl_core::slides::Aspect::Landscape);
@@ -619,10 +600,7 @@ fn ass_subtitles_carry_the_look_and_karaoke_tags_that_add_up_to_each_slide() {
     let root = tempfile::tempdir().expect("temp");
     let toml = format!("{BRAND}[words]\nhighlight = \"active\"\nactive_color = \"#FF3355\"\n");
     let look = Look::load(&look_dir(root.path(), "ass", &toml)).expect("look");
-    let transcript: Transcript = serde_json::from_str(
-        &std::fs::read_to_string(crate::common::fixture_text("jfk.json")).expect("fixture"),
-    )
-    .expect("transcript");
+    let transcript = jfk_transcript();
     let style = style(&look, RenderSize::new(1280, 720));
     let preset = SlidePreset::for_aspect(vsl_core::slides::Aspect::Landscape);
     let deck = SlideDeck::build(&transcript, &preset, &style, &[]);
@@ -735,10 +713,7 @@ fn intro_and_outro_cards_lengthen_the_video_and_shift_every_time() {
          [outro]\ntext = \"Clique no botão abaixo\"\nduration = 2.0\n"
     );
     let look = Look::load(&look_dir(root.path(), "cards", &toml)).expect("look");
-    let transcript: Transcript = serde_json::from_str(
-        &std::fs::read_to_string(crate::common::fixture_text("jfk.json")).expect("fixture"),
-    )
-    .expect("transcript");
+    let transcript = jfk_transcript();
     let size = RenderSize::new(640, 360);
     let style = style(&look, size);
     let preset = SlidePreset::for_aspect(vsl_core::slides::Aspect::Landscape);
@@ -833,10 +808,7 @@ fn captions_over_the_video_carry_the_looks_logo_bar_and_spoken_word() {
          [words]\nhighlight = \"active\"\nactive_color = \"#FF3355\"\n"
     );
     let look = Look::load(&look_dir(root.path(), "captions", &toml)).expect("look");
-    let transcript: Transcript = serde_json::from_str(
-        &std::fs::read_to_string(crate::common::fixture_text("jfk.json")).expect("fixture"),
-    )
-    .expect("transcript");
+    let transcript = jfk_transcript();
     let preset = SlidePreset::for_aspect(vsl_core::slides::Aspect::Landscape);
     let deck = SlideDeck::build(&transcript, &preset, &style(&look, RenderSize::HD), &[]);
     let source = crate::overvideo::landscape();
