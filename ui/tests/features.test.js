@@ -755,6 +755,11 @@ test('the Looks sheet edits a look with a live preview and saves it with its log
   assert.equal(request.look.name, 'Minha marca');
   assert.equal(request.look.colors.background, '#101820');
   assert.equal(text(doc.getElementById('looks-status')), 'Saved as “minha-marca”.');
+  // The preview drawn after the save does not wipe the confirmation.
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  await settle();
+  assert.ok(named('preview_look').length > previews.length, 'the saved look is previewed again');
+  assert.equal(text(doc.getElementById('looks-status')), 'Saved as “minha-marca”.');
   // The job's look menu lists the new look.
   assert.ok([...doc.getElementById('job-look').options].some((option) => option.value === 'minha-marca'));
 });

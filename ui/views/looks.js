@@ -202,7 +202,8 @@ export function createLooks(doc, { t, ipc, job, onError }) {
       const path = await ipc.previewLook({ look: draft.look, from: draft.from, text: job?.current?.text ?? '', preset: job?.current?.preset ?? null });
       if (ticket !== asked) return;
       preview.src = ipc.fileUrl(path);
-      say('');
+      // A drawn preview clears an error it had shown, not a confirmation ("Saved as ...").
+      if (status.dataset.kind) say('');
     } catch (error) {
       if (ticket === asked) fail(error);
     }

@@ -52,6 +52,39 @@ pub struct ExportArgs {
     /// looks need none).
     #[arg(long)]
     config: Option<PathBuf>,
+    /// Draw the slides again with this look first (a saved look, classic, dark, a look folder
+    /// or look.toml); the deck's slides.json and images are updated, its text and times kept.
+    #[arg(long)]
+    look: Option<String>,
+}
+
+/// Draws `deck` again in `look` into its own folder: only the pictures change (the cache makes
+/// unchanged ones free), as when the app changes a job's look.
+fn restyle(
+    deck: &mut SlideDeck,
+    deck_dir: &Path,
+    look: &str,
+    config: Option<&Path>,
+    dirs: &vsl_core::paths::Dirs,
+) -> anyhow::Result<()> {
+    let spec = JobSpec {
+        preset: Aspect::parse(&deck.preset)?,
+        theme: look.to_owned(),
+        size: Some(vsl_core::render::RenderSize::new(deck.width, deck.height)),
+        slides_config: config.map(Path::to_path_buf),
+        ..JobSpec::default()
+    };
+    let resolved = spec.resolve(dirs)?;
+    vsl_core::render::render_deck(
+        &vsl_core::render::Renderer::new(),
+        deck,
+        &resolved.style,
+        deck_dir,
+        &resolved.cache,
+        &|_, _| {},
+        &CancelToken::new(),
+    )?;
+    Ok(())
 }
 
 pub fn run(args: ExportArgs, dirs: &vsl_core::paths::Dirs) -> anyhow::Result<ExitCode> {
@@ -66,6 +99,17 @@ pub fn run(args: ExportArgs, dirs: &vsl_core::paths::Dirs) -> anyhow::Result<Exi
             .unwrap_or(Path::new("."));
         (dir, SlideDeck::load_file(&args.slides)?)
     };
+    let mut deck = deck;
+    if let Some(look) = &args.look {
+        restyle(&mut deck, deck_dir, look, args.config.as_deref(), dirs)?;
+        let file = if args.slides.is_dir() {
+            args.slides.join(vsl_core::slides::DECK_FILE)
+        } else {
+            args.slides.clone()
+        };
+        let json = serde_json::to_vec_pretty(&deck)?;
+        vsl_core::fs::write_atomic(&file, &json, vsl_core::fs::Replace::Yes)?;
+    }
     let formats = Formats::parse(&args.formats)?;
     // The soundtrack's flags are job settings, checked as a job's are.
     let mut spec = JobSpec::default();

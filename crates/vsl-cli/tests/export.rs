@@ -672,3 +672,94 @@ fn a_full_disk_during_an_over_video_export_is_a_clear_error_and_leaves_nothing()
         .collect();
     assert!(left.is_empty(), "left behind: {left:?}");
 }
+
+#[test]
+fn a_look_imported_with_vsl_looks_restyles_a_deck_on_export_with_its_ass() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let deck = small_deck(dir.path());
+    // A look folder: dark colours and a progress bar.
+    let look = dir.path().join("brand");
+    std::fs::create_dir_all(&look).expect("look dir");
+    std::fs::write(
+        look.join("look.toml"),
+        "name = \"Minha Marca\"\n[colors]\nbackground = \"#101820\"\ntext = \"#FFFFFF\"\n[progress]\ncolor = \"#00FF88\"\n",
+    )
+    .expect("look.toml");
+    let imported = vsl(dir.path())
+        .args(["looks", "import"])
+        .arg(&look)
+        .output()
+        .expect("import");
+    assert!(imported.status.success(), "{}", text(&imported));
+    assert!(
+        text(&imported).contains("minha-marca"),
+        "{}",
+        text(&imported)
+    );
+    let listed = vsl(dir.path())
+        .args(["looks", "list"])
+        .output()
+        .expect("list");
+    assert!(text(&listed).contains("minha-marca"), "{}", text(&listed));
+    std::fs::remove_dir_all(&look).expect("the original can go");
+
+    let out = dir.path().join("branded.mp4");
+    let output = vsl(dir.path())
+        .arg("export")
+        .arg(&deck)
+        .arg("--audio")
+        .arg(test_data().join("jfk.wav"))
+        .arg("--out")
+        .arg(&out)
+        .args(["--look", "minha-marca", "--formats", "mp4,ass"])
+        .output()
+        .expect("export");
+    assert!(output.status.success(), "{}", text(&output));
+    // The deck was drawn again in the look and records it; its text and times are kept.
+    let saved: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&deck).expect("deck")).expect("json");
+    assert_eq!(saved["theme"], "minha-marca");
+    assert_eq!(saved["slides"][1]["start"], 4.0);
+    assert!(saved["brand"]["progress"].is_object(), "{saved}");
+    let image = dir
+        .path()
+        .join(saved["slides"][0]["image"].as_str().expect("image"));
+    let corner = image::open(&image)
+        .expect("png")
+        .to_rgb8()
+        .get_pixel(4, 4)
+        .0;
+    assert_eq!(corner, [0x10, 0x18, 0x20], "the look's background");
+    // The bar is drawn over the picture: the video gets a frame at least every 0.5 s.
+    let frames = probe(&out, "stream=nb_frames");
+    let count: usize = frames["streams"][0]["nb_frames"]
+        .as_str()
+        .expect("frames")
+        .parse()
+        .expect("n");
+    assert!(count >= 22, "{count} frames over 11 s");
+    let ass = std::fs::read_to_string(dir.path().join("branded.ass")).expect("ass");
+    assert!(
+        ass.contains("Dialogue: 0,0:00:04.00,0:00:11.00,Default,,0,0,0,,what your country"),
+        "{ass}"
+    );
+    // An unknown look is refused naming it, and the deck is left as it was.
+    let before = std::fs::read(&deck).expect("deck");
+    let refused = vsl(dir.path())
+        .arg("export")
+        .arg(&deck)
+        .arg("--audio")
+        .arg(test_data().join("jfk.wav"))
+        .arg("--out")
+        .arg(dir.path().join("other.mp4"))
+        .args(["--look", "nowhere"])
+        .output()
+        .expect("export");
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        text(&refused).contains("unknown look 'nowhere'"),
+        "{}",
+        text(&refused)
+    );
+    assert_eq!(std::fs::read(&deck).expect("deck"), before);
+}
