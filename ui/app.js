@@ -171,13 +171,13 @@ export async function startApp({ doc, ipc, i18n, log = console, onLocale = () =>
 
   // The Looks sheet is a chunk of its own too, loaded on the first click of the palette. It
   // previews the open job's current slide, and the job's look menu lists what it saves.
-  const looksTitle = t('looks.title');
   const openLooks = lazySheet(() => import('./views/looks.js').then(({ createLooks }) => createLooks(doc, { t, ipc, job: result, onError: showError })));
   localeSlot?.after(
     h(
       doc,
       'button',
-      { class: 'icon-button', type: 'button', id: 'open-looks', title: looksTitle, 'aria-label': looksTitle, onClick: () => openLooks() },
+      // Named by its title alone: a button's accessible name when it has no text or label.
+      { class: 'icon-button', type: 'button', id: 'open-looks', title: t('looks.title'), onClick: () => openLooks() },
       icon(doc, LOOKS_ICON),
     ),
   );

@@ -560,7 +560,9 @@ export function createResultView(container, { t, ipc, onError }) {
     }
     aligned = slideAlignments(next.deck.slides, next.alignment, next.deck.duration);
     renderScriptBar();
-    renderLooks(next.deck.theme);
+    // The looks are listed once per job (and after the Looks sheet saves), not at every edit.
+    if (sameJob) lookSelect.value = next.deck.theme;
+    else renderLooks(next.deck.theme);
     renderStrip();
     select(selected);
   }

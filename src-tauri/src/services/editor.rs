@@ -333,6 +333,12 @@ pub fn set_look<R: Runtime>(app: &AppHandle<R>, id: &str, look: &str) -> Command
         let style = style_of(&dirs, &next)?;
         next.theme = style.theme.name.clone();
         push_undo(job, current, CutFiles::read(dir)?);
+        // Held now, so `commit` draws with it instead of resolving the look a second time. A
+        // render that then fails leaves the old deck with this style: the next commit sees the
+        // names differ and resolves the deck's own look again.
+        if let Some((_, held)) = job.deck.as_mut() {
+            *held = style;
+        }
         Ok((next, None))
     })
 }

@@ -27,7 +27,8 @@ pub struct LookEntry {
     /// The saved look's folder.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dir: Option<PathBuf>,
-    /// Why a saved look does not load (it is listed anyway, so it can be fixed or deleted).
+    /// Why a saved look's file does not read (it is listed anyway, so it can be fixed or
+    /// deleted); its assets are checked when it is used.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
@@ -131,8 +132,23 @@ pub fn list(dirs: &Dirs, config: &SlidesConfig) -> Vec<LookEntry> {
             (valid_id(&id) && dir.is_dir()).then_some((id, dir))
         })
         .map(|(id, dir)| {
-            let (name, error) = match Look::load(&dir) {
-                Ok(look) => (look.name, None),
+            // Only the file is read: listing runs at every start and every Settings open, and
+            // decoding each look's fonts and pictures there would cost more than it tells. An
+            // asset that fails is reported, naming it, when the look is used or previewed.
+            let file = dir.join(LOOK_FILE);
+            let read = if file.is_file() {
+                LookFile::read(&file)
+            } else {
+                Err(LookError::NoLookFile { dir: dir.clone() })
+            };
+            let (name, error) = match read {
+                Ok(parsed) => (
+                    parsed
+                        .name
+                        .filter(|name| !name.trim().is_empty())
+                        .unwrap_or_else(|| id.clone()),
+                    None,
+                ),
                 Err(error) => (id.clone(), Some(error.to_string())),
             };
             LookEntry {

@@ -68,6 +68,12 @@ text = "#FFFFFF"
 highlight = "#FFC233"
 "##;
 
+/// A logo top right, a green bar, the spoken word in coral: what the MP4 tests look for.
+const LOGO_BAR_ACTIVE: &str =
+    "[logo]\nimage = \"logo.png\"\nposition = \"top-right\"\nwidth = 0.1\n\
+     [progress]\ncolor = \"#00FF88\"\nheight = 0.02\n\
+     [words]\nhighlight = \"active\"\nactive_color = \"#FF3355\"\n";
+
 fn style(look: &Look, size: RenderSize) -> SlideStyle {
     SlideStyle::of_look(look, size, 3)
 }
@@ -476,11 +482,7 @@ fn frame_at(path: &Path, time: f64, width: u32, height: u32) -> RgbImage {
 #[test]
 fn the_mp4_shows_the_logo_a_growing_bar_and_the_spoken_word_moving() {
     let root = tempfile::tempdir().expect("temp");
-    let toml = format!(
-        "{BRAND}[logo]\nimage = \"logo.png\"\nposition = \"top-right\"\nwidth = 0.1\n\
-         [progress]\ncolor = \"#00FF88\"\nheight = 0.02\n\
-         [words]\nhighlight = \"active\"\nactive_color = \"#FF3355\"\n"
-    );
+    let toml = format!("{BRAND}{LOGO_BAR_ACTIVE}");
     let look = Look::load(&look_dir(root.path(), "full", &toml)).expect("look");
     let transcript = jfk_transcript();
     let size = RenderSize::new(640, 360);
@@ -802,11 +804,7 @@ fn intro_and_outro_cards_lengthen_the_video_and_shift_every_time() {
 #[test]
 fn captions_over_the_video_carry_the_looks_logo_bar_and_spoken_word() {
     let root = tempfile::tempdir().expect("temp");
-    let toml = format!(
-        "{BRAND}[logo]\nimage = \"logo.png\"\nposition = \"top-right\"\nwidth = 0.1\n\
-         [progress]\ncolor = \"#00FF88\"\nheight = 0.02\n\
-         [words]\nhighlight = \"active\"\nactive_color = \"#FF3355\"\n"
-    );
+    let toml = format!("{BRAND}{LOGO_BAR_ACTIVE}");
     let look = Look::load(&look_dir(root.path(), "captions", &toml)).expect("look");
     let transcript = jfk_transcript();
     let preset = SlidePreset::for_aspect(vsl_core::slides::Aspect::Landscape);
