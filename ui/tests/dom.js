@@ -45,6 +45,9 @@ export const APP_CHOICES = {
   aspects: ['16:9', '1:1', '9:16'],
   themes: ['classic', 'dark'],
   formats: ['mp4', 'srt', 'vtt', 'txt', 'json', 'ass'],
+  logoPositions: ['top-left', 'top', 'top-right', 'left', 'center', 'right', 'bottom-left', 'bottom', 'bottom-right'],
+  barPositions: ['bottom', 'top'],
+  wordHighlights: ['keywords', 'active', 'both'],
   subtitleModes: ['slides', 'segments'],
   languages: [
     { code: 'auto', name: '' },

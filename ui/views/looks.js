@@ -12,7 +12,6 @@ import { MESSAGES } from './looks-i18n.js';
 
 addMessages(MESSAGES);
 
-export const POSITIONS = ['top-left', 'top', 'top-right', 'left', 'center', 'right', 'bottom-left', 'bottom', 'bottom-right'];
 const CLASSIC = { background: '#FFFFFF', text: '#141417', highlight: '#D91A20' };
 const PREVIEW_DELAY_MS = 150;
 
@@ -81,12 +80,16 @@ export function createLooks(doc, { t, ipc, job, onError }) {
   const colour = (id, path) => input(id, path, { type: 'color' }, (element) => element.value.toUpperCase());
   const number = (id, path, attrs) =>
     input(id, path, { type: 'number', ...attrs }, (element) => (element.value === '' ? undefined : Number.parseFloat(element.value)));
-  const select = (id, path, options) => {
-    const element = make('select', { id }, ...options.map(([value, text]) => make('option', { value, text })));
+  /** A menu of what look.toml takes for `path`, filled from `app_choices[choice]` on open (`label(value)` names each). */
+  const menus = [];
+  let menusFilled = false;
+  const select = (id, path, choice, label) => {
+    const element = make('select', { id });
     element.addEventListener('change', () => {
       setIn(draft.look, path, element.value);
       schedulePreview();
     });
+    menus.push({ element, choice, label });
     return { element, path, read: (el) => el.value };
   };
 
@@ -136,11 +139,11 @@ export function createLooks(doc, { t, ipc, job, onError }) {
     text: colour('look-text', ['colors', 'text']),
     highlight: colour('look-highlight', ['colors', 'highlight']),
     dim: number('look-dim', ['background', 'dim'], { min: '0', max: '0.9', step: '0.05' }),
-    logoPosition: select('look-logo-position', ['logo', 'position'], POSITIONS.map((p) => [p, t(`looks.position.${p}`)])),
+    logoPosition: select('look-logo-position', ['logo', 'position'], 'logoPositions', (p) => t(`looks.position.${p}`)),
     logoWidth: number('look-logo-width', ['logo', 'width'], { min: '0.03', max: '0.5', step: '0.01' }),
     progressColor: colour('look-progress-color', ['progress', 'color']),
-    progressPosition: select('look-progress-position', ['progress', 'position'], [['bottom', t('looks.position.bottom')], ['top', t('looks.position.top')]]),
-    words: select('look-words', ['words', 'highlight'], ['keywords', 'active', 'both'].map((mode) => [mode, t(`looks.words.${mode}`)])),
+    progressPosition: select('look-progress-position', ['progress', 'position'], 'barPositions', (p) => t(`looks.position.${p}`)),
+    words: select('look-words', ['words', 'highlight'], 'wordHighlights', (mode) => t(`looks.words.${mode}`)),
     activeColor: colour('look-active-color', ['words', 'active_color']),
   };
   const progressShow = make('input', { type: 'checkbox', id: 'look-progress' });
@@ -353,6 +356,14 @@ export function createLooks(doc, { t, ipc, job, onError }) {
   async function open(id = job?.current?.look) {
     say('');
     try {
+      // The menus hold what the Rust side's look.toml takes (`app_choices`), once.
+      if (!menusFilled) {
+        const found = await ipc.appChoices();
+        for (const menu of menus) {
+          menu.element.replaceChildren(...(found[menu.choice] ?? []).map((value) => make('option', { value, text: menu.label(value) })));
+        }
+        menusFilled = true;
+      }
       await list();
       await load(id && looks.some((look) => look.id === id) ? id : looks[0]?.id);
     } catch (error) {

@@ -668,6 +668,11 @@ pub struct Choices {
     /// `slides`, `captions` (over the video).
     pub outputs: Vec<&'static str>,
     pub caption_positions: Vec<&'static str>,
+    /// What a look may say (look.toml): where its logo sits, where its bar runs, which words
+    /// take a colour of their own.
+    pub logo_positions: Vec<&'static str>,
+    pub bar_positions: Vec<&'static str>,
+    pub word_highlights: Vec<&'static str>,
     /// `auto` first, then every Whisper language.
     pub languages: Vec<LanguageChoice>,
     pub max_threads: usize,
@@ -707,6 +712,12 @@ pub fn choices(dirs: &Dirs) -> Choices {
         subtitle_modes: vec!["slides", "segments"],
         outputs: vec![OutputMode::Slides.name(), OutputMode::Captions.name()],
         caption_positions: CaptionPosition::ALL.iter().map(|p| p.name()).collect(),
+        logo_positions: crate::look::Anchor::ALL.iter().map(|a| a.name()).collect(),
+        bar_positions: crate::look::Edge::ALL.iter().map(|e| e.name()).collect(),
+        word_highlights: crate::look::WordHighlight::ALL
+            .iter()
+            .map(|w| w.name())
+            .collect(),
         languages,
         max_threads: MAX_THREADS,
     }
@@ -970,6 +981,21 @@ mod tests {
         let choices = choices(&dirs);
         assert_eq!(choices.outputs, ["slides", "captions"]);
         assert_eq!(choices.caption_positions, ["bottom", "center", "top"]);
+        // Each look value listed is one look.toml takes.
+        for position in &choices.logo_positions {
+            let text = format!("[logo]\nposition = \"{position}\"");
+            crate::look::LookFile::parse(&text, Path::new("look.toml")).expect(position);
+        }
+        assert_eq!(choices.logo_positions.len(), 9);
+        for edge in &choices.bar_positions {
+            let text = format!("[progress]\nposition = \"{edge}\"");
+            crate::look::LookFile::parse(&text, Path::new("look.toml")).expect(edge);
+        }
+        for mode in &choices.word_highlights {
+            let text = format!("[words]\nhighlight = \"{mode}\"");
+            crate::look::LookFile::parse(&text, Path::new("look.toml")).expect(mode);
+        }
+        assert_eq!(choices.word_highlights, ["keywords", "active", "both"]);
     }
 
     #[test]

@@ -162,6 +162,17 @@ pub enum Edge {
     Bottom,
 }
 
+impl Edge {
+    pub const ALL: [Edge; 2] = [Edge::Bottom, Edge::Top];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Edge::Top => "top",
+            Edge::Bottom => "bottom",
+        }
+    }
+}
+
 /// A bar along one edge that fills as the video plays. It is drawn at export time, on every
 /// picture (so it moves at least every half second); the slide layout keeps its band clear.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -200,6 +211,20 @@ pub enum WordHighlight {
 }
 
 impl WordHighlight {
+    pub const ALL: [WordHighlight; 3] = [
+        WordHighlight::Keywords,
+        WordHighlight::Active,
+        WordHighlight::Both,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            WordHighlight::Keywords => "keywords",
+            WordHighlight::Active => "active",
+            WordHighlight::Both => "both",
+        }
+    }
+
     pub fn keywords(self) -> bool {
         matches!(self, WordHighlight::Keywords | WordHighlight::Both)
     }
