@@ -16,6 +16,7 @@ const APP_COMMANDS: &[&str] = &[
     "remove_job",
     "list_jobs",
     "open_job",
+    "preview_audio",
     "edit_slide",
     "step_history",
     "set_job_script",

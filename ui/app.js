@@ -15,8 +15,8 @@ import { createResultView } from './views/result.js';
 /** A brush: the Looks sheet. */
 const LOOKS_ICON = 'M4 20l5-5m1-7 6 6 5-5-6-6z';
 
-const GEAR_ICON =
-  'M12 15a3 3 0 1 0 0-6 3 3 0 0 0 0 6zM19.4 15a1.7 1.7 0 0 0 .3 1.8l.1.1a2 2 0 1 1-2.8 2.8l-.1-.1a1.7 1.7 0 0 0-2.9 1.2V21a2 2 0 1 1-4 0v-.1a1.7 1.7 0 0 0-2.9-1.2l-.1.1a2 2 0 1 1-2.8-2.8l.1-.1A1.7 1.7 0 0 0 3 15H3a2 2 0 1 1 0-4h.1a1.7 1.7 0 0 0 1.2-2.9l-.1-.1a2 2 0 1 1 2.8-2.8l.1.1a1.7 1.7 0 0 0 2.9-1.2V3a2 2 0 1 1 4 0v.1a1.7 1.7 0 0 0 2.9 1.2l.1-.1a2 2 0 1 1 2.8 2.8l-.1.1a1.7 1.7 0 0 0 1.2 2.9H21a2 2 0 1 1 0 4h-.1a1.7 1.7 0 0 0-1.5 1z';
+/** Two sliders: the Settings sheet (a gear's outline cost 450 bytes of the start budget). */
+const GEAR_ICON = 'M4 7h9m4 0h3M4 17h3m4 0h9M15 5v4M9 15v4';
 
 /** Whether `path` ends in one of `extensions` (app_choices' `mediaExtensions`; the Rust side checks again). */
 export function isMedia(path, extensions) {

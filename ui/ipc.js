@@ -82,6 +82,7 @@ export function createIpc(tauri) {
     listJobs: () => call('list_jobs'),
     /** @returns {Promise<DeckView>} */
     openJob: (id) => call('open_job', { id }),
+    previewAudio: (id) => call('preview_audio', { id }),
     /** `edit` is `{ op: 'setText' | 'mergeNext' | 'split' | 'nudge' | 'toggleHighlight', index, ... }`. */
     editSlide: (id, edit) => call('edit_slide', { id, edit }),
     stepHistory: (id, step) => call('step_history', { id, step }),
@@ -138,8 +139,9 @@ export function createIpc(tauri) {
      * Falls back to the asset URL where fetching fails.
      */
     mediaUrl: async (path) => {
-      const url = tauri?.core?.convertFileSrc ? tauri.core.convertFileSrc(path) : path;
+      let url = path;
       try {
+        url = tauri?.core?.convertFileSrc ? tauri.core.convertFileSrc(path) : path;
         const response = await globalThis.fetch(url);
         if (!response.ok) return url;
         return URL.createObjectURL(await response.blob());

@@ -72,6 +72,7 @@ pub fn builder_with_engine<R: Runtime>(
             commands::jobs::remove_job,
             commands::jobs::list_jobs,
             commands::deck::open_job,
+            commands::deck::preview_audio,
             commands::deck::edit_slide,
             commands::deck::step_history,
             commands::deck::set_job_script,

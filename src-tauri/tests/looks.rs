@@ -120,6 +120,23 @@ fn a_look_is_saved_with_its_logo_previewed_and_given_to_a_job() {
     let (job, view) = run_job(window, None);
     let job_id = job["id"].as_str().expect("id");
     assert_eq!(view["deck"]["theme"], json!("classic"));
+    // The player's copy of the voice: a small AAC file in the cache, the same on a second ask.
+    let preview = invoke(window, "preview_audio", json!({ "id": job_id })).expect("preview");
+    let preview = Path::new(preview.as_str().expect("a path")).to_path_buf();
+    assert_eq!(preview.extension().expect("extension"), "m4a");
+    assert!(preview
+        .components()
+        .any(|part| part.as_os_str() == "previews"));
+    let input = Path::new(job["input"].as_str().expect("input"));
+    let (made, source) = (
+        std::fs::metadata(&preview).expect("made").len(),
+        std::fs::metadata(input).expect("input").len(),
+    );
+    assert!(made * 5 < source, "{made} of {source} bytes");
+    let again = invoke(window, "preview_audio", json!({ "id": job_id })).expect("again");
+    assert_eq!(Path::new(again.as_str().expect("a path")), preview);
+    let unknown = invoke(window, "preview_audio", json!({ "id": "nope" })).expect_err("unknown");
+    assert_eq!(unknown["kind"], json!("not_found"), "{unknown}");
     let first_image = |view: &Value| {
         Path::new(view["slidesDir"].as_str().expect("dir"))
             .join(view["deck"]["slides"][0]["image"].as_str().expect("image"))

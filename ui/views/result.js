@@ -531,7 +531,8 @@ export function createResultView(container, { t, ipc, onError }) {
 
   let audioUrl = null;
   async function loadAudio(next) {
-    const url = await ipc.mediaUrl(next.audio);
+    // The small rendition the app made in its cache; the input itself if that failed.
+    const url = await ipc.mediaUrl(await ipc.previewAudio(next.jobId).catch(() => next.audio));
     // Another job may have been opened while this one's audio was loading.
     if (view?.jobId !== next.jobId) return;
     if (audioUrl?.startsWith('blob:')) URL.revokeObjectURL(audioUrl);

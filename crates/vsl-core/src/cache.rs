@@ -36,15 +36,22 @@ const TRANSCRIPT_VERSION: u32 = 2;
 pub enum CacheKind {
     Transcripts,
     Slides,
+    /// The player's audio renditions (`export::preview`).
+    Previews,
 }
 
 impl CacheKind {
-    pub const ALL: [CacheKind; 2] = [CacheKind::Transcripts, CacheKind::Slides];
+    pub const ALL: [CacheKind; 3] = [
+        CacheKind::Transcripts,
+        CacheKind::Slides,
+        CacheKind::Previews,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
             CacheKind::Transcripts => "transcripts",
             CacheKind::Slides => "slides",
+            CacheKind::Previews => "previews",
         }
     }
 
@@ -77,8 +84,8 @@ pub fn record(root: &Path, kind: CacheKind, hits: u64, misses: u64) {
 }
 
 /// Hits and misses per kind in the hit log under `root` (zero when there is none).
-fn logged_hits(root: &Path) -> [(u64, u64); 2] {
-    let mut totals = [(0, 0); 2];
+fn logged_hits(root: &Path) -> [(u64, u64); CacheKind::ALL.len()] {
+    let mut totals = [(0, 0); CacheKind::ALL.len()];
     let Ok(text) = std::fs::read_to_string(root.join(HIT_LOG)) else {
         return totals;
     };

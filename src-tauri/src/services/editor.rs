@@ -53,6 +53,26 @@ fn not_ready(name: &str) -> CommandError {
     CommandError::new(ErrorKind::NotReady, format!("{name} has no slides yet"))
 }
 
+/// The player's rendition of job `id`'s input (`vsl_core::export::preview`), granted to the
+/// asset protocol.
+pub fn audio_preview<R: Runtime>(app: &AppHandle<R>, id: &str) -> CommandResult<PathBuf> {
+    let state = app.state::<AppState>();
+    let input = state.with_jobs(|jobs| {
+        jobs.get(id)
+            .map(|job| job.record.input.clone())
+            .ok_or_else(|| CommandError::not_found(format!("no job {id}")))
+    })?;
+    let path = vsl_core::export::preview::ensure_preview(
+        &state.dirs.cache,
+        &input,
+        &vsl_core::jobs::CancelToken::new(),
+    )?;
+    app.asset_protocol_scope()
+        .allow_file(&path)
+        .map_err(|error| CommandError::new(ErrorKind::Internal, error.to_string()))?;
+    Ok(path)
+}
+
 /// The job's deck view; loads the deck of a job restored from the queue file, and lets the
 /// asset protocol serve this job's audio and slide images (and nothing else).
 ///

@@ -760,7 +760,7 @@ fn buffer_args(frame: &frame::Audio) -> String {
     )
 }
 
-fn build_graph(
+pub(super) fn build_graph(
     sources: &[(&str, String)],
     spec: &str,
     frame_size: Option<u32>,

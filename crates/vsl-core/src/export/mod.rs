@@ -25,6 +25,7 @@ mod mix;
 mod mp4;
 mod overlay;
 mod plan;
+pub mod preview;
 pub mod subtitles;
 pub mod timeline;
 mod yuv;

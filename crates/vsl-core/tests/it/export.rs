@@ -117,7 +117,7 @@ fn export(
     export_mp4(&request, &mut |_| {}, &CancelToken::new())
 }
 
-fn ffprobe_json(path: &Path, args: &[&str]) -> Value {
+pub fn ffprobe_json(path: &Path, args: &[&str]) -> Value {
     let output = Command::new("ffprobe")
         .args(["-v", "error", "-of", "json"])
         .args(args)
