@@ -57,7 +57,7 @@ pub async fn set_job_script<R: Runtime>(
         .map_err(CommandError::task)?
 }
 
-/// The player's audio for a job: a small AAC rendition of its input, made once in the cache
+/// The player's audio for a job: a small Opus rendition of its input, made once in the cache
 /// (the webview fetches the whole file into a blob; an hour of WAV would cost it 600 MB).
 ///
 /// # Errors

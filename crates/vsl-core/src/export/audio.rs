@@ -399,7 +399,7 @@ impl AacSink<'_> {
     }
 }
 
-pub(super) fn open_aac_encoder(
+fn open_aac_encoder(
     rate: u32,
     layout: ChannelLayout,
     bit_rate: usize,

@@ -1,11 +1,13 @@
-//! The player's copy of a job's audio: a small AAC rendition (48 kb/s mono M4A) made once per
-//! source file in the cache. WebKitGTK cannot stream media from the app's custom schemes, so
+//! The player's copy of a job's audio: a small Opus rendition (48 kb/s mono, in Ogg) made once
+//! per source file in the cache. WebKitGTK cannot stream media from the app's custom schemes, so
 //! the editor's player fetches the whole file into a blob; a 60-minute WAV would cost the
 //! webview its 600 MB, this rendition about 22 MB.
 //!
 //! Decoding goes through the same typed errors as everything else (`media::open_audio`),
-//! conversion through a libavfilter graph (`aformat`, with `abuffersink` cutting the AAC
-//! encoder's frame size), and the file is published whole by [`super::atomic::AtomicFile`].
+//! conversion through a libavfilter graph (`aformat`, with `abuffersink` cutting the encoder's
+//! frame size), and the file is published whole by [`super::atomic::AtomicFile`]. Opus, not
+//! AAC: WebKitGTK plays through GStreamer, whose base plugins decode Opus in Ogg; AAC needs
+//! gst-libav, which a desktop need not have (the e2e's window refused an M4A, media error 4).
 //! Entries live under `<cache>/previews/` and are trimmed by the cache cleanup like the rest.
 
 use std::path::{Path, PathBuf};
@@ -16,7 +18,7 @@ use ffmpeg_next as ffmpeg;
 use sha2::{Digest, Sha256};
 
 use super::atomic::AtomicFile;
-use super::audio::open_aac_encoder;
+use super::audio::set_global_header;
 use super::mix::build_graph;
 use super::ExportError;
 use crate::cache::CacheKind;
@@ -52,7 +54,7 @@ pub fn preview_path(cache_root: &Path, source: &Path) -> Result<PathBuf, MediaEr
     Ok(CacheKind::Previews
         .dir(cache_root)
         .join(&key[..2])
-        .join(format!("{key}.m4a")))
+        .join(format!("{key}.ogg")))
 }
 
 /// The rendition of `source`, made now when the cache has none. A hit refreshes the file's
@@ -89,17 +91,12 @@ fn encode(source: &Path, out_path: &Path, cancel: &CancelToken) -> Result<(), Ex
         })?;
     let mut decoder = audio_decoder(source, parameters)?;
 
-    let output = ffmpeg::format::output_as(&out_path, "mp4").map_err(write_error(out_path))?;
+    let output = ffmpeg::format::output_as(&out_path, "ogg").map_err(write_error(out_path))?;
     let global_header = output
         .format()
         .flags()
         .contains(ffmpeg::format::flag::Flags::GLOBAL_HEADER);
-    let (encoder, _) = open_aac_encoder(
-        PREVIEW_RATE,
-        ChannelLayout::MONO,
-        PREVIEW_BIT_RATE,
-        global_header,
-    )?;
+    let encoder = open_opus_encoder(global_header)?;
     let mut writer = Writer {
         path: out_path,
         output,
@@ -215,11 +212,34 @@ fn write_error(path: &Path) -> impl Fn(ffmpeg::Error) -> ExportError + '_ {
 
 fn encode_error(error: ffmpeg::Error) -> ExportError {
     ExportError::Encoder {
-        reason: format!("AAC encoding of the preview failed: {error}"),
+        reason: format!("Opus encoding of the preview failed: {error}"),
     }
 }
 
-/// The AAC encoder and the M4A it writes to.
+/// libopus (FFmpeg's own Opus encoder is experimental), mono float at 48 kHz.
+fn open_opus_encoder(global_header: bool) -> Result<ffmpeg::encoder::Audio, ExportError> {
+    let codec = ffmpeg::encoder::find_by_name("libopus").ok_or_else(|| ExportError::Encoder {
+        reason: "this FFmpeg has no libopus encoder".into(),
+    })?;
+    let mut encoder = codec::context::Context::new_with_codec(codec)
+        .encoder()
+        .audio()
+        .map_err(encode_error)?;
+    encoder.set_rate(PREVIEW_RATE as i32);
+    encoder.set_channel_layout(ChannelLayout::MONO);
+    encoder.set_channels(1);
+    encoder.set_format(ffmpeg::format::Sample::F32(
+        ffmpeg::format::sample::Type::Packed,
+    ));
+    encoder.set_bit_rate(PREVIEW_BIT_RATE);
+    encoder.set_time_base(Rational::new(1, PREVIEW_RATE as i32));
+    if global_header {
+        set_global_header(&mut encoder);
+    }
+    encoder.open().map_err(encode_error)
+}
+
+/// The Opus encoder and the Ogg file it writes to.
 struct Writer<'p> {
     path: &'p Path,
     output: ffmpeg::format::context::Output,
