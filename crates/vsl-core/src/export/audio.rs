@@ -154,8 +154,7 @@ impl AudioSource {
                 },
             ),
         };
-        let bit_rate = BIT_RATE_PER_CHANNEL * layout.channels().max(1) as usize;
-        let (encoder, bit_rate) = open_aac_encoder(rate, layout, bit_rate, global_header)?;
+        let (encoder, bit_rate) = open_aac_encoder(rate, layout, global_header)?;
         let planned = if duration_hint > 0.0 {
             duration_hint
         } else {
@@ -402,7 +401,6 @@ impl AacSink<'_> {
 fn open_aac_encoder(
     rate: u32,
     layout: ChannelLayout,
-    bit_rate: usize,
     global_header: bool,
 ) -> Result<(ffmpeg::encoder::Audio, usize), ExportError> {
     let codec = ffmpeg::encoder::find(codec::Id::AAC).ok_or_else(|| ExportError::Encoder {
@@ -420,6 +418,7 @@ fn open_aac_encoder(
     encoder.set_channel_layout(layout);
     encoder.set_channels(channels);
     encoder.set_format(Sample::F32(SampleType::Planar));
+    let bit_rate = BIT_RATE_PER_CHANNEL * channels as usize;
     encoder.set_bit_rate(bit_rate);
     encoder.set_time_base(Rational::new(1, rate as i32));
     if global_header {

@@ -786,7 +786,10 @@ pub(super) fn build_graph(
     Ok(graph)
 }
 
-fn graph_context(graph: &mut filter::Graph, name: &str) -> Result<filter::Context, ExportError> {
+pub(super) fn graph_context(
+    graph: &mut filter::Graph,
+    name: &str,
+) -> Result<filter::Context, ExportError> {
     graph.get(name).ok_or_else(|| ExportError::Encoder {
         reason: format!("the audio filter graph lost its '{name}' pad"),
     })
@@ -800,7 +803,10 @@ fn graph_failure(error: ffmpeg::Error) -> ExportError {
 
 /// Adds `frame` to a source; false when the graph no longer takes input there (its output
 /// already ended, as the music does once the voice has).
-fn push(source: &mut filter::Context, frame: &frame::Audio) -> Result<bool, ExportError> {
+pub(super) fn push(
+    source: &mut filter::Context,
+    frame: &frame::Audio,
+) -> Result<bool, ExportError> {
     match source.source().add(frame) {
         Ok(()) => Ok(true),
         Err(ffmpeg::Error::Eof) => Ok(false),
@@ -808,7 +814,7 @@ fn push(source: &mut filter::Context, frame: &frame::Audio) -> Result<bool, Expo
     }
 }
 
-fn close(source: &mut filter::Context) -> Result<(), ExportError> {
+pub(super) fn close(source: &mut filter::Context) -> Result<(), ExportError> {
     match source.source().flush() {
         Ok(()) | Err(ffmpeg::Error::Eof) => Ok(()),
         Err(error) => Err(graph_failure(error)),

@@ -19,7 +19,7 @@ use sha2::{Digest, Sha256};
 
 use super::atomic::AtomicFile;
 use super::audio::set_global_header;
-use super::mix::build_graph;
+use super::mix::{build_graph, close, graph_context, push};
 use super::ExportError;
 use crate::cache::CacheKind;
 use crate::jobs::CancelToken;
@@ -183,18 +183,12 @@ fn open_graph(first: &frame::Audio, frame_size: u32) -> Result<filter::Graph, Ex
     build_graph(&[("in", args)], &spec, Some(frame_size)).map_err(graph_error)
 }
 
-/// Adds `frame` to the graph's source, or with `None` closes it.
+/// Adds `frame` to the graph's source, or with `None` closes it (the export mix's helpers).
 fn feed(graph: &mut filter::Graph, frame: Option<&frame::Audio>) -> Result<(), ExportError> {
-    let mut source = graph
-        .get("in")
-        .ok_or_else(|| graph_error(ffmpeg::Error::FilterNotFound))?;
-    let result = match frame {
-        Some(frame) => source.source().add(frame),
-        None => source.source().flush(),
-    };
-    match result {
-        Ok(()) | Err(ffmpeg::Error::Eof) => Ok(()),
-        Err(error) => Err(graph_error(error)),
+    let mut source = graph_context(graph, "in")?;
+    match frame {
+        Some(frame) => push(&mut source, frame).map(drop),
+        None => close(&mut source),
     }
 }
 
