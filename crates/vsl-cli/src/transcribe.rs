@@ -7,8 +7,7 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use vsl_core::job::JobSpec;
 use vsl_core::paths::Dirs;
-use vsl_core::pipeline::OutputNames;
-use vsl_core::transcribe::TranscribeError;
+use vsl_core::pipeline::{OutputNames, PipelineError};
 
 use crate::job::{load_engine, ModelArgs};
 
@@ -49,17 +48,6 @@ pub fn run(args: TranscribeArgs, dirs: &Dirs) -> anyhow::Result<ExitCode> {
     let mut names = OutputNames::new(false);
     for input in &args.inputs {
         let started = Instant::now();
-        let pcm = match vsl_core::media::decode(input, &cancel) {
-            Ok(pcm) => pcm,
-            Err(vsl_core::media::MediaError::Cancelled) => {
-                return Ok(ExitCode::from(crate::EXIT_CANCELLED))
-            }
-            Err(error) => {
-                eprintln!("error: {}", crate::with_path(input, &error));
-                failures += 1;
-                continue;
-            }
-        };
         let bar = ProgressBar::new(100);
         if let Ok(style) = ProgressStyle::with_template("{msg} [{bar:30}] {pos}% eta {eta}") {
             bar.set_style(style.progress_chars("=> "));
@@ -70,16 +58,18 @@ pub fn run(args: TranscribeArgs, dirs: &Dirs) -> anyhow::Result<ExitCode> {
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default(),
         );
-        let result = engine.transcribe(
-            &pcm.samples,
+        // Decoded and transcribed a block at a time: an hour's PCM is never whole in memory.
+        let result = vsl_core::pipeline::transcribe_file(
+            &engine,
+            input,
             &options,
             &mut |percent| bar.set_position(u64::from(percent)),
             &cancel,
         );
         bar.finish_and_clear();
         let transcript = match result {
-            Ok(transcript) => transcript,
-            Err(TranscribeError::Cancelled) => {
+            Ok(transcribed) => transcribed.transcript,
+            Err(PipelineError::Cancelled) => {
                 eprintln!("cancelled");
                 return Ok(ExitCode::from(crate::EXIT_CANCELLED));
             }

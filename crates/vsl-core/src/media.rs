@@ -1,7 +1,9 @@
 //! Decoding any audio or video file to what Whisper eats: 16 kHz mono `f32` PCM.
 //!
-//! The default audio stream is decoded and resampled packet by packet, so memory is
-//! bounded by the output PCM, never by the input file.
+//! The default audio stream is decoded and resampled packet by packet. [`PcmReader`] hands
+//! the samples over a few seconds at a time, so a consumer that does not keep them (the
+//! pipeline's windowed transcription) holds seconds of PCM, not the file's; [`decode`]
+//! gathers them all.
 
 use crate::error::ErrorKind;
 use std::path::{Path, PathBuf};
@@ -163,99 +165,189 @@ pub(crate) fn audio_decoder(
 }
 
 /// Decodes the default audio stream of `path` to 16 kHz mono. `cancel` is polled per packet.
+/// The whole file in memory: for an hour that is 230 MB, so the pipeline reads a
+/// [`PcmReader`] block by block instead.
 pub fn decode(path: &Path, cancel: &crate::jobs::CancelToken) -> Result<Pcm, MediaError> {
-    let (mut input, stream_index) = open_audio(path)?;
-    let parameters = input
-        .stream(stream_index)
-        .map(|stream| stream.parameters())
-        .ok_or_else(|| MediaError::NoAudio {
-            path: path.to_path_buf(),
-        })?;
-    let mut decoder = audio_decoder(path, parameters)?;
-    let container_duration = (input.duration() > 0)
-        .then(|| input.duration() as f64 / f64::from(ffmpeg::ffi::AV_TIME_BASE));
-    // The audio track's own length, where the container records one (MP4/MOV, WAV, FLAC):
-    // a screen recording's audio often stops before its video, and that is not damage.
-    let declared_audio = input.stream(stream_index).and_then(|stream| {
-        let duration = stream.duration();
-        (duration > 0 && duration != ffmpeg::ffi::AV_NOPTS_VALUE)
-            .then(|| duration as f64 * f64::from(stream.time_base()))
-    });
-    // Where the file's packets end, over every stream: a file cut off mid-copy stops short
-    // of its declared length in all of them.
-    let mut packets_end = 0.0f64;
-
-    let mut sink = Sink::new(path);
-    let mut bad_packets = 0usize;
-    let mut good_packets = 0usize;
-    for (packet_stream, packet) in input.packets() {
-        if let Some(at) = packet.pts().or(packet.dts()) {
-            let end = (at + packet.duration().max(0)) as f64 * f64::from(packet_stream.time_base());
-            packets_end = packets_end.max(end);
-        }
-        if packet_stream.index() != stream_index {
-            continue;
-        }
-        if cancel.is_cancelled() {
-            return Err(MediaError::Cancelled);
-        }
-        // A damaged packet is skipped, as players do; only a file that is mostly damage fails.
-        if decoder.send_packet(&packet).is_err() {
-            bad_packets += 1;
-            continue;
-        }
-        good_packets += 1;
-        sink.drain(&mut decoder)?;
+    let mut reader = PcmReader::open(path)?;
+    let mut samples = Vec::new();
+    if let Some(expected) = reader.expected_duration() {
+        // Reserving the declared length spares a doubling copy of a long file's PCM.
+        samples.reserve((expected * f64::from(SAMPLE_RATE)) as usize + SAMPLE_RATE as usize);
     }
-    let _ = decoder.send_eof();
-    sink.drain(&mut decoder)?;
-    sink.flush()?;
-
-    if sink.samples.is_empty() {
-        return Err(if bad_packets > 0 {
-            MediaError::Corrupt {
-                path: path.to_path_buf(),
-                reason: format!("{bad_packets} packets could not be decoded"),
-            }
-        } else {
-            MediaError::Empty {
-                path: path.to_path_buf(),
-            }
-        });
+    while let Some(block) = reader.next_block(cancel)? {
+        samples.extend_from_slice(block);
     }
-    if bad_packets > good_packets {
-        return Err(MediaError::Corrupt {
-            path: path.to_path_buf(),
-            reason: format!(
-                "{bad_packets} of {} packets could not be decoded",
-                bad_packets + good_packets
-            ),
-        });
-    }
-    let pcm = Pcm {
-        samples: sink.samples,
+    let container_duration = reader.container_duration;
+    reader.finish()?;
+    Ok(Pcm {
+        samples,
         container_duration,
-    };
-    // Containers record their length up front; far less than that means the file was cut
-    // off (an interrupted download, a copy still in progress). The audio is judged against
-    // its own track's length when the container records it, else the file's packets
-    // against the container's length, so audio that simply ends before the video passes.
-    let judged = match declared_audio {
-        Some(declared) => Some((pcm.duration(), declared)),
-        None => pcm
-            .container_duration
-            .map(|expected| (pcm.duration().max(packets_end), expected)),
-    };
-    if let Some((reached, expected)) = judged {
-        if reached + 1.0 < expected * 0.9 {
-            return Err(MediaError::Truncated {
+    })
+}
+
+/// Samples a [`PcmReader`] gathers before handing a block over: 5 s.
+const BLOCK_SAMPLES: usize = 5 * SAMPLE_RATE as usize;
+
+/// The default audio stream of a file, decoded to 16 kHz mono a block at a time, so a
+/// consumer that does not keep the samples (transcription, in windows) holds a few
+/// seconds of PCM, not the whole file. The verdicts that need the whole stream (empty,
+/// mostly damage, cut off mid-copy) come from [`PcmReader::finish`].
+pub struct PcmReader {
+    path: PathBuf,
+    input: ffmpeg::format::context::Input,
+    stream_index: usize,
+    decoder: ffmpeg::decoder::Audio,
+    sink: Sink,
+    container_duration: Option<f64>,
+    /// The audio track's own length, where the container records one (MP4/MOV, WAV,
+    /// FLAC): a screen recording's audio often stops before its video, and that is not
+    /// damage.
+    declared_audio: Option<f64>,
+    /// Where the file's packets end, over every stream: a file cut off mid-copy stops
+    /// short of its declared length in all of them.
+    packets_end: f64,
+    bad_packets: usize,
+    good_packets: usize,
+    /// Samples handed over so far.
+    decoded: usize,
+    finished: bool,
+}
+
+impl PcmReader {
+    pub fn open(path: &Path) -> Result<Self, MediaError> {
+        let (input, stream_index) = open_audio(path)?;
+        let stream = input
+            .stream(stream_index)
+            .ok_or_else(|| MediaError::NoAudio {
                 path: path.to_path_buf(),
-                decoded: pcm.duration(),
-                expected,
+            })?;
+        let declared_audio = {
+            let duration = stream.duration();
+            (duration > 0 && duration != ffmpeg::ffi::AV_NOPTS_VALUE)
+                .then(|| duration as f64 * f64::from(stream.time_base()))
+        };
+        let decoder = audio_decoder(path, stream.parameters())?;
+        let container_duration = (input.duration() > 0)
+            .then(|| input.duration() as f64 / f64::from(ffmpeg::ffi::AV_TIME_BASE));
+        Ok(Self {
+            path: path.to_path_buf(),
+            input,
+            stream_index,
+            decoder,
+            sink: Sink::new(),
+            container_duration,
+            declared_audio,
+            packets_end: 0.0,
+            bad_packets: 0,
+            good_packets: 0,
+            decoded: 0,
+            finished: false,
+        })
+    }
+
+    /// How long the audio should be, by the container: for progress, and to size buffers.
+    pub fn expected_duration(&self) -> Option<f64> {
+        self.declared_audio.or(self.container_duration)
+    }
+
+    /// The next few seconds of samples, or `None` once the stream is done.
+    pub fn next_block(
+        &mut self,
+        cancel: &crate::jobs::CancelToken,
+    ) -> Result<Option<&[f32]>, MediaError> {
+        self.sink.samples.clear();
+        while !self.finished && self.sink.samples.len() < BLOCK_SAMPLES {
+            if cancel.is_cancelled() {
+                return Err(MediaError::Cancelled);
+            }
+            let mut packet = ffmpeg::Packet::empty();
+            match packet.read(&mut self.input) {
+                Ok(()) => {}
+                // A demuxer resyncs past one damaged packet; anything else ends the stream.
+                Err(ffmpeg::Error::InvalidData) => continue,
+                Err(_) => {
+                    let _ = self.decoder.send_eof();
+                    self.sink.drain(&mut self.decoder, &self.path)?;
+                    self.sink.flush(&self.path)?;
+                    self.finished = true;
+                    break;
+                }
+            }
+            let Some(time_base) = self
+                .input
+                .stream(packet.stream())
+                .map(|stream| f64::from(stream.time_base()))
+            else {
+                continue;
+            };
+            if let Some(at) = packet.pts().or(packet.dts()) {
+                let end = (at + packet.duration().max(0)) as f64 * time_base;
+                self.packets_end = self.packets_end.max(end);
+            }
+            if packet.stream() != self.stream_index {
+                continue;
+            }
+            // A damaged packet is skipped, as players do; only a file that is mostly damage fails.
+            if self.decoder.send_packet(&packet).is_err() {
+                self.bad_packets += 1;
+                continue;
+            }
+            self.good_packets += 1;
+            self.sink.drain(&mut self.decoder, &self.path)?;
+        }
+        self.decoded += self.sink.samples.len();
+        Ok((!self.sink.samples.is_empty()).then_some(self.sink.samples.as_slice()))
+    }
+
+    /// Seconds of audio handed over so far.
+    pub fn decoded_seconds(&self) -> f64 {
+        self.decoded as f64 / f64::from(SAMPLE_RATE)
+    }
+
+    /// After the last block: whether what was decoded is the whole, sound file. Returns
+    /// the decoded duration.
+    pub fn finish(self) -> Result<f64, MediaError> {
+        let path = || self.path.clone();
+        let (bad, good) = (self.bad_packets, self.good_packets);
+        if self.decoded == 0 {
+            return Err(if bad > 0 {
+                MediaError::Corrupt {
+                    path: path(),
+                    reason: format!("{bad} packets could not be decoded"),
+                }
+            } else {
+                MediaError::Empty { path: path() }
             });
         }
+        if bad > good {
+            return Err(MediaError::Corrupt {
+                path: path(),
+                reason: format!("{bad} of {} packets could not be decoded", bad + good),
+            });
+        }
+        let duration = self.decoded_seconds();
+        // Containers record their length up front; far less than that means the file was
+        // cut off (an interrupted download, a copy still in progress). The audio is judged
+        // against its own track's length when the container records it, else the file's
+        // packets against the container's length, so audio that simply ends before the
+        // video passes.
+        let judged = match self.declared_audio {
+            Some(declared) => Some((duration, declared)),
+            None => self
+                .container_duration
+                .map(|expected| (duration.max(self.packets_end), expected)),
+        };
+        if let Some((reached, expected)) = judged {
+            if reached + 1.0 < expected * 0.9 {
+                return Err(MediaError::Truncated {
+                    path: path(),
+                    decoded: duration,
+                    expected,
+                });
+            }
+        }
+        Ok(duration)
     }
-    Ok(pcm)
 }
 
 /// Converts decoded frames of any sample format, layout and rate into one target format,
@@ -321,48 +413,50 @@ impl Resampler {
     }
 }
 
-struct Sink<'p> {
-    path: &'p Path,
+struct Sink {
     resampler: Resampler,
     samples: Vec<f32>,
 }
 
-impl<'p> Sink<'p> {
-    fn new(path: &'p Path) -> Self {
+impl Sink {
+    fn new() -> Self {
         Self {
-            path,
             resampler: Resampler::new(
                 Sample::F32(SampleType::Packed),
                 ChannelLayout::MONO,
                 SAMPLE_RATE,
             ),
-            samples: Vec::new(),
+            samples: Vec::with_capacity(BLOCK_SAMPLES * 2),
         }
     }
 
-    fn corrupt(&self, error: ffmpeg::Error) -> MediaError {
-        MediaError::Corrupt {
-            path: self.path.to_path_buf(),
-            reason: error.to_string(),
-        }
-    }
-
-    fn drain(&mut self, decoder: &mut ffmpeg::decoder::Audio) -> Result<(), MediaError> {
+    fn drain(
+        &mut self,
+        decoder: &mut ffmpeg::decoder::Audio,
+        path: &Path,
+    ) -> Result<(), MediaError> {
         let mut decoded = frame::Audio::empty();
         while decoder.receive_frame(&mut decoded).is_ok() {
             let samples = &mut self.samples;
             let result = self
                 .resampler
                 .convert(&mut decoded, &mut |out| push_mono(samples, out));
-            result.map_err(|error| self.corrupt(error))?;
+            result.map_err(|error| corrupt(path, error))?;
         }
         Ok(())
     }
 
-    fn flush(&mut self) -> Result<(), MediaError> {
+    fn flush(&mut self, path: &Path) -> Result<(), MediaError> {
         let samples = &mut self.samples;
         let result = self.resampler.flush(&mut |out| push_mono(samples, out));
-        result.map_err(|error| self.corrupt(error))
+        result.map_err(|error| corrupt(path, error))
+    }
+}
+
+fn corrupt(path: &Path, error: ffmpeg::Error) -> MediaError {
+    MediaError::Corrupt {
+        path: path.to_path_buf(),
+        reason: error.to_string(),
     }
 }
 

@@ -302,6 +302,51 @@ impl OutputPaths {
     }
 }
 
+/// A file's transcript, with the time spent decoding and transcribing it.
+#[derive(Debug)]
+pub struct Transcribed {
+    pub transcript: Transcript,
+    pub decoding: Duration,
+    pub transcribing: Duration,
+}
+
+/// Decodes `input` and transcribes it a block at a time, so an hour's PCM is never whole in
+/// memory (docs/BENCHMARKS.md, "Memory"): decoding and transcription interleave, and each
+/// one's share of the time is summed. `progress` gets whole percents of the file.
+pub fn transcribe_file(
+    engine: &Engine,
+    input: &Path,
+    options: &TranscribeOptions,
+    progress: &mut dyn FnMut(u8),
+    cancel: &CancelToken,
+) -> Result<Transcribed, PipelineError> {
+    let mut decoding = Duration::ZERO;
+    let mut transcribing = Duration::ZERO;
+    let clock = Instant::now();
+    let mut reader = media::PcmReader::open(input)?;
+    let mut session = engine.session(options, reader.expected_duration())?;
+    decoding += clock.elapsed();
+    loop {
+        let clock = Instant::now();
+        let block = reader.next_block(cancel)?;
+        decoding += clock.elapsed();
+        let Some(block) = block else { break };
+        let clock = Instant::now();
+        session.push(block, progress, cancel)?;
+        transcribing += clock.elapsed();
+    }
+    // A file that is empty, damage or cut short is refused before its last window.
+    reader.finish()?;
+    let clock = Instant::now();
+    let transcript = session.finish(progress, cancel)?;
+    transcribing += clock.elapsed();
+    Ok(Transcribed {
+        transcript,
+        decoding,
+        transcribing,
+    })
+}
+
 /// Runs the whole pipeline on `input`, naming the outputs `<name>.*` (usually [`stem`]).
 pub fn run_file(
     engine: &Engine,
@@ -328,7 +373,7 @@ pub fn run_file(
     }
 
     let mut timings = Vec::new();
-    let mut timed = |stage: Stage, since: Instant| timings.push((stage, since.elapsed()));
+    let mut timed = |stage: Stage, took: Duration| timings.push((stage, took));
 
     let mut transcribe_options = options.transcribe.clone();
     // The glossary's spellings bias the decoder towards them before correction even runs.
@@ -352,20 +397,22 @@ pub fn run_file(
         Some(transcript) => transcript,
         None => {
             progress(PipelineProgress::Stage(Stage::Decode));
-            let stage_started = Instant::now();
-            let pcm = media::decode(input, cancel)?;
-            timed(Stage::Decode, stage_started);
-
-            progress(PipelineProgress::Stage(Stage::Transcribe));
-            let stage_started = Instant::now();
-            let transcript = engine.transcribe(
-                &pcm.samples,
+            let mut announced = false;
+            let transcribed = transcribe_file(
+                engine,
+                input,
                 &transcribe_options,
-                &mut |percent| progress(PipelineProgress::Transcribing { percent }),
+                &mut |percent| {
+                    if !std::mem::replace(&mut announced, true) {
+                        progress(PipelineProgress::Stage(Stage::Transcribe));
+                    }
+                    progress(PipelineProgress::Transcribing { percent });
+                },
                 cancel,
             )?;
-            drop(pcm);
-            timed(Stage::Transcribe, stage_started);
+            timed(Stage::Decode, transcribed.decoding);
+            timed(Stage::Transcribe, transcribed.transcribing);
+            let transcript = transcribed.transcript;
             // The cache is an optimisation: failing to fill it must not fail the run.
             if let Some(key) = &cache_key {
                 let _ = transcripts.put(key, &transcript);
@@ -380,7 +427,7 @@ pub fn run_file(
     progress(PipelineProgress::Stage(Stage::Correct));
     let stage_started = Instant::now();
     let mut corrections = correct::apply(&mut transcript, &options.glossary);
-    timed(Stage::Correct, stage_started);
+    timed(Stage::Correct, stage_started.elapsed());
 
     progress(PipelineProgress::Stage(Stage::Slides));
     let stage_started = Instant::now();
@@ -391,7 +438,7 @@ pub fn run_file(
         ..
     } = cut(&transcript, options, &mut corrections)?;
     let warnings = slides::check(&deck.slides, &options.preset);
-    timed(Stage::Slides, stage_started);
+    timed(Stage::Slides, stage_started.elapsed());
     if deck.slides.is_empty() {
         return Err(PipelineError::Export(ExportError::InvalidDeck {
             reason: format!("no speech was found in {}", input.display()),
@@ -415,7 +462,7 @@ pub fn run_file(
         &heard,
         true,
     )?);
-    timed(Stage::Render, stage_started);
+    timed(Stage::Render, stage_started.elapsed());
 
     progress(PipelineProgress::Stage(Stage::Export));
     let stage_started = Instant::now();
@@ -442,7 +489,7 @@ pub fn run_file(
     )?;
     files.extend(exported.files);
     let mp4 = exported.mp4;
-    timed(Stage::Export, stage_started);
+    timed(Stage::Export, stage_started.elapsed());
 
     Ok(PipelineOutcome {
         input: input.to_path_buf(),

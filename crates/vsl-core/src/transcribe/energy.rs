@@ -16,6 +16,19 @@ const ABOVE_FLOOR_DB: f32 = 8.0;
 /// ...and come within this of the loud parts.
 const BELOW_PEAK_DB: f32 = 28.0;
 
+/// Samples per envelope frame (10 ms).
+pub const FRAME_SAMPLES: usize = FRAME;
+
+/// The level in dB of each 10 ms frame of `pcm` (a short last frame is its own).
+pub fn levels(pcm: &[f32]) -> Vec<f32> {
+    pcm.chunks(FRAME)
+        .map(|frame| {
+            let power = frame.iter().map(|s| s * s).sum::<f32>() / frame.len().max(1) as f32;
+            10.0 * (power + 1e-12).log10()
+        })
+        .collect()
+}
+
 #[derive(Debug, Clone)]
 pub struct Envelope {
     speech: Vec<bool>,
@@ -30,14 +43,14 @@ fn percentile(sorted: &[f32], fraction: f32) -> f32 {
 }
 
 impl Envelope {
+    #[cfg(test)]
     pub fn new(pcm: &[f32]) -> Self {
-        let levels: Vec<f32> = pcm
-            .chunks(FRAME)
-            .map(|frame| {
-                let power = frame.iter().map(|s| s * s).sum::<f32>() / frame.len().max(1) as f32;
-                10.0 * (power + 1e-12).log10()
-            })
-            .collect();
+        Self::from_levels(levels(pcm))
+    }
+
+    /// The envelope of frame levels (dB, one per [`FRAME_RATE`]th of a second) gathered
+    /// piece by piece with [`levels`], each piece a whole number of frames but the last.
+    pub fn from_levels(levels: Vec<f32>) -> Self {
         let mut sorted = levels.clone();
         sorted.sort_by(f32::total_cmp);
         let floor = percentile(&sorted, 0.10);
@@ -165,5 +178,17 @@ mod tests {
             })
             .collect();
         assert!(Envelope::new(&noise).speech_ratio(0.0, 2.0) < 0.05);
+    }
+
+    #[test]
+    fn levels_gathered_in_pieces_make_the_same_envelope() {
+        let mut pcm = tone(0.7, 0.3);
+        pcm.extend(vec![0.0; 5000]);
+        pcm.extend(tone(0.33, 0.2));
+        let whole = Envelope::new(&pcm);
+        let cut = FRAME * 37;
+        let mut pieces = levels(&pcm[..cut]);
+        pieces.extend(levels(&pcm[cut..]));
+        assert_eq!(Envelope::from_levels(pieces).speech, whole.speech);
     }
 }

@@ -2,6 +2,8 @@
 //!
 //! [`Engine::load`] reads a ggml file into whisper.cpp; [`Engine::transcribe`] runs one
 //! job on 16 kHz mono PCM and returns a [`Transcript`] with segment and word timings.
+//! [`Engine::session`] takes the PCM block by block as it is decoded and hands whisper.cpp
+//! windows of [`CHUNK_SECONDS`], so an hour costs the memory of five minutes.
 //! Cancellation goes through whisper.cpp's abort callback, polled between compute steps.
 
 mod energy;
@@ -188,11 +190,29 @@ fn install_log_hooks() {
     ONCE.call_once(whisper_rs::install_logging_hooks);
 }
 
+/// glibc's malloc raises its mmap threshold to the size of each large block freed (up to
+/// 32 MB). After the first window, whisper.cpp's per-window buffers (the padded copy of the
+/// samples, the mel spectrogram: 10 to 20 MB each) then come from the heap arena of the
+/// thread that asks, and once freed they stay there: RSS rose 17 to 33 MB a window, and an
+/// hour with base went past 620 MB. With the threshold fixed at 1 MB they are mapped
+/// and unmapped, and RSS stays flat (docs/BENCHMARKS.md, "Memory").
+fn return_freed_buffers() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        static ONCE: std::sync::Once = std::sync::Once::new();
+        // SAFETY: mallopt only sets an allocator parameter; it is called before any window.
+        ONCE.call_once(|| unsafe {
+            libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
+        });
+    }
+}
+
 impl Engine {
     /// Loads a ggml model after validating it, so a truncated or foreign file fails with
     /// a message naming it instead of a crash inside whisper.cpp.
     pub fn load(path: &Path) -> Result<Engine, TranscribeError> {
         install_log_hooks();
+        return_freed_buffers();
         let info = ggml::validate(path)?;
         let mut parameters = WhisperContextParameters::default();
         // Flash attention stays off: it disables DTW and measured slower here
@@ -249,8 +269,18 @@ impl Engine {
         progress: &mut dyn FnMut(u8),
         cancel: &crate::jobs::CancelToken,
     ) -> Result<Transcript, TranscribeError> {
-        // whisper.cpp's abort callback polls the flag itself, through a raw pointer.
-        let cancel: &AtomicBool = cancel;
+        let mut session = self.session(options, Some(pcm.len() as f64 / f64::from(SAMPLE_RATE)))?;
+        session.push(pcm, progress, cancel)?;
+        session.finish(progress, cancel)
+    }
+
+    /// A transcription fed block by block ([`Transcription::push`]), for audio that is
+    /// decoded as it goes. `expected` (seconds) spreads progress over the whole file.
+    pub fn session(
+        &self,
+        options: &TranscribeOptions,
+        expected: Option<f64>,
+    ) -> Result<Transcription<'_>, TranscribeError> {
         let language = match options.language.as_deref().map(str::trim) {
             None | Some("") | Some("auto") => None,
             Some(code) => {
@@ -268,15 +298,182 @@ impl Engine {
             }
         };
         // English-only models cannot detect; they always speak English.
-        let language_param = match (&language, self.multilingual()) {
-            (Some(code), _) => code.clone(),
-            (None, true) => "auto".to_owned(),
-            (None, false) => "en".to_owned(),
+        let language = match language {
+            None if !self.multilingual() => Some("en".to_owned()),
+            other => other,
         };
+        let state = self
+            .context
+            .create_state()
+            .map_err(|error| TranscribeError::Whisper(error.to_string()))?;
+        Ok(Transcription {
+            engine: self,
+            state,
+            options: options.clone(),
+            language,
+            chunk: (CHUNK_SECONDS * f64::from(SAMPLE_RATE)) as usize,
+            expected: expected.filter(|seconds| *seconds > 0.0),
+            pending: Vec::new(),
+            offset: 0,
+            levels: Vec::new(),
+            heard: Vec::new(),
+            context: String::new(),
+        })
+    }
+}
+
+/// Audio handed to whisper.cpp at once. It keeps a mel spectrogram and, while making it,
+/// a padded copy of the samples for all it is given (about 100 KB per second beside the
+/// 64 KB of the samples), so an hour-long voice-over is transcribed in windows of this
+/// length, cut in the quietest stretch near their end, and memory stays that of one
+/// window (docs/BENCHMARKS.md, "Memory").
+pub const CHUNK_SECONDS: f64 = 300.0;
+/// How far before a window's end its cut may move, looking for a pause.
+const CUT_SEARCH_SECONDS: f64 = 20.0;
+/// The shortest audio left for a last window: a file up to `CHUNK_SECONDS` + this is one
+/// window, as whisper.cpp alone would see it.
+const MIN_LAST_SECONDS: f64 = 60.0;
+/// The stretch whose mean level picks the cut: a pause, not a gap between two syllables.
+const CUT_STRETCH_SECONDS: f64 = 0.3;
+/// What of the previous window's text the next one is prompted with, as whisper.cpp
+/// carries the text of its last 30 s window into the next (it keeps at most 223 tokens).
+const CONTEXT_CHARS: usize = 400;
+
+/// One transcription in progress: whisper.cpp's state, the audio not yet transcribed, and
+/// what the windows so far heard (times already on the file's clock). Words are placed
+/// only at [`Transcription::finish`], when the whole file's energy envelope is known.
+pub struct Transcription<'e> {
+    engine: &'e Engine,
+    state: whisper_rs::WhisperState,
+    options: TranscribeOptions,
+    /// The language to decode in: given, English-only, or detected in the first window.
+    language: Option<String>,
+    /// Window length in samples.
+    chunk: usize,
+    expected: Option<f64>,
+    /// Samples from `offset` on, not yet transcribed.
+    pending: Vec<f32>,
+    /// Where `pending` starts, in samples: always a whole number of envelope frames.
+    offset: usize,
+    /// Energy of every frame before `offset`.
+    levels: Vec<f32>,
+    heard: Vec<HeardSegment>,
+    /// The end of what was heard, to prompt the next window with.
+    context: String,
+}
+
+/// A whisper.cpp segment with its tokens, on the file's clock, before words are formed.
+struct HeardSegment {
+    start: f64,
+    end: f64,
+    text: String,
+    tokens: Vec<HeardToken>,
+    no_speech_probability: f32,
+}
+
+struct HeardToken {
+    bytes: Vec<u8>,
+    t0: f64,
+    t1: f64,
+    dtw: Option<f64>,
+    probability: f32,
+}
+
+impl Transcription<'_> {
+    /// Windows of `seconds` instead of [`CHUNK_SECONDS`] (tests cut short files).
+    pub fn with_chunk_seconds(mut self, seconds: f64) -> Self {
+        self.chunk = ((seconds.max(CUT_SEARCH_SECONDS * 2.0)) * f64::from(SAMPLE_RATE)) as usize;
+        self
+    }
+
+    /// Takes the next samples; transcribes a window whenever enough are waiting.
+    pub fn push(
+        &mut self,
+        samples: &[f32],
+        progress: &mut dyn FnMut(u8),
+        cancel: &crate::jobs::CancelToken,
+    ) -> Result<(), TranscribeError> {
+        self.pending.extend_from_slice(samples);
+        let last = (MIN_LAST_SECONDS * f64::from(SAMPLE_RATE)) as usize;
+        while self.pending.len() >= self.chunk + last {
+            let cut = self.cut_point();
+            // Transcribed in place, not copied out: a window is 19 MB.
+            let mut pending = std::mem::take(&mut self.pending);
+            let result = self.transcribe_window(&pending[..cut], progress, cancel);
+            pending.drain(..cut);
+            self.pending = pending;
+            result?;
+        }
+        Ok(())
+    }
+
+    /// Transcribes what is left and places every word.
+    pub fn finish(
+        mut self,
+        progress: &mut dyn FnMut(u8),
+        cancel: &crate::jobs::CancelToken,
+    ) -> Result<Transcript, TranscribeError> {
+        let window = std::mem::take(&mut self.pending);
+        if !window.is_empty() || self.offset == 0 {
+            self.transcribe_window(&window, progress, cancel)?;
+        }
+        progress(100);
+        let duration = self.offset as f64 / f64::from(SAMPLE_RATE);
+        let envelope = energy::Envelope::from_levels(std::mem::take(&mut self.levels));
+        let raw = self.engine.place_words(self.heard, duration, &envelope);
+        let (segments, flags) = guard::apply(raw, &envelope);
+        Ok(Transcript {
+            language: self.language.unwrap_or_else(|| "en".to_owned()),
+            duration,
+            model: self.engine.name.clone(),
+            segments,
+            flags,
+        })
+    }
+
+    /// Where to end the next window: the middle of the quietest stretch in the last
+    /// `CUT_SEARCH_SECONDS` before `chunk`, on an envelope frame, so no word is split.
+    fn cut_point(&self) -> usize {
+        let frame = energy::FRAME_SAMPLES;
+        let search = (CUT_SEARCH_SECONDS * f64::from(SAMPLE_RATE)) as usize;
+        let from = (self.chunk - search) / frame * frame;
+        let to = self.chunk / frame * frame;
+        let levels = energy::levels(&self.pending[from..to]);
+        let stretch = ((CUT_STRETCH_SECONDS * energy::FRAME_RATE as f64) as usize).max(1);
+        let quietest = levels
+            .windows(stretch)
+            .enumerate()
+            .map(|(index, run)| (index, run.iter().sum::<f32>()))
+            .min_by(|a, b| a.1.total_cmp(&b.1))
+            .map_or(levels.len(), |(index, _)| index + stretch / 2);
+        from + quietest * frame
+    }
+
+    fn transcribe_window(
+        &mut self,
+        window: &[f32],
+        progress: &mut dyn FnMut(u8),
+        cancel: &crate::jobs::CancelToken,
+    ) -> Result<(), TranscribeError> {
+        // whisper.cpp's abort callback polls the flag itself, through a raw pointer.
+        let cancel: &AtomicBool = cancel;
+        if cancel.load(Ordering::Relaxed) {
+            return Err(TranscribeError::Cancelled);
+        }
+        let start = self.offset as f64 / f64::from(SAMPLE_RATE);
+        let length = window.len() as f64 / f64::from(SAMPLE_RATE);
+        let language = self.language.clone().unwrap_or_else(|| "auto".to_owned());
+        let prompt = [self.options.prompt.as_deref(), Some(self.context.as_str())]
+            .into_iter()
+            .flatten()
+            .map(str::trim)
+            .filter(|part| !part.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ");
 
         let mut params = FullParams::new(SamplingStrategy::Greedy { best_of: 1 });
-        params.set_n_threads(i32::try_from(options.threads.max(1)).unwrap_or(1));
-        params.set_language(Some(&language_param));
+        params.set_n_threads(i32::try_from(self.options.threads.max(1)).unwrap_or(1));
+        params.set_language(Some(&language));
         params.set_token_timestamps(true);
         params.set_print_progress(false);
         params.set_print_realtime(false);
@@ -285,8 +482,8 @@ impl Engine {
         params.set_suppress_blank(true);
         // Non-speech tokens are how "[Music]" and "♪" get in; the guard catches the rest.
         params.set_suppress_nst(true);
-        if let Some(prompt) = options.prompt.as_deref().filter(|p| !p.trim().is_empty()) {
-            params.set_initial_prompt(prompt);
+        if !prompt.is_empty() {
+            params.set_initial_prompt(&prompt);
         }
 
         // The callback reads the flag through a raw pointer; `cancel` outlives `full()`.
@@ -304,71 +501,74 @@ impl Engine {
         params.set_progress_callback_safe(move |percent: i32| {
             let _ = sender.send(percent);
         });
+        // The window's percent, spread over the file.
+        let total = self.expected.unwrap_or(0.0).max(start + length);
+        let overall = |percent: i32| -> u8 {
+            let done = start + length * f64::from(percent.clamp(0, 100)) / 100.0;
+            ((done / total.max(f64::EPSILON)) * 100.0).clamp(0.0, 99.0) as u8
+        };
 
-        let mut state = self
-            .context
-            .create_state()
-            .map_err(|error| TranscribeError::Whisper(error.to_string()))?;
-        if cancel.load(Ordering::Relaxed) {
-            return Err(TranscribeError::Cancelled);
-        }
         // whisper.cpp calls progress from this thread; relay it after each step.
+        let state = &mut self.state;
         let result = std::thread::scope(|scope| {
-            let worker = scope.spawn(|| state.full(params, pcm).map(|_| state));
+            let worker = scope.spawn(|| state.full(params, window));
             while !worker.is_finished() {
                 if let Ok(percent) = receiver.recv_timeout(std::time::Duration::from_millis(100)) {
-                    progress(percent.clamp(0, 100) as u8);
+                    progress(overall(percent));
                 }
             }
             worker.join()
         });
-        let state = match result {
-            Ok(Ok(state)) => state,
+        match result {
+            Ok(Ok(_)) => {}
             Ok(Err(_)) if cancel.load(Ordering::Relaxed) => return Err(TranscribeError::Cancelled),
             Ok(Err(error)) => return Err(TranscribeError::Whisper(error.to_string())),
             Err(_) => return Err(TranscribeError::Whisper("whisper.cpp panicked".to_owned())),
-        };
+        }
         if cancel.load(Ordering::Relaxed) {
             return Err(TranscribeError::Cancelled);
         }
-        progress(100);
+        progress(overall(100));
 
-        let detected = match language {
-            Some(code) => code,
-            None if self.multilingual() => {
-                whisper_rs::get_lang_str(state.full_lang_id_from_state())
+        if self.language.is_none() {
+            self.language = Some(
+                whisper_rs::get_lang_str(self.state.full_lang_id_from_state())
                     .unwrap_or("en")
-                    .to_owned()
-            }
-            None => "en".to_owned(),
-        };
-        let duration = pcm.len() as f64 / f64::from(SAMPLE_RATE);
-        let envelope = energy::Envelope::new(pcm);
-        let raw = self.collect_segments(&state, duration, &envelope);
-        let (segments, flags) = guard::apply(raw, &envelope);
-        Ok(Transcript {
-            language: detected,
-            duration,
-            model: self.name.clone(),
-            segments,
-            flags,
-        })
+                    .to_owned(),
+            );
+        }
+        let heard = self.engine.heard_segments(&self.state, start, length);
+        let text: String = heard
+            .iter()
+            .map(|segment| segment.text.as_str())
+            .collect::<Vec<_>>()
+            .join(" ");
+        let tail = text.len().saturating_sub(CONTEXT_CHARS);
+        let tail = (tail..=text.len())
+            .find(|&at| text.is_char_boundary(at))
+            .unwrap_or(text.len());
+        self.context = text[tail..].to_owned();
+        self.heard.extend(heard);
+        self.levels.extend(energy::levels(window));
+        self.offset += window.len();
+        Ok(())
     }
+}
 
-    fn collect_segments(
+impl Engine {
+    /// What whisper.cpp heard in the window that starts at `start` seconds and lasts
+    /// `length`: its segments and tokens, on the file's clock.
+    fn heard_segments(
         &self,
         state: &whisper_rs::WhisperState,
-        duration: f64,
-        envelope: &energy::Envelope,
-    ) -> Vec<guard::RawSegment> {
+        start: f64,
+        length: f64,
+    ) -> Vec<HeardSegment> {
         let eot = self.context.token_eot();
-        let seconds = |centiseconds: i64| (centiseconds as f64 / 100.0).clamp(0.0, duration);
-        let mut segments = Vec::new();
-        let mut previous_end = 0.0;
-        // A pause is expected after punctuation; the file's first word follows silence.
-        let mut previous_punctuated = true;
+        let seconds = |centiseconds: i64| start + (centiseconds as f64 / 100.0).clamp(0.0, length);
+        let mut heard = Vec::new();
         for segment in state.as_iter() {
-            let mut words: Vec<WordBuilder> = Vec::new();
+            let mut tokens = Vec::new();
             for index in 0..segment.n_tokens() {
                 let Some(token) = segment.get_token(index) else {
                     continue;
@@ -377,7 +577,46 @@ impl Engine {
                     continue;
                 }
                 let data = token.token_data();
-                let bytes = token.to_bytes().unwrap_or_default();
+                tokens.push(HeardToken {
+                    bytes: token.to_bytes().unwrap_or_default().to_vec(),
+                    t0: seconds(data.t0),
+                    t1: seconds(data.t1),
+                    dtw: (data.t_dtw >= 0).then(|| {
+                        (start + data.t_dtw as f64 / 100.0 - self.dtw_lag)
+                            .clamp(0.0, start + length)
+                    }),
+                    probability: data.p,
+                });
+            }
+            heard.push(HeardSegment {
+                start: seconds(segment.start_timestamp()),
+                end: seconds(segment.end_timestamp()),
+                text: segment
+                    .to_str_lossy()
+                    .map(|text| text.trim().to_owned())
+                    .unwrap_or_default(),
+                tokens,
+                no_speech_probability: segment.no_speech_probability(),
+            });
+        }
+        heard
+    }
+
+    /// Forms words from the heard tokens and places them on the audio's onsets and pauses.
+    fn place_words(
+        &self,
+        heard: Vec<HeardSegment>,
+        duration: f64,
+        envelope: &energy::Envelope,
+    ) -> Vec<guard::RawSegment> {
+        let mut segments = Vec::new();
+        let mut previous_end = 0.0;
+        // A pause is expected after punctuation; the file's first word follows silence.
+        let mut previous_punctuated = true;
+        for segment in heard {
+            let mut words: Vec<WordBuilder> = Vec::new();
+            for token in &segment.tokens {
+                let bytes = token.bytes.as_slice();
                 let is_punctuation =
                     !bytes.is_empty() && bytes.iter().all(|b| b.is_ascii_punctuation());
                 // A word starts at a token with a leading space; punctuation joins the word before.
@@ -387,15 +626,13 @@ impl Engine {
                     words.push(WordBuilder::default());
                 }
                 if let Some(word) = words.last_mut() {
-                    let dtw = (data.t_dtw >= 0)
-                        .then(|| (data.t_dtw as f64 / 100.0 - self.dtw_lag).clamp(0.0, duration));
                     word.push(
                         bytes,
                         is_punctuation,
-                        seconds(data.t0),
-                        seconds(data.t1),
-                        dtw,
-                        data.p,
+                        token.t0.min(duration),
+                        token.t1.min(duration),
+                        token.dtw.map(|dtw| dtw.min(duration)),
+                        token.probability,
                     );
                 }
             }
@@ -409,30 +646,23 @@ impl Engine {
                     Some(word.word)
                 })
                 .collect();
-            let text = segment
-                .to_str_lossy()
-                .map(|text| text.trim().to_owned())
-                .unwrap_or_default();
-            if text.is_empty() && words.is_empty() {
+            if segment.text.is_empty() && words.is_empty() {
                 continue;
             }
             // Whisper's segment bounds are 10 ms guesses; widen them to cover their words.
+            let (bound_start, bound_end) = (segment.start.min(duration), segment.end.min(duration));
             let start = words
                 .first()
-                .map_or(seconds(segment.start_timestamp()), |w| {
-                    w.start.min(seconds(segment.start_timestamp()))
-                });
-            let end = words.last().map_or(seconds(segment.end_timestamp()), |w| {
-                w.end.max(seconds(segment.end_timestamp()))
-            });
+                .map_or(bound_start, |w| w.start.min(bound_start));
+            let end = words.last().map_or(bound_end, |w| w.end.max(bound_end));
             segments.push(guard::RawSegment {
                 segment: Segment {
                     start,
                     end,
-                    text,
+                    text: segment.text,
                     words,
                 },
-                no_speech_probability: segment.no_speech_probability(),
+                no_speech_probability: segment.no_speech_probability,
             });
         }
         segments

@@ -240,3 +240,33 @@ fn audio_that_ends_before_the_video_is_not_incomplete() {
         }
     }
 }
+
+#[test]
+fn reader_hands_over_the_file_in_blocks_that_add_up_to_the_whole() {
+    // The pipeline decodes a block at a time so an hour's PCM is never whole in memory.
+    let path = crate::common::long_english();
+    let whole = media::decode(&path, &CancelToken::new()).expect("decode");
+    let mut reader = media::PcmReader::open(&path).expect("open");
+    let expected = reader
+        .expected_duration()
+        .expect("a WAV declares its length");
+    assert!((expected - whole.duration()).abs() < 0.05, "{expected}");
+    let (mut joined, mut blocks, mut largest) = (Vec::new(), 0, 0);
+    while let Some(block) = reader.next_block(&CancelToken::new()).expect("block") {
+        blocks += 1;
+        largest = largest.max(block.len());
+        joined.extend_from_slice(block);
+    }
+    assert!(blocks > 10, "{blocks} blocks");
+    assert!(largest <= 6 * 16_000, "a block of {largest} samples");
+    assert_eq!(joined, whole.samples);
+    assert!((reader.finish().expect("whole file") - whole.duration()).abs() < 1e-9);
+
+    let cancelled = CancelToken::new();
+    cancelled.cancel();
+    let mut reader = media::PcmReader::open(&path).expect("open");
+    assert!(matches!(
+        reader.next_block(&cancelled),
+        Err(media::MediaError::Cancelled)
+    ));
+}
