@@ -162,7 +162,7 @@ export async function startApp({ doc, ipc, i18n, log = console, onLocale = () =>
     h(
       doc,
       'button',
-      { class: 'icon-button', type: 'button', id: 'open-settings', title: t('settings.title'), 'aria-label': t('settings.title'), onClick: () => openSettings() },
+      { class: 'icon-button', id: 'open-settings', title: t('settings.title'), 'aria-label': t('settings.title'), onClick: () => openSettings() },
       icon(doc, GEAR_ICON),
     ),
   );
@@ -177,7 +177,7 @@ export async function startApp({ doc, ipc, i18n, log = console, onLocale = () =>
       doc,
       'button',
       // Named by its title alone: a button's accessible name when it has no text or label.
-      { class: 'icon-button', type: 'button', id: 'open-looks', title: t('looks.title'), onClick: () => openLooks() },
+      { class: 'icon-button', id: 'open-looks', title: t('looks.title'), onClick: () => openLooks() },
       icon(doc, LOOKS_ICON),
     ),
   );

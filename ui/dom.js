@@ -9,6 +9,8 @@
  */
 export function h(doc, tag, props = {}, ...children) {
   const element = doc.createElement(tag);
+  // Every button here is a plain button unless it says `type: 'submit'`.
+  if (tag === 'button') element.type = 'button';
   for (const [name, value] of Object.entries(props)) {
     if (value === undefined || value === null || value === false) continue;
     if (name === 'class') element.className = value;

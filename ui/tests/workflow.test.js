@@ -180,6 +180,50 @@ test('channel events drive the stage, the bar and the ETA; done opens the slides
   assert.match(doc.getElementById('player').getAttribute('src'), /jfk\.wav/);
 });
 
+test('an hour of slides keeps only the thumbnails in view in the strip', async () => {
+  // 1,000 slides: the webview decodes each thumbnail's full-size PNG, so the strip holds
+  // the ones in view and a few either side, with spacers for the rest.
+  const slides = Array.from({ length: 1000 }, (_, index) => ({
+    index,
+    start: index * 3.6,
+    end: (index + 1) * 3.6,
+    text: `slide number ${index + 1}`,
+    highlights: [],
+    image: `slide-${String(index).padStart(4, '0')}-cafe.png`,
+  }));
+  const { doc, app, send } = await start();
+  await app.importPaths(['/voice/hour.wav']);
+  const strip = doc.getElementById('strip');
+  let scrolled = 0;
+  Object.defineProperty(strip, 'clientWidth', { configurable: true, get: () => 940 });
+  Object.defineProperty(strip, 'scrollLeft', { configurable: true, get: () => scrolled, set: (value) => { scrolled = value; } });
+  send('j1', { event: 'done', result: { ...DECK, deck: { ...DECK.deck, duration: 3600, slides } } });
+
+  const shown = () => [...strip.querySelectorAll('.thumb')].map((item) => Number(item.dataset.index));
+  const spacers = () => [...strip.querySelectorAll('.thumb-spacer')].map((item) => parseInt(item.style.width, 10));
+  // 940 px shows 5 thumbnails of 188 px (6 with a partial one), and 8 more around them.
+  assert.deepEqual(shown(), Array.from({ length: 14 }, (_, i) => i));
+  assert.deepEqual(spacers(), [986 * 188 - 8], 'one spacer stands for the 986 thumbnails after');
+
+  // Scrolling to slide 500 swaps the window; the spacers keep the strip's full width.
+  scrolled = 500 * 188;
+  strip.dispatchEvent(new doc.defaultView.Event('scroll'));
+  assert.deepEqual(shown(), Array.from({ length: 14 }, (_, i) => 496 + i));
+  assert.deepEqual(spacers(), [496 * 188 - 8, 490 * 188 - 8]);
+  assert.equal(strip.querySelector('.thumb[data-index="500"] img').getAttribute('src').includes('slide-0500-cafe.png'), true);
+
+  // A click there seeks and marks it; the player reaching slide 900 brings it into view.
+  strip.querySelector('.thumb[data-index="502"] .thumb-button').click();
+  assert.equal(doc.getElementById('player').currentTime, 502 * 3.6);
+  assert.ok(strip.querySelector('.thumb[data-index="502"]').classList.contains('playing'));
+  const player = doc.getElementById('player');
+  player.currentTime = 900 * 3.6 + 1;
+  player.dispatchEvent(new doc.defaultView.Event('timeupdate'));
+  assert.ok(shown().includes(900), `slide 900 is shown: ${shown()}`);
+  assert.ok(strip.querySelector('.thumb[data-index="900"]').classList.contains('playing'));
+  assert.ok(shown().length <= 14, `${shown().length} thumbnails in the strip`);
+});
+
 test('cancel and retry go to the right job; failures show their error', async () => {
   const { doc, app, send, named } = await start({
     cancel_job: () => null,

@@ -18,12 +18,12 @@ export function renderImport(container, { t, onOpen, onPickScript = () => {}, on
   const zone = h(doc, 'div', { class: 'drop-zone', 'data-state': 'idle' });
   const notice = h(doc, 'p', { class: 'drop-rejected', role: 'alert', hidden: true });
   const formats = h(doc, 'p', { class: 'drop-formats', hidden: true });
-  const pickScript = h(doc, 'button', { class: 'button', type: 'button', id: 'pick-script', text: t('import.script'), onClick: () => onPickScript() });
+  const pickScript = h(doc, 'button', { class: 'button', id: 'pick-script', text: t('import.script'), onClick: () => onPickScript() });
   const scriptName = h(doc, 'span', { class: 'drop-script-name', id: 'next-script' });
   const clearScript = h(
     doc,
     'button',
-    { class: 'icon-button', type: 'button', id: 'clear-script', title: t('import.scriptClear'), 'aria-label': t('import.scriptClear'), onClick: () => onClearScript() },
+    { class: 'icon-button', id: 'clear-script', title: t('import.scriptClear'), 'aria-label': t('import.scriptClear'), onClick: () => onClearScript() },
     icon(doc, CLEAR_ICON),
   );
   const waiting = h(doc, 'p', { class: 'drop-script', hidden: true }, scriptName, clearScript);
@@ -33,7 +33,6 @@ export function renderImport(container, { t, onOpen, onPickScript = () => {}, on
     formats,
     h(doc, 'button', {
       class: 'button button-primary',
-      type: 'button',
       id: 'open-files',
       text: t('import.open'),
       onClick: () => onOpen(),

@@ -104,7 +104,6 @@ export function createLooks(doc, { t, ipc, job, onError }) {
     };
     const choose = make('button', {
       class: 'button',
-      type: 'button',
       id: `${id}-choose`,
       text: t('looks.choose'),
       onClick: async () => {
@@ -121,7 +120,6 @@ export function createLooks(doc, { t, ipc, job, onError }) {
     });
     const clear = make('button', {
       class: 'button',
-      type: 'button',
       id: `${id}-clear`,
       text: t('looks.clear'),
       onClick: () => {
@@ -171,7 +169,7 @@ export function createLooks(doc, { t, ipc, job, onError }) {
     cards[which] = { text, seconds };
   }
   const builtinNote = make('p', { class: 'editor-label', id: 'looks-builtin', text: t('looks.builtin'), hidden: true });
-  const deleteButton = make('button', { class: 'button', type: 'button', id: 'looks-delete', text: t('looks.delete'), onClick: () => remove() });
+  const deleteButton = make('button', { class: 'button', id: 'looks-delete', text: t('looks.delete'), onClick: () => remove() });
 
   /** Shows `draft` in the fields. */
   function fill() {
@@ -285,10 +283,9 @@ export function createLooks(doc, { t, ipc, job, onError }) {
         'div',
         { class: 'editor-actions' },
         picker,
-        make('button', { class: 'button', type: 'button', id: 'looks-new', text: t('looks.new'), onClick: () => startNew(newLook(t('looks.newName')), null) }),
+        make('button', { class: 'button', id: 'looks-new', text: t('looks.new'), onClick: () => startNew(newLook(t('looks.newName')), null) }),
         make('button', {
           class: 'button',
-          type: 'button',
           id: 'looks-duplicate',
           text: t('looks.duplicate'),
           onClick: () => startNew({ ...copyLook(draft.look), name: t('looks.copyName', { name: draft.look.name ?? draft.id }) }, draft.from),
@@ -337,7 +334,7 @@ export function createLooks(doc, { t, ipc, job, onError }) {
         'div',
         { class: 'editor-actions sheet-actions' },
         status,
-        make('button', { class: 'button', type: 'button', id: 'looks-close', text: t('looks.close'), onClick: () => close() }),
+        make('button', { class: 'button', id: 'looks-close', text: t('looks.close'), onClick: () => close() }),
         make('button', { class: 'button button-primary', type: 'submit', id: 'looks-save', text: t('looks.save') }),
       ),
     ),

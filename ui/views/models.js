@@ -24,7 +24,6 @@ export function createModelsView(container, { t, locale, onRefresh, onDownload, 
     'button',
     {
       class: 'icon-button',
-      type: 'button',
       title: t('models.refresh'),
       'aria-label': t('models.refresh'),
       onClick: () => onRefresh(),
@@ -36,8 +35,8 @@ export function createModelsView(container, { t, locale, onRefresh, onDownload, 
   const footer = (onImport || onImportCt2) && make(
     'footer',
     { class: 'panel-footer' },
-    onImport && make('button', { class: 'button', type: 'button', id: 'import-model', text: t('models.import'), onClick: () => onImport() }),
-    onImportCt2 && make('button', { class: 'button', type: 'button', id: 'import-ct2', text: t('models.importCt2'), onClick: () => onImportCt2() }),
+    onImport && make('button', { class: 'button', id: 'import-model', text: t('models.import'), onClick: () => onImport() }),
+    onImportCt2 && make('button', { class: 'button', id: 'import-ct2', text: t('models.importCt2'), onClick: () => onImportCt2() }),
   );
   container.replaceChildren(
     make(
@@ -94,7 +93,7 @@ export function createModelsView(container, { t, locale, onRefresh, onDownload, 
     const label = t(model.installed ? 'models.remove' : 'models.download', { name: model.name });
     const button = make(
       'button',
-      { class: `icon-button model-${model.installed ? 'remove' : 'download'}`, type: 'button', title: label, 'aria-label': label },
+      { class: `icon-button model-${model.installed ? 'remove' : 'download'}`, title: label, 'aria-label': label },
       icon(doc, model.installed ? REMOVE_ICON : DOWNLOAD_ICON),
     );
     button.addEventListener('click', () => {
@@ -110,7 +109,7 @@ export function createModelsView(container, { t, locale, onRefresh, onDownload, 
         const label = t('models.cancelDownload', { name: model.name });
         cancel = make(
           'button',
-          { class: 'icon-button model-cancel', type: 'button', title: label, 'aria-label': label, onClick: () => onCancelDownload(model.name) },
+          { class: 'icon-button model-cancel', title: label, 'aria-label': label, onClick: () => onCancelDownload(model.name) },
           icon(doc, CANCEL_ICON),
         );
         button.after(cancel);
@@ -176,7 +175,6 @@ export function createModelsView(container, { t, locale, onRefresh, onDownload, 
           make('p', { class: 'error-kind', text: t('error.code', { kind: error.kind }) }),
           make('button', {
             class: 'button',
-            type: 'button',
             text: t('models.retry'),
             onClick: () => onRefresh(),
           }),

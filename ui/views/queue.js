@@ -30,7 +30,7 @@ export function createQueueView(container, { t, onOpen, onCancel, onRetry, onRem
     return h(
       doc,
       'button',
-      { class: `icon-button ${extra}`, type: 'button', title: label, 'aria-label': label, onClick },
+      { class: `icon-button ${extra}`, title: label, 'aria-label': label, onClick },
       icon(doc, path),
     );
   }
@@ -59,7 +59,6 @@ export function createQueueView(container, { t, onOpen, onCancel, onRetry, onRem
         { class: 'job-head' },
         h(doc, 'button', {
           class: 'job-name',
-          type: 'button',
           text: record.name,
           disabled: status !== 'done',
           onClick: () => onOpen(record.id),

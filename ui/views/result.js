@@ -12,6 +12,12 @@ import { CommandError, toCommandError } from '../ipc.js';
 export { slideAt };
 
 const EXPORT_FORMATS = ['mp4', 'srt', 'vtt', 'txt', 'ass'];
+/** The strip's gap and a thumbnail's width with its borders (style.css `.strip`, `.thumb-image`). */
+const THUMB_GAP = 8;
+const THUMB_PITCH = 176 + 2 * 2 + THUMB_GAP;
+/** Thumbnails rendered either side of those in view, and in all when the strip has no width. */
+const THUMB_OVERSCAN = 4;
+const THUMB_SCREEN = 24;
 const FOLDER_ICON = 'M3 7a2 2 0 0 1 2-2h4l2 2h8a2 2 0 0 1 2 2v8a2 2 0 0 1-2 2H5a2 2 0 0 1-2-2z';
 const UNDO_ICON = 'M9 14 4 9l5-5M4 9h11a5 5 0 0 1 0 10h-3';
 const REDO_ICON = 'm15 14 5-5-5-5M20 9H9a5 5 0 0 0 0 10h3';
@@ -33,10 +39,12 @@ export function createResultView(container, { t, ipc, onError }) {
   const preview = make('img', { class: 'preview', id: 'preview', alt: '' });
   const audio = make('audio', { class: 'player', id: 'player', controls: true, preload: 'auto' });
   const strip = make('ol', { class: 'strip', id: 'strip', 'aria-label': t('result.slides') });
+  // NaN: a scroll brings no slide into view, it only moves the window.
+  strip.addEventListener('scroll', () => scrollStrip(NaN));
   const title = make('h3', { class: 'editor-title' });
   const timing = make('span', { class: 'editor-timing' });
   const slideBadge = make('span', { class: 'badge slide-align', id: 'slide-align', hidden: true });
-  const scriptButton = make('button', { class: 'button', type: 'button', id: 'script-open', onClick: () => openScript() });
+  const scriptButton = make('button', { class: 'button', id: 'script-open', onClick: () => openScript() });
   // The job's look: picking another draws the slides again (`set_job_look`), nothing else.
   const lookSelect = make('select', { id: 'job-look', onChange: () => run(() => ipc.setJobLook(view.jobId, lookSelect.value)) });
   const scriptSummary = make('span', { class: 'script-summary', id: 'script-summary' });
@@ -55,21 +63,21 @@ export function createResultView(container, { t, ipc, onError }) {
   const ruleStatus = make('span', { class: 'editor-label', id: 'rule-status', role: 'status' });
   const undo = make(
     'button',
-    { class: 'icon-button', type: 'button', id: 'undo', title: t('editor.undo'), 'aria-label': t('editor.undo') },
+    { class: 'icon-button', id: 'undo', title: t('editor.undo'), 'aria-label': t('editor.undo') },
     icon(doc, UNDO_ICON),
   );
   const redo = make(
     'button',
-    { class: 'icon-button', type: 'button', id: 'redo', title: t('editor.redo'), 'aria-label': t('editor.redo') },
+    { class: 'icon-button', id: 'redo', title: t('editor.redo'), 'aria-label': t('editor.redo') },
     icon(doc, REDO_ICON),
   );
   const action = (id, label, onClick, extra = '') =>
-    make('button', { class: `button ${extra}`, type: 'button', id, text: label, onClick });
+    make('button', { class: `button ${extra}`, id, text: label, onClick });
 
   const formatBoxes = EXPORT_FORMATS.map((format) =>
     make('input', { type: 'checkbox', value: format, id: `format-${format}`, checked: format === 'mp4' || format === 'srt' }),
   );
-  const exportButton = make('button', { class: 'button button-primary', type: 'button', id: 'export', text: t('export.button') });
+  const exportButton = make('button', { class: 'button button-primary', id: 'export', text: t('export.button') });
   const exportProgress = make('div', { class: 'progress', hidden: true }, make('div', { class: 'progress-fill' }));
   const exportStatus = make('span', { class: 'export-status', id: 'export-status' });
   /** The export status as plain text (no error kind, no exported path). */
@@ -81,9 +89,9 @@ export function createResultView(container, { t, ipc, onError }) {
   // The music bed: a file chosen through the Rust dialog, its level and whether it ducks
   // under the voice. Kept from one export to the next.
   let music = null;
-  const musicButton = make('button', { class: 'button', type: 'button', id: 'music-pick', text: t('music.pick') });
+  const musicButton = make('button', { class: 'button', id: 'music-pick', text: t('music.pick') });
   const musicName = make('span', { class: 'music-name', id: 'music-name', text: t('music.none') });
-  const musicClear = make('button', { class: 'button', type: 'button', id: 'music-clear', text: '×', title: t('music.clear'), 'aria-label': t('music.clear'), hidden: true });
+  const musicClear = make('button', { class: 'button', id: 'music-clear', text: '×', title: t('music.clear'), 'aria-label': t('music.clear'), hidden: true });
   const musicVolume = make('input', { type: 'range', id: 'music-volume', min: '0.02', max: '0.6', step: '0.01', value: '0.12', 'aria-label': t('music.volume'), title: t('music.volume'), disabled: true });
   const musicDuck = make('input', { type: 'checkbox', id: 'music-duck', checked: true, disabled: true });
   function showMusic(path) {
@@ -116,10 +124,10 @@ export function createResultView(container, { t, ipc, onError }) {
     output: outputMode.value,
     captionPosition: captionPosition.value,
   });
-  const cancelExport = make('button', { class: 'button', type: 'button', id: 'export-cancel', text: t('export.cancel'), hidden: true });
+  const cancelExport = make('button', { class: 'button', id: 'export-cancel', text: t('export.cancel'), hidden: true });
   const showButton = make(
     'button',
-    { class: 'button', type: 'button', id: 'show-in-folder', hidden: true },
+    { class: 'button', id: 'show-in-folder', hidden: true },
     icon(doc, FOLDER_ICON),
     t('export.show'),
   );
@@ -220,33 +228,73 @@ export function createResultView(container, { t, ipc, onError }) {
     }
   }
 
+  /**
+   * An hour-long VSL has a thousand slides, and each thumbnail is a full-size PNG the
+   * webview decodes whole. So the strip holds only the thumbnails in view and a few either
+   * side, with a spacer standing in for each run of the rest; scrolling swaps them in.
+   */
+  let stripRange = '';
+
+  function stripWindow() {
+    const count = view.deck.slides.length;
+    const width = strip.clientWidth;
+    // A strip not laid out yet (hidden) shows a screenful.
+    const visible = width > 0 ? Math.ceil(width / THUMB_PITCH) + 1 : THUMB_SCREEN;
+    const first = Math.max(0, Math.min(Math.floor(strip.scrollLeft / THUMB_PITCH), count - visible) - THUMB_OVERSCAN);
+    return [first, Math.min(count, first + visible + 2 * THUMB_OVERSCAN), count];
+  }
+
+  /** Stands in for `slides` thumbnails (the strip's gap follows it, as it follows each). */
+  function spacer(slides) {
+    const item = make('li', { class: 'thumb-spacer', 'aria-hidden': 'true' });
+    item.style.width = `${slides * THUMB_PITCH - THUMB_GAP}px`;
+    return slides > 0 && item;
+  }
+
   function renderStrip() {
+    const [first, end, count] = stripWindow();
+    stripRange = `${first} ${end}`;
     strip.replaceChildren(
-      ...view.deck.slides.map((slide, index) => {
-        const review = reviewWords(index);
-        return make(
-          'li',
-          { class: 'thumb', 'data-index': String(index) },
-          make(
-            'button',
-            { type: 'button', class: 'thumb-button', title: slide.text, onClick: () => seek(index) },
-            make('img', { class: 'thumb-image', src: imageUrl(slide), alt: slide.text, loading: 'lazy' }),
-            make('span', { class: 'thumb-number', text: String(index + 1) }),
-            make('span', { class: 'thumb-time', text: formatClock(slide.start) }),
-            alignBadge('thumb-align', aligned[index]?.status),
-            review.size > 0 && make('span', { class: 'thumb-review', title: reviewTitle(review.values().next().value), text: '?' }),
-          ),
-        );
-      }),
+      ...[
+        spacer(first),
+        ...view.deck.slides.slice(first, end).map((slide, offset) => {
+          const index = first + offset;
+          const review = reviewWords(index);
+          return make(
+            'li',
+            { class: 'thumb', 'data-index': String(index) },
+            make(
+              'button',
+              { class: 'thumb-button', title: slide.text, onClick: () => seek(index) },
+              make('img', { class: 'thumb-image', src: imageUrl(slide), alt: slide.text }),
+              make('span', { class: 'thumb-number', text: String(index + 1) }),
+              make('span', { class: 'thumb-time', text: formatClock(slide.start) }),
+              alignBadge('thumb-align', aligned[index]?.status),
+              review.size > 0 && make('span', { class: 'thumb-review', title: reviewTitle(review.values().next().value), text: '?' }),
+            ),
+          );
+        }),
+        spacer(count - end),
+      ].filter(Boolean),
     );
     markStrip();
   }
 
+  /** After a scroll, or to bring slide `index` into view: renders the window if it moved. */
+  function scrollStrip(index) {
+    if (!view) return;
+    const left = index * THUMB_PITCH;
+    if (left < strip.scrollLeft) strip.scrollLeft = left;
+    else if (left + THUMB_PITCH > strip.scrollLeft + strip.clientWidth) strip.scrollLeft = left + THUMB_PITCH - strip.clientWidth;
+    const [first, end] = stripWindow();
+    if (`${first} ${end}` !== stripRange) renderStrip();
+  }
+
   function markStrip() {
-    strip.querySelectorAll('.thumb').forEach((thumb, index) => {
-      thumb.classList.toggle('selected', index === selected);
-      thumb.classList.toggle('playing', index === playing);
-    });
+    for (const item of strip.querySelectorAll('.thumb')) {
+      item.classList.toggle('selected', item.dataset.index === String(selected));
+      item.classList.toggle('playing', item.dataset.index === String(playing));
+    }
   }
 
   function showSlide(index) {
@@ -276,7 +324,6 @@ export function createResultView(container, { t, ipc, onError }) {
         .filter((word) => word && !seen.has(word) && seen.add(word))
         .map((word) =>
           make('button', {
-            type: 'button',
             class: `chip${slide.highlights.includes(word) ? ' chip-on' : ''}${review.has(wordKey(word)) ? ' chip-review' : ''}`,
             title: reviewTitle(review.get(wordKey(word))),
             'aria-pressed': String(slide.highlights.includes(word)),
@@ -343,7 +390,6 @@ export function createResultView(container, { t, ipc, onError }) {
           { class: 'script-unscripted' },
           make('button', {
             class: 'script-run',
-            type: 'button',
             text: t('script.unscriptedRun', { from: formatClock(run.start), to: formatClock(run.end) }),
             onClick: () => seek(slideAt(view.deck.slides, run.start + 0.01)),
           }),
@@ -411,6 +457,7 @@ export function createResultView(container, { t, ipc, onError }) {
     renderEditor();
     showSlide(selected);
     markStrip();
+    scrollStrip(selected);
   }
 
   function seek(index) {
@@ -458,7 +505,7 @@ export function createResultView(container, { t, ipc, onError }) {
     playing = index;
     showSlide(index);
     markStrip();
-    strip.children[index]?.scrollIntoView?.({ block: 'nearest', inline: 'nearest' });
+    scrollStrip(index);
   });
 
   exportButton.addEventListener('click', async () => {

@@ -30,10 +30,10 @@ export function createScriptDialog(doc, { t, pickFile, apply }) {
   const make = (...args) => h(doc, ...args);
   const hint = make('p', { class: 'panel-subtitle', id: 'script-hint' });
   const current = make('p', { class: 'editor-label', id: 'script-current' });
-  const fileButton = make('button', { class: 'button', type: 'button', id: 'script-file', text: t('script.file'), onClick: () => chooseFile() });
+  const fileButton = make('button', { class: 'button', id: 'script-file', text: t('script.file'), onClick: () => chooseFile() });
   const pasted = make('textarea', { class: 'slide-text', id: 'script-paste', rows: '8', spellcheck: 'false', 'aria-label': t('script.paste') });
   const applyButton = make('button', { class: 'button button-primary', type: 'submit', id: 'script-apply', text: t('script.applyPasted'), disabled: true });
-  const closeButton = make('button', { class: 'button', type: 'button', id: 'script-close', text: t('script.close'), onClick: () => close() });
+  const closeButton = make('button', { class: 'button', id: 'script-close', text: t('script.close'), onClick: () => close() });
   const status = make('p', { class: 'script-status', id: 'script-status', role: 'status' });
   const form = make(
     'form',

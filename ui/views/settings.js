@@ -72,7 +72,7 @@ export function createSettings(doc, { t, locale, ipc, choices = null, onError })
     select.value = current || (entries[0]?.[0] ?? '');
   };
   const removeButton = (title, className, onClick) =>
-    make('button', { class: `icon-button ${className}`, type: 'button', title, 'aria-label': title, onClick }, icon(doc, REMOVE_ICON));
+    make('button', { class: `icon-button ${className}`, title, 'aria-label': title, onClick }, icon(doc, REMOVE_ICON));
   const checkbox = (className, checked, extra = {}) => make('input', { type: 'checkbox', class: className, checked: Boolean(checked), ...extra });
 
   const status = make('span', { class: 'editor-label', id: 'settings-status', role: 'status' });
@@ -132,7 +132,6 @@ export function createSettings(doc, { t, locale, ipc, choices = null, onError })
     };
     const musicPick = make('button', {
       class: 'button watch-music',
-      type: 'button',
       text: t('watch.music'),
       onClick: async () => {
         try {
@@ -143,7 +142,7 @@ export function createSettings(doc, { t, locale, ipc, choices = null, onError })
         }
       },
     });
-    const musicClear = make('button', { class: 'button watch-music-clear', type: 'button', text: '×', title: t('music.clear'), 'aria-label': t('music.clear'), hidden: !music, onClick: () => showMusic(null) });
+    const musicClear = make('button', { class: 'button watch-music-clear', text: '×', title: t('music.clear'), 'aria-label': t('music.clear'), hidden: !music, onClick: () => showMusic(null) });
     const entry = {
       folder,
       fresh,
@@ -278,7 +277,7 @@ export function createSettings(doc, { t, locale, ipc, choices = null, onError })
   const ruleBody = make('tbody', { id: 'glossary-rules' });
   const threshold = make('input', { id: 'glossary-threshold', type: 'number', min: '0', max: '1', step: '0.05', placeholder: '0.5' });
   const glossaryInfo = make('p', { class: 'editor-label', id: 'glossary-path' });
-  const addRuleButton = make('button', { class: 'button', type: 'button', id: 'glossary-add', text: t('glossary.add'), onClick: () => addRule() });
+  const addRuleButton = make('button', { class: 'button', id: 'glossary-add', text: t('glossary.add'), onClick: () => addRule() });
 
   function ruleRow(rule) {
     const cell = (...children) => make('td', {}, ...children);
@@ -341,7 +340,7 @@ export function createSettings(doc, { t, locale, ipc, choices = null, onError })
   }
 
   const cacheStatus = make('span', { class: 'editor-label', id: 'cache-status', role: 'status' });
-  const cleanupButton = make('button', { class: 'button', type: 'button', id: 'cache-cleanup', text: t('cache.cleanup'), onClick: () => cleanup() });
+  const cleanupButton = make('button', { class: 'button', id: 'cache-cleanup', text: t('cache.cleanup'), onClick: () => cleanup() });
   async function cleanup() {
     cleanupButton.disabled = true;
     cacheStatus.textContent = '';
@@ -391,7 +390,7 @@ export function createSettings(doc, { t, locale, ipc, choices = null, onError })
         watchError,
         watchEmpty,
         watchList,
-        make('div', { class: 'editor-actions' }, make('button', { class: 'button', type: 'button', id: 'watch-add', text: t('watch.add'), onClick: () => addFolder() })),
+        make('div', { class: 'editor-actions' }, make('button', { class: 'button', id: 'watch-add', text: t('watch.add'), onClick: () => addFolder() })),
       ),
       make(
         'section',
@@ -407,7 +406,7 @@ export function createSettings(doc, { t, locale, ipc, choices = null, onError })
         { class: 'sheet-section', 'data-section': 'log' },
         heading('log.title'),
         hint('log.hint'),
-        make('div', { class: 'editor-actions' }, make('button', { class: 'button', type: 'button', id: 'show-log', text: t('log.show'), onClick: () => ipc.showLog().catch(fail) })),
+        make('div', { class: 'editor-actions' }, make('button', { class: 'button', id: 'show-log', text: t('log.show'), onClick: () => ipc.showLog().catch(fail) })),
       ),
       make(
         'section',
@@ -432,7 +431,7 @@ export function createSettings(doc, { t, locale, ipc, choices = null, onError })
         'div',
         { class: 'editor-actions sheet-actions' },
         status,
-        make('button', { class: 'button', type: 'button', id: 'settings-close', text: t('settings.close'), onClick: () => close() }),
+        make('button', { class: 'button', id: 'settings-close', text: t('settings.close'), onClick: () => close() }),
         make('button', { class: 'button button-primary', type: 'submit', id: 'settings-save', text: t('settings.save') }),
       ),
     ),
