@@ -2,8 +2,9 @@
 //!
 //! [`Engine::load`] reads a ggml file into whisper.cpp; [`Engine::transcribe`] runs one
 //! job on 16 kHz mono PCM and returns a [`Transcript`] with segment and word timings.
-//! [`Engine::session`] takes the PCM block by block as it is decoded and hands whisper.cpp
-//! windows of [`CHUNK_SECONDS`], so an hour costs the memory of five minutes.
+//! [`Engine::session`] takes the PCM block by block as it is decoded; a file longer than
+//! [`ONE_CALL_SECONDS`] goes to whisper.cpp in windows of [`CHUNK_SECONDS`], so an hour
+//! costs the memory of five minutes.
 //! Cancellation goes through whisper.cpp's abort callback, polled between compute steps.
 
 mod energy;
@@ -308,26 +309,35 @@ impl Engine {
             .map_err(|error| TranscribeError::Whisper(error.to_string()))?;
         Ok(Transcription {
             engine: self,
-            state,
+            state: Some(state),
             options: options.clone(),
             language,
-            chunk: (CHUNK_SECONDS * f64::from(SAMPLE_RATE)) as usize,
+            // A file that fits is one call, as whisper.cpp alone would see it; windows
+            // only where that would cost more memory (an unknown length is windowed).
+            chunk: match expected {
+                Some(seconds) if seconds <= ONE_CALL_SECONDS => usize::MAX,
+                _ => (CHUNK_SECONDS * f64::from(SAMPLE_RATE)) as usize,
+            },
             expected: expected.filter(|seconds| *seconds > 0.0),
             pending: Vec::new(),
             offset: 0,
             levels: Vec::new(),
             heard: Vec::new(),
-            context: String::new(),
         })
     }
 }
 
-/// Audio handed to whisper.cpp at once. It keeps a mel spectrogram and, while making it,
-/// a padded copy of the samples for all it is given (about 100 KB per second beside the
-/// 64 KB of the samples), so an hour-long voice-over is transcribed in windows of this
-/// length, cut in the quietest stretch near their end, and memory stays that of one
-/// window (docs/BENCHMARKS.md, "Memory").
+/// Audio handed to whisper.cpp at once for a file longer than [`ONE_CALL_SECONDS`]. It keeps
+/// a mel spectrogram and, while making it, a padded copy of the samples for all it is given
+/// (about 100 KB per second beside the 64 KB of the samples), so an hour-long voice-over is
+/// transcribed in windows of this length, cut in the quietest stretch near their end, and
+/// memory stays that of one window (docs/BENCHMARKS.md, "Memory").
 pub const CHUNK_SECONDS: f64 = 300.0;
+/// The longest audio given to whisper.cpp in one call: its cost over one window's (160 KB a
+/// second for PCM, padded copy and spectrogram) is then at most 190 MB. Windows change
+/// tiny.en's words a little (the 20-minute read's test hears 94 % in windows, 97 % whole),
+/// so they are kept for files that need them.
+pub const ONE_CALL_SECONDS: f64 = 25.0 * 60.0;
 /// How far before a window's end its cut may move, looking for a pause.
 const CUT_SEARCH_SECONDS: f64 = 20.0;
 /// The shortest audio left for a last window: a file up to `CHUNK_SECONDS` + this is one
@@ -335,16 +345,14 @@ const CUT_SEARCH_SECONDS: f64 = 20.0;
 const MIN_LAST_SECONDS: f64 = 60.0;
 /// The stretch whose mean level picks the cut: a pause, not a gap between two syllables.
 const CUT_STRETCH_SECONDS: f64 = 0.3;
-/// What of the previous window's text the next one is prompted with, as whisper.cpp
-/// carries the text of its last 30 s window into the next (it keeps at most 223 tokens).
-const CONTEXT_CHARS: usize = 400;
-
 /// One transcription in progress: whisper.cpp's state, the audio not yet transcribed, and
 /// what the windows so far heard (times already on the file's clock). Words are placed
 /// only at [`Transcription::finish`], when the whole file's energy envelope is known.
 pub struct Transcription<'e> {
     engine: &'e Engine,
-    state: whisper_rs::WhisperState,
+    /// whisper.cpp's state for the window being decoded (made in `session`, so a state that
+    /// cannot be made fails the job before any decoding).
+    state: Option<whisper_rs::WhisperState>,
     options: TranscribeOptions,
     /// The language to decode in: given, English-only, or detected in the first window.
     language: Option<String>,
@@ -358,8 +366,6 @@ pub struct Transcription<'e> {
     /// Energy of every frame before `offset`.
     levels: Vec<f32>,
     heard: Vec<HeardSegment>,
-    /// The end of what was heard, to prompt the next window with.
-    context: String,
 }
 
 /// A whisper.cpp segment with its tokens, on the file's clock, before words are formed.
@@ -395,7 +401,7 @@ impl Transcription<'_> {
     ) -> Result<(), TranscribeError> {
         self.pending.extend_from_slice(samples);
         let last = (MIN_LAST_SECONDS * f64::from(SAMPLE_RATE)) as usize;
-        while self.pending.len() >= self.chunk + last {
+        while self.pending.len() >= self.chunk.saturating_add(last) {
             let cut = self.cut_point();
             // Transcribed in place, not copied out: a window is 19 MB.
             let mut pending = std::mem::take(&mut self.pending);
@@ -463,14 +469,16 @@ impl Transcription<'_> {
         let start = self.offset as f64 / f64::from(SAMPLE_RATE);
         let length = window.len() as f64 / f64::from(SAMPLE_RATE);
         let language = self.language.clone().unwrap_or_else(|| "auto".to_owned());
-        let prompt = [self.options.prompt.as_deref(), Some(self.context.as_str())]
-            .into_iter()
-            .flatten()
+        // Each window is decoded as a file of its own, with the job's prompt alone. Prompted
+        // with the end of the text before it (as whisper.cpp carries text between its own
+        // 30 s windows), tiny.en kept and spread a misheard number's spelling ("Part A D 1")
+        // and lost more of a 20-minute read (docs/BENCHMARKS.md, "Memory").
+        let prompt = self
+            .options
+            .prompt
+            .as_deref()
             .map(str::trim)
-            .filter(|part| !part.is_empty())
-            .collect::<Vec<_>>()
-            .join(" ");
-
+            .unwrap_or_default();
         let mut params = FullParams::new(SamplingStrategy::Greedy { best_of: 1 });
         params.set_n_threads(i32::try_from(self.options.threads.max(1)).unwrap_or(1));
         params.set_language(Some(&language));
@@ -483,7 +491,7 @@ impl Transcription<'_> {
         // Non-speech tokens are how "[Music]" and "♪" get in; the guard catches the rest.
         params.set_suppress_nst(true);
         if !prompt.is_empty() {
-            params.set_initial_prompt(&prompt);
+            params.set_initial_prompt(prompt);
         }
 
         // The callback reads the flag through a raw pointer; `cancel` outlives `full()`.
@@ -508,8 +516,23 @@ impl Transcription<'_> {
             ((done / total.max(f64::EPSILON)) * 100.0).clamp(0.0, 99.0) as u8
         };
 
+        // A fresh state for each window after the first: one whisper.cpp state reused for a
+        // second call decoded that window as 30 s segments of a repeated phrase, which the
+        // same audio and prompt in a fresh state did not.
+        // The old state goes first: base's compute buffers are 150 MB.
+        if self.offset > 0 {
+            self.state = None;
+        }
+        let state = match &mut self.state {
+            Some(state) => state,
+            empty => empty.insert(
+                self.engine
+                    .context
+                    .create_state()
+                    .map_err(|error| TranscribeError::Whisper(error.to_string()))?,
+            ),
+        };
         // whisper.cpp calls progress from this thread; relay it after each step.
-        let state = &mut self.state;
         let result = std::thread::scope(|scope| {
             let worker = scope.spawn(|| state.full(params, window));
             while !worker.is_finished() {
@@ -532,22 +555,12 @@ impl Transcription<'_> {
 
         if self.language.is_none() {
             self.language = Some(
-                whisper_rs::get_lang_str(self.state.full_lang_id_from_state())
+                whisper_rs::get_lang_str(state.full_lang_id_from_state())
                     .unwrap_or("en")
                     .to_owned(),
             );
         }
-        let heard = self.engine.heard_segments(&self.state, start, length);
-        let text: String = heard
-            .iter()
-            .map(|segment| segment.text.as_str())
-            .collect::<Vec<_>>()
-            .join(" ");
-        let tail = text.len().saturating_sub(CONTEXT_CHARS);
-        let tail = (tail..=text.len())
-            .find(|&at| text.is_char_boundary(at))
-            .unwrap_or(text.len());
-        self.context = text[tail..].to_owned();
+        let heard = self.engine.heard_segments(state, start, length);
         self.heard.extend(heard);
         self.levels.extend(energy::levels(window));
         self.offset += window.len();
