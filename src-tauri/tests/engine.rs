@@ -303,3 +303,77 @@ fn cancel_job_stops_the_job_in_the_engine_which_stays_up_for_the_next() {
     assert_eq!(job["status"], json!("done"), "{job}");
     assert_eq!(state.models.pid(), Some(worker));
 }
+
+#[test]
+#[cfg_attr(
+    not(feature = "fault-injection"),
+    ignore = "needs the fault switch: cargo test --workspace --features vsl-cli/fault-injection,vsl-studio/fault-injection (make test)"
+)]
+fn an_engine_crash_mid_export_fails_the_export_leaves_nothing_and_a_retry_exports() {
+    let root = tempfile::tempdir().expect("a temporary directory");
+    let dirs = dirs_under(&root);
+    write_settings(&dirs, "model = \"tiny.en\"\nlanguage = \"en\"\n");
+    let (app, window) = app_with_engine("main", dirs.clone(), app_worker(&[]));
+    let state = app.state::<AppState>();
+    let (job, _) = common::run_job(&window, None);
+    let id = job["id"].as_str().expect("an id");
+
+    // The export runs in the engine process too: aborted there once its temporary MP4
+    // exists (a real SIGABRT), it fails with the signal, and the app goes on.
+    state
+        .models
+        .set_command(app_worker(&[("VSL_FAULT", "abort:export")]));
+    let folder = root.path().join("exports");
+    std::fs::create_dir(&folder).expect("the export folder");
+    let export = |window: &WebviewWindow<MockRuntime>| {
+        invoke(
+            window,
+            "export_deck",
+            json!({
+                "id": id,
+                "folder": folder,
+                "formats": ["mp4", "srt"],
+                "choices": null,
+                "onProgress": "__CHANNEL__:9",
+            }),
+        )
+    };
+    let error = export(&window).expect_err("the engine aborted mid-export");
+    assert_eq!(error["kind"], json!("engine_crashed"), "{error}");
+    assert!(
+        error["message"].as_str().is_some_and(|message| message
+            .ends_with("jfk.wav: the engine stopped unexpectedly (signal 6); retry")),
+        "{error}"
+    );
+    let left: Vec<_> = std::fs::read_dir(&folder)
+        .expect("the folder")
+        .map(|entry| entry.expect("an entry").file_name())
+        .collect();
+    assert!(left.is_empty(), "nothing half-written is left: {left:?}");
+    let info = invoke(&window, "app_info", json!({})).expect("the app answers");
+    assert_eq!(info["version"], json!(env!("CARGO_PKG_VERSION")));
+    let view = invoke(&window, "open_job", json!({ "id": id })).expect("the editor opens");
+    assert!(view["deck"]["slides"]
+        .as_array()
+        .is_some_and(|s| !s.is_empty()));
+
+    // Again, the fault switch off: a new engine exports the whole MP4.
+    state.models.set_command(app_worker(&[]));
+    let written = export(&window).expect("the retried export");
+    let mp4 = PathBuf::from(written["mp4"].as_str().expect("an mp4"));
+    assert!(
+        mp4.starts_with(folder.canonicalize().expect("canonical")),
+        "{written}"
+    );
+    assert!(
+        std::fs::metadata(&mp4).is_ok_and(|meta| meta.len() > 10_000),
+        "{written}"
+    );
+    let duration = written["duration"].as_f64().expect("duration");
+    assert!((duration - 11.0).abs() < 0.2, "{written}");
+    assert_eq!(
+        written["files"].as_array().map(Vec::len),
+        Some(2),
+        "{written}"
+    );
+}

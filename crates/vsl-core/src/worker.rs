@@ -30,12 +30,13 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 
 use crate::error::ErrorKind;
-use crate::export::ExportProgress;
-use crate::job::JobSpec;
+use crate::export::{export_deck, AssStyle, ExportPlan, ExportProgress, ExportedFiles};
+use crate::job::{Formats, JobSpec};
 use crate::jobs::{run_protected, CancelToken, JobOutcome};
 use crate::models::ModelStore;
 use crate::paths::Dirs;
 use crate::pipeline::{self, PipelineProgress, Stage};
+use crate::slides::SlideDeck;
 use crate::transcribe::ModelHost;
 
 /// Bumped when a request or event changes incompatibly.
@@ -87,11 +88,60 @@ pub struct JobRequest {
     pub dirs: WorkerDirs,
 }
 
+/// A finished job's deck exported again (the app's Export): what `export_deck` gets, as
+/// data. The deck is read from `deck_dir`, as the editor saved it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExportRequest {
+    /// The job with the export's choices (music, picture, look), resolved in the worker.
+    pub spec: JobSpec,
+    /// The folder of the deck's `slides.json` and images.
+    pub deck_dir: PathBuf,
+    /// The voice-over whose audio (and, for captions, picture) goes into the MP4.
+    pub audio: PathBuf,
+    pub out_dir: PathBuf,
+    /// Outputs are `<stem>.*`.
+    pub stem: String,
+    pub formats: Formats,
+    pub dirs: WorkerDirs,
+}
+
+/// What an export wrote.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExportResult {
+    /// Every file written, in order.
+    pub files: Vec<PathBuf>,
+    pub mp4: Option<PathBuf>,
+    /// Seconds, as the written MP4 reports it.
+    pub duration: Option<f64>,
+    /// The music mixed under the voice, when there was one.
+    pub music: Option<PathBuf>,
+    /// The integrated loudness the MP4's audio was normalised to (LUFS), when it was.
+    pub loudness: Option<f64>,
+}
+
+impl From<ExportedFiles> for ExportResult {
+    fn from(written: ExportedFiles) -> ExportResult {
+        let mp4 = written.mp4.as_ref();
+        ExportResult {
+            mp4: mp4.map(|mp4| mp4.path.clone()),
+            duration: mp4.map(|mp4| mp4.duration),
+            music: mp4.and_then(|mp4| mp4.music.clone()),
+            loudness: mp4
+                .and_then(|mp4| mp4.loudness.as_ref())
+                .map(|loudness| loudness.result),
+            files: written.files,
+        }
+    }
+}
+
 /// A line to the worker.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "camelCase")]
 pub enum Request {
     Run { id: u64, job: Box<JobRequest> },
+    Export { id: u64, export: Box<ExportRequest> },
     Cancel { id: u64 },
     Shutdown,
 }
@@ -111,6 +161,10 @@ pub enum Event {
     Done {
         id: u64,
         outcome: JobResult,
+    },
+    Exported {
+        id: u64,
+        result: ExportResult,
     },
     Failed {
         id: u64,
@@ -379,7 +433,7 @@ pub fn serve(
         pid: std::process::id(),
     })?;
     let live: Tokens = Arc::default();
-    let (jobs, queue) = mpsc::channel::<(u64, Box<JobRequest>, CancelToken)>();
+    let (jobs, queue) = mpsc::channel::<(u64, Work, CancelToken)>();
     let reader_live = Arc::clone(&live);
     // Reads while a job runs, so a cancel reaches it.
     std::thread::Builder::new()
@@ -391,10 +445,15 @@ pub fn serve(
                     continue;
                 }
                 match serde_json::from_str::<Request>(&line) {
-                    Ok(Request::Run { id, job }) => {
+                    Ok(request @ (Request::Run { .. } | Request::Export { .. })) => {
+                        let (id, work) = match request {
+                            Request::Run { id, job } => (id, Work::Run(job)),
+                            Request::Export { id, export } => (id, Work::Export(export)),
+                            _ => continue,
+                        };
                         let cancel = CancelToken::new();
                         tokens(&reader_live).push((id, cancel.clone()));
-                        if jobs.send((id, job, cancel)).is_err() {
+                        if jobs.send((id, work, cancel)).is_err() {
                             break;
                         }
                     }
@@ -416,16 +475,103 @@ pub fn serve(
             }
         })?;
     let host = ModelHost::new(options.idle);
-    for (id, job, cancel) in queue {
-        let event = if cancel.is_cancelled() {
-            Event::Cancelled { id }
-        } else {
-            run_job(id, &job, &host, &options, &cancel, &send)
+    for (id, work, cancel) in queue {
+        let event = match work {
+            _ if cancel.is_cancelled() => Event::Cancelled { id },
+            Work::Run(job) => run_job(id, &job, &host, &options, &cancel, &send),
+            Work::Export(export) => run_export(id, &export, &options, &cancel, &send),
         };
         tokens(&live).retain(|(live, _)| *live != id);
         send(&event)?;
     }
     Ok(())
+}
+
+/// What the worker was asked to run.
+enum Work {
+    Run(Box<JobRequest>),
+    Export(Box<ExportRequest>),
+}
+
+/// Export progress comes per frame: a few updates a second are plenty over a pipe.
+#[derive(Default)]
+struct Throttle(Mutex<Option<Instant>>);
+
+impl Throttle {
+    fn due(&self, update: &PipelineProgress) -> bool {
+        !matches!(update, PipelineProgress::Exporting(_)) || {
+            let mut last = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+            let due = last.is_none_or(|at| at.elapsed() >= Duration::from_millis(100));
+            if due {
+                *last = Some(Instant::now());
+            }
+            due
+        }
+    }
+}
+
+/// An export in the worker, as the app's Export runs it: the deck as saved, the job's
+/// choices resolved here, nothing replaced.
+fn run_export(
+    id: u64,
+    export: &ExportRequest,
+    options: &WorkerOptions,
+    cancel: &CancelToken,
+    send: &(dyn Fn(&Event) -> std::io::Result<()> + Sync),
+) -> Event {
+    let failed = |kind: ErrorKind, message: String| Event::Failed { id, kind, message };
+    let dirs = Dirs::from(export.dirs.clone());
+    let resolved = match export.spec.resolve(&dirs) {
+        Ok(resolved) => resolved,
+        Err(error) => return failed(error.kind(), error.to_string()),
+    };
+    let deck = match SlideDeck::load(&export.deck_dir) {
+        Ok(deck) => deck,
+        Err(error) => return failed(error.kind(), error.to_string()),
+    };
+    let throttle = Throttle::default();
+    let outcome = run_protected(cancel, || {
+        let mut plan = ExportPlan::new(
+            &deck,
+            &export.deck_dir,
+            &export.audio,
+            &export.out_dir,
+            &export.stem,
+            &export.formats,
+        );
+        plan.ass = AssStyle::of_job(&resolved.style, resolved.captions.as_ref());
+        plan.sound = resolved.sound.clone();
+        plan.captions = resolved.captions.clone();
+        export_deck(
+            &plan,
+            &mut |export_progress| {
+                let update = PipelineProgress::Exporting(export_progress.clone());
+                if throttle.due(&update) {
+                    let _ = send(&Event::Progress {
+                        id,
+                        progress: Progress::from(&update),
+                    });
+                }
+                if let Some(hook) = &options.hook {
+                    hook(&export.audio, &update, cancel);
+                }
+            },
+            cancel,
+        )
+        .map_err(crate::Error::from)
+    });
+    match outcome {
+        JobOutcome::Completed(written) => Event::Exported {
+            id,
+            result: ExportResult::from(written),
+        },
+        JobOutcome::Cancelled => Event::Cancelled { id },
+        JobOutcome::Failed(error) => failed(error.kind(), error.to_string()),
+        JobOutcome::Panicked(message) => failed(
+            ErrorKind::Internal,
+            format!("{}: the export failed: {message}", export.audio.display()),
+        ),
+    }
 }
 
 fn run_job(
@@ -447,18 +593,9 @@ fn run_job(
         Err(error) => return failed(error.kind(), error.to_string()),
     };
     let pipeline_options = resolved.pipeline_options(&job.out_dir, job.overwrite);
-    // Export progress comes per frame: a few updates a second are plenty over a pipe.
-    let last_export = Mutex::new(None::<Instant>);
+    let throttle = Throttle::default();
     let progress = |update: PipelineProgress| {
-        let due = !matches!(update, PipelineProgress::Exporting(_)) || {
-            let mut last = last_export.lock().unwrap_or_else(PoisonError::into_inner);
-            let due = last.is_none_or(|at| at.elapsed() >= Duration::from_millis(100));
-            if due {
-                *last = Some(Instant::now());
-            }
-            due
-        };
-        if due {
+        if throttle.due(&update) {
             // A caller that stopped reading cancels the job through the end of stdin.
             let _ = send(&Event::Progress {
                 id,
@@ -589,6 +726,18 @@ impl WorkerCommand {
     }
 }
 
+/// A request's answer.
+enum Answer {
+    Done(JobResult),
+    Exported(ExportResult),
+}
+
+fn unexpected(what: &str) -> WorkerError {
+    WorkerError::Protocol {
+        reason: format!("the engine answered {what}"),
+    }
+}
+
 /// A line the client's reader passes on.
 enum Line {
     /// Boxed: an event with a job's result is far bigger than a stray line.
@@ -712,6 +861,42 @@ impl WorkerClient {
         progress: &mut dyn FnMut(&Progress),
         cancel: &CancelToken,
     ) -> Result<JobResult, WorkerError> {
+        let request = |id| Request::Run {
+            id,
+            job: Box::new(job.clone()),
+        };
+        match self.send(request, &job.input, progress, cancel)? {
+            Answer::Done(result) => Ok(result),
+            Answer::Exported(_) => Err(unexpected("an export's result for a job")),
+        }
+    }
+
+    /// Exports a deck in the worker, as [`WorkerClient::run`] runs a job: a worker that
+    /// dies mid-export is [`WorkerError::Crashed`], and what it was writing stays a
+    /// temporary file the next start removes.
+    pub fn export(
+        &mut self,
+        export: &ExportRequest,
+        progress: &mut dyn FnMut(&Progress),
+        cancel: &CancelToken,
+    ) -> Result<ExportResult, WorkerError> {
+        let request = |id| Request::Export {
+            id,
+            export: Box::new(export.clone()),
+        };
+        match self.send(request, &export.audio, progress, cancel)? {
+            Answer::Exported(result) => Ok(result),
+            Answer::Done(_) => Err(unexpected("a job's result for an export")),
+        }
+    }
+
+    fn send(
+        &mut self,
+        request: impl FnOnce(u64) -> Request,
+        input: &Path,
+        progress: &mut dyn FnMut(&Progress),
+        cancel: &CancelToken,
+    ) -> Result<Answer, WorkerError> {
         if cancel.is_cancelled() {
             return Err(WorkerError::Cancelled);
         }
@@ -726,11 +911,7 @@ impl WorkerClient {
         }
         let id = self.next_id;
         self.next_id += 1;
-        let request = Request::Run {
-            id,
-            job: Box::new(job.clone()),
-        };
-        let result = self.exchange(id, &request, job, progress, cancel);
+        let result = self.exchange(id, &request(id), input, progress, cancel);
         if matches!(
             result,
             Err(WorkerError::Crashed { .. } | WorkerError::Protocol { .. })
@@ -745,10 +926,10 @@ impl WorkerClient {
         &mut self,
         id: u64,
         request: &Request,
-        job: &JobRequest,
+        input: &Path,
         progress: &mut dyn FnMut(&Progress),
         cancel: &CancelToken,
-    ) -> Result<JobResult, WorkerError> {
+    ) -> Result<Answer, WorkerError> {
         let Some(child) = self.child.as_mut() else {
             return Err(WorkerError::Protocol {
                 reason: "no worker".into(),
@@ -761,7 +942,7 @@ impl WorkerClient {
                 .recv_timeout(Duration::from_secs(30))
                 .map_or(Exit::Unknown, Exit::from);
             WorkerError::Crashed {
-                input: job.input.clone(),
+                input: input.to_path_buf(),
                 exit,
             }
         };
@@ -806,7 +987,10 @@ impl WorkerClient {
                     id: of,
                     progress: update,
                 } if of == id => progress(&update),
-                Event::Done { id: of, outcome } if of == id => return Ok(outcome),
+                Event::Done { id: of, outcome } if of == id => return Ok(Answer::Done(outcome)),
+                Event::Exported { id: of, result } if of == id => {
+                    return Ok(Answer::Exported(result))
+                }
                 Event::Failed {
                     id: of,
                     kind,

@@ -10,14 +10,15 @@ use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Manager, Runtime};
 use vsl_core::correct::CorrectionReport;
 use vsl_core::edit;
-use vsl_core::export::{export_deck, ExportPlan};
 use vsl_core::job::{Formats, JobSpec, OutputMode};
 use vsl_core::jobs::CancelToken;
 use vsl_core::paths::Dirs;
+use vsl_core::pipeline::PipelineProgress;
 use vsl_core::render::{
     render_deck, CaptionPosition, RenderSize, Renderer, SlideCache, SlideStyle,
 };
 use vsl_core::slides::{Aspect, SlideDeck};
+use vsl_core::worker::{ExportRequest, WorkerDirs, WorkerError};
 use vsl_core::ErrorKind;
 
 use super::events::{DeckView, Forwarder};
@@ -561,11 +562,11 @@ pub fn export<R: Runtime>(
     let folder = validate_folder(folder)?;
     let view = deck_view(app, id)?;
     let state = app.state::<AppState>();
-    // Checked before anything is written: a music file that does not decode is refused
-    // naming it, and captions need a video to go over (`ExportPlan::check`).
-    let resolved = choices
-        .spec(&super::settings::load(&state.dirs)?.job, &view.deck)?
-        .resolve(&state.dirs)?;
+    // Resolved here too, so a choice that cannot be (a look that is gone) is refused at
+    // once; the worker resolves it again, and its `ExportPlan::check` refuses a music file
+    // that does not decode, or captions without a video, before anything is written.
+    let spec = choices.spec(&super::settings::load(&state.dirs)?.job, &view.deck)?;
+    spec.resolve(&state.dirs)?;
     // A fresh token: the one the pipeline used may be set by an earlier cancel.
     let cancel = CancelToken::new();
     state.with_jobs(|jobs| {
@@ -574,26 +575,44 @@ pub fn export<R: Runtime>(
         }
     });
     forward.stage("exporting", 0.0, 1.0);
-    let stem = vsl_core::pipeline::stem(&view.audio);
-    let mut plan = ExportPlan::new(
-        &view.deck,
-        &view.slides_dir,
-        &view.audio,
-        &folder,
-        &stem,
-        formats,
-    );
-    plan.ass = vsl_core::export::AssStyle::of_job(&resolved.style, resolved.captions.as_ref());
-    plan.sound = resolved.sound;
-    plan.captions = resolved.captions;
-    let written = export_deck(
-        &plan,
-        &mut |progress| forward.fraction(progress.fraction()),
-        &cancel,
-    )
-    .inspect_err(|error| {
-        tracing::warn!("job {id}: export to {} failed: {error}", folder.display())
-    })?;
+    // In the engine process: a codec that crashes there fails this export with
+    // `engine_crashed`, not the app. The deck it reads is the one the editor saved.
+    let request = ExportRequest {
+        spec,
+        deck_dir: view.slides_dir.clone(),
+        audio: view.audio.clone(),
+        out_dir: folder.clone(),
+        stem: vsl_core::pipeline::stem(&view.audio),
+        formats: formats.clone(),
+        dirs: WorkerDirs::from(&state.dirs),
+    };
+    let written = state
+        .models
+        .export(
+            &request,
+            &mut |update| {
+                if let Some(PipelineProgress::Exporting(progress)) = update.to_pipeline() {
+                    forward.fraction(progress.fraction());
+                }
+            },
+            &cancel,
+        )
+        .inspect_err(|error| {
+            // A worker that died mid-export left its temporary files, unlocked now: gone.
+            if matches!(error, WorkerError::Crashed { .. }) {
+                for stale in vsl_core::fs::remove_stale_temps(&folder, 0) {
+                    tracing::info!("removed {} left by the engine", stale.display());
+                }
+            }
+        })
+        .map_err(super::jobs::engine_error)
+        .inspect_err(|error| {
+            tracing::warn!(
+                "job {id}: export to {} failed: {}",
+                folder.display(),
+                error.message
+            )
+        })?;
     forward.fraction(1.0);
     tracing::info!(
         "job {id} exported {} files to {}",
@@ -604,15 +623,11 @@ pub fn export<R: Runtime>(
         state.mark_exported(file.clone());
     }
     Ok(ExportView {
-        mp4: written.mp4.as_ref().map(|mp4| mp4.path.clone()),
-        duration: written.mp4.as_ref().map(|mp4| mp4.duration),
+        mp4: written.mp4,
+        duration: written.duration,
         files: written.files,
-        music: written.mp4.as_ref().and_then(|mp4| mp4.music.clone()),
-        loudness: written
-            .mp4
-            .as_ref()
-            .and_then(|mp4| mp4.loudness.as_ref())
-            .map(|loudness| loudness.result),
+        music: written.music,
+        loudness: written.loudness,
     })
 }
 

@@ -321,7 +321,7 @@ fn run_pipeline<R: Runtime>(
 
 /// The engine's error as the UI gets it: the job's own kind and message as the pipeline
 /// gave them, `engine_crashed` with the signal when the worker died.
-fn engine_error(error: WorkerError) -> CommandError {
+pub(super) fn engine_error(error: WorkerError) -> CommandError {
     match error {
         WorkerError::Cancelled => CommandError::cancelled(),
         error => CommandError::new(error.kind(), error.to_string()),

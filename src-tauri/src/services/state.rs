@@ -18,7 +18,10 @@ use vsl_core::models::ModelStore;
 use vsl_core::paths::Dirs;
 use vsl_core::render::SlideStyle;
 use vsl_core::slides::SlideDeck;
-use vsl_core::worker::{JobRequest, JobResult, Progress, WorkerClient, WorkerCommand, WorkerError};
+use vsl_core::worker::{
+    ExportRequest, ExportResult, JobRequest, JobResult, Progress, WorkerClient, WorkerCommand,
+    WorkerError,
+};
 
 /// How long a loaded model stays in the engine process after its last job.
 pub const MODEL_IDLE: Duration = Duration::from_secs(300);
@@ -148,6 +151,9 @@ pub struct EngineHost {
     /// How the next worker starts; changed by tests between jobs ([`EngineHost::set_command`]).
     command: Mutex<WorkerCommand>,
     client: Mutex<Option<WorkerClient>>,
+    /// A second worker for the editor's exports, so an export does not wait for a job
+    /// transcribing beside it (it loads no model).
+    exports: Mutex<Option<WorkerClient>>,
     /// The model the worker held after its last job, and when that job ended.
     loaded: Mutex<Option<(PathBuf, Instant)>>,
     /// How long the worker keeps a model after its last job (what it was started with).
@@ -172,6 +178,7 @@ impl EngineHost {
         EngineHost {
             command: Mutex::new(command),
             client: Mutex::default(),
+            exports: Mutex::default(),
             loaded: Mutex::default(),
             idle,
             loads: AtomicU64::new(0),
@@ -194,6 +201,7 @@ impl EngineHost {
     pub fn set_command(&self, command: WorkerCommand) {
         let mut client = lock(&self.client);
         *client = None;
+        *lock(&self.exports) = None;
         *lock(&self.command) = command;
         *lock(&self.loaded) = None;
     }
@@ -235,6 +243,26 @@ impl EngineHost {
             Err(_) => *loaded = None,
         }
         result
+    }
+
+    /// Exports a deck in the export worker (started first if none runs), passing its
+    /// progress on; `cancel` stops it there.
+    ///
+    /// # Errors
+    ///
+    /// The export's own error as the worker reported it, [`WorkerError::Cancelled`], or
+    /// [`WorkerError::Crashed`] when the worker died under it (the next export starts a
+    /// new one, and the app's temporary-file sweep removes what it was writing).
+    pub fn export(
+        &self,
+        export: &ExportRequest,
+        progress: &mut dyn FnMut(&Progress),
+        cancel: &CancelToken,
+    ) -> Result<ExportResult, WorkerError> {
+        let mut client = lock(&self.exports);
+        client
+            .get_or_insert_with(|| WorkerClient::new(lock(&self.command).clone()))
+            .export(export, progress, cancel)
     }
 
     /// The model file the worker holds, as far as the app knows: the one its last job ran
