@@ -334,7 +334,7 @@ impl Engine {
 /// memory stays that of one window (docs/BENCHMARKS.md, "Memory").
 pub const CHUNK_SECONDS: f64 = 300.0;
 /// The longest audio given to whisper.cpp in one call: its cost over one window's (160 KB a
-/// second for PCM, padded copy and spectrogram) is then at most 190 MB. Windows change
+/// second for PCM, padded copy and spectrogram) is then at most about 240 MB. Windows change
 /// tiny.en's words a little (the 20-minute read's test hears 94 % in windows, 97 % whole),
 /// so they are kept for files that need them.
 pub const ONE_CALL_SECONDS: f64 = 25.0 * 60.0;
