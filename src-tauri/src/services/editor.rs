@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use tauri::{AppHandle, Manager, Runtime};
 use vsl_core::correct::CorrectionReport;
 use vsl_core::edit;
@@ -474,19 +474,8 @@ pub fn set_script<R: Runtime>(
     deck_view(app, id)
 }
 
-/// What an export wrote.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ExportView {
-    pub mp4: Option<PathBuf>,
-    /// Seconds, as the written MP4 reports it.
-    pub duration: Option<f64>,
-    pub files: Vec<PathBuf>,
-    /// The music mixed under the voice, when there was one.
-    pub music: Option<PathBuf>,
-    /// The integrated loudness the MP4's audio was normalised to (LUFS), when it was.
-    pub loudness: Option<f64>,
-}
+/// What an export wrote, as the engine answered it.
+pub use vsl_core::worker::ExportResult as ExportView;
 
 /// The Export bar's choices besides the formats: the music bed (its volume and ducking; the
 /// loudness target comes from the settings) and what the picture is (the slides, or the
@@ -622,13 +611,7 @@ pub fn export<R: Runtime>(
     for file in &written.files {
         state.mark_exported(file.clone());
     }
-    Ok(ExportView {
-        mp4: written.mp4,
-        duration: written.duration,
-        files: written.files,
-        music: written.music,
-        loudness: written.loudness,
-    })
+    Ok(written)
 }
 
 /// Refuses to reveal a path this session did not export, so the UI cannot use "Show in

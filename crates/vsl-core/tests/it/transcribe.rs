@@ -409,33 +409,6 @@ fn model_host_loads_once_and_releases_when_idle() {
     assert_eq!(host.load_count(), 2);
 }
 
-/// Pairs of indices of the longest common subsequence of two word lists.
-fn common_words(a: &[String], b: &[String]) -> Vec<(usize, usize)> {
-    let mut table = vec![vec![0usize; b.len() + 1]; a.len() + 1];
-    for i in (0..a.len()).rev() {
-        for j in (0..b.len()).rev() {
-            table[i][j] = if a[i] == b[j] {
-                table[i + 1][j + 1] + 1
-            } else {
-                table[i + 1][j].max(table[i][j + 1])
-            };
-        }
-    }
-    let (mut i, mut j, mut pairs) = (0, 0, Vec::new());
-    while i < a.len() && j < b.len() {
-        if a[i] == b[j] {
-            pairs.push((i, j));
-            i += 1;
-            j += 1;
-        } else if table[i + 1][j] >= table[i][j + 1] {
-            i += 1;
-        } else {
-            j += 1;
-        }
-    }
-    pairs
-}
-
 #[test]
 fn long_speech_in_windows_is_heard_as_in_one() {
     // An hour is transcribed in windows cut at pauses (memory); here 40 s windows over the
@@ -501,7 +474,7 @@ fn long_speech_in_windows_is_heard_as_in_one() {
             .map(|w| normalize(&w.text).join(" "))
             .collect::<Vec<String>>()
     };
-    let pairs = common_words(&key(&a), &key(&b));
+    let pairs = crate::common::common_words(&key(&a), &key(&b));
     let shared = pairs.len() as f64;
     assert!(
         shared >= 0.9 * a.len() as f64 && shared >= 0.9 * b.len() as f64,

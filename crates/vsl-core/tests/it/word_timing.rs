@@ -44,30 +44,12 @@ fn key(text: &str) -> String {
 
 /// Start errors of the words in the longest common subsequence of the two word lists.
 fn start_errors(reference: &[(String, f64)], heard: &[(String, f64)]) -> Vec<f64> {
-    let (n, m) = (reference.len(), heard.len());
-    let mut table = vec![vec![0u32; m + 1]; n + 1];
-    for i in (0..n).rev() {
-        for j in (0..m).rev() {
-            table[i][j] = if reference[i].0 == heard[j].0 {
-                table[i + 1][j + 1] + 1
-            } else {
-                table[i + 1][j].max(table[i][j + 1])
-            };
-        }
-    }
-    let (mut i, mut j, mut errors) = (0, 0, Vec::new());
-    while i < n && j < m {
-        if reference[i].0 == heard[j].0 {
-            errors.push(heard[j].1 - reference[i].1);
-            i += 1;
-            j += 1;
-        } else if table[i + 1][j] >= table[i][j + 1] {
-            i += 1;
-        } else {
-            j += 1;
-        }
-    }
-    errors
+    let keys =
+        |words: &[(String, f64)]| words.iter().map(|(key, _)| key.clone()).collect::<Vec<_>>();
+    crate::common::common_words(&keys(reference), &keys(heard))
+        .into_iter()
+        .map(|(i, j)| heard[j].1 - reference[i].1)
+        .collect()
 }
 
 fn quantile(sorted: &[f64], q: f64) -> f64 {
