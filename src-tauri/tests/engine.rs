@@ -377,3 +377,153 @@ fn an_engine_crash_mid_export_fails_the_export_leaves_nothing_and_a_retry_export
         "{written}"
     );
 }
+
+#[test]
+#[cfg_attr(
+    not(feature = "fault-injection"),
+    ignore = "needs the fault switch: cargo test --workspace --features vsl-cli/fault-injection,vsl-studio/fault-injection (make test)"
+)]
+fn an_app_killed_mid_export_restarts_with_the_job_interrupted_and_its_retry_exports_the_edited_deck(
+) {
+    let root = tempfile::tempdir().expect("a temporary directory");
+    let dirs = dirs_under(&root);
+    write_settings(&dirs, "model = \"tiny.en\"\nlanguage = \"en\"\n");
+    let folder = root.path().join("exports");
+    std::fs::create_dir(&folder).expect("the export folder");
+    let queue = dirs.jobs_dir().join("queue.json");
+    let id;
+    let on_disk_at_the_kill;
+    {
+        let (app, window) = app_with_engine("main", dirs.clone(), app_worker(&[]));
+        let state = app.state::<AppState>();
+        let (job, _) = common::run_job(&window, None);
+        id = job["id"].as_str().expect("an id").to_owned();
+        invoke(
+            &window,
+            "edit_slide",
+            json!({ "id": id, "edit": { "op": "setText", "index": 0, "text": "Edited before the kill" } }),
+        )
+        .expect("edited");
+        // The engine stalls once its temporary MP4 exists: what the disk holds then is what
+        // a kill -9 of the app at that moment leaves.
+        state
+            .models
+            .set_command(app_worker(&[("VSL_FAULT", "stall:export")]));
+        let exporting = std::thread::spawn({
+            let (window, id, folder) = (window.clone(), id.clone(), folder.clone());
+            move || {
+                invoke(
+                    &window,
+                    "export_deck",
+                    json!({ "id": id, "folder": folder, "formats": ["mp4", "srt"],
+                            "choices": null, "onProgress": "__CHANNEL__:9" }),
+                )
+            }
+        });
+        let started = Instant::now();
+        let part = loop {
+            let part = std::fs::read_dir(&folder)
+                .expect("the folder")
+                .map(|entry| entry.expect("an entry").path())
+                .find(|path| path.to_string_lossy().ends_with(".part"));
+            if let Some(part) = part {
+                break part;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(120),
+                "no temporary MP4"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        on_disk_at_the_kill = std::fs::read(&queue).expect("the queue file");
+        let half = std::fs::read(&part).expect("the temporary MP4");
+        // The engine dies with the app (PR_SET_PDEATHSIG); this app then tidies up as a live
+        // app does, so the half-written file is put back as the kill would have left it.
+        let pid = stalled_export_worker().expect("the export's engine runs");
+        let killed = std::process::Command::new("kill")
+            .args(["-KILL", &pid.to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(killed.success());
+        exporting
+            .join()
+            .expect("the export thread")
+            .expect_err("the engine was killed");
+        vsl_core::fs::write_atomic(&part, &half, vsl_core::fs::Replace::Yes)
+            .expect("the killed run's temporary MP4");
+        drop(window);
+        drop(app);
+    }
+    vsl_core::fs::write_atomic(&queue, &on_disk_at_the_kill, vsl_core::fs::Replace::Yes)
+        .expect("the queue as the kill left it");
+
+    // The next start: interrupted, nothing half-written, and a retry exports the deck as
+    // edited (a pipeline run would have cut new slides from the transcript).
+    let (_app, window) = app_with_engine("main", dirs.clone(), app_worker(&[]));
+    let jobs = invoke(&window, "list_jobs", json!({})).expect("the queue");
+    let job = jobs
+        .as_array()
+        .and_then(|jobs| jobs.iter().find(|job| job["id"] == json!(id)).cloned())
+        .expect("the job came back");
+    assert_eq!(job["status"], json!("interrupted"), "{job}");
+    let listing = |folder: &std::path::Path| -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(folder)
+            .expect("the folder")
+            .map(|entry| {
+                entry
+                    .expect("an entry")
+                    .file_name()
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .collect();
+        names.sort();
+        names
+    };
+    assert!(
+        listing(&folder).is_empty(),
+        "swept at start: {:?}",
+        listing(&folder)
+    );
+    invoke(
+        &window,
+        "retry_job",
+        json!({ "id": id, "onProgress": "__CHANNEL__:11" }),
+    )
+    .expect("retried");
+    let job = wait_until_ended(&window, &id);
+    assert_eq!(job["status"], json!("done"), "{job}");
+    assert_eq!(listing(&folder), ["jfk.mp4", "jfk.srt"]);
+    let srt = std::fs::read_to_string(folder.join("jfk.srt")).expect("the SRT");
+    assert!(srt.contains("Edited before the kill"), "{srt}");
+    let view = invoke(&window, "open_job", json!({ "id": id })).expect("the editor opens");
+    assert_eq!(
+        view["deck"]["slides"][0]["text"],
+        json!("Edited before the kill")
+    );
+    let mp4 = folder.join("jfk.mp4");
+    let duration = vsl_core::media::decode(&mp4, &vsl_core::jobs::CancelToken::new())
+        .expect("a whole MP4")
+        .duration();
+    assert!((duration - 11.0).abs() < 0.3, "{duration}");
+}
+
+/// The pid of this test's engine process that the fault switch stalls mid-export: a child
+/// of this process started with `VSL_FAULT=stall:export`.
+fn stalled_export_worker() -> Option<u32> {
+    let me = std::process::id().to_string();
+    std::fs::read_dir("/proc")
+        .ok()?
+        .flatten()
+        .find_map(|entry| {
+            let pid: u32 = entry.file_name().to_str()?.parse().ok()?;
+            let stat = std::fs::read_to_string(entry.path().join("stat")).ok()?;
+            // pid (comm) state ppid ...: the name may hold spaces, so read after the last ')'.
+            let parent = stat.rsplit_once(')')?.1.split_whitespace().nth(1)?;
+            let environ = std::fs::read(entry.path().join("environ")).ok()?;
+            let stalled = environ
+                .split(|byte| *byte == 0)
+                .any(|var| var == b"VSL_FAULT=stall:export");
+            (parent == me && stalled).then_some(pid)
+        })
+}

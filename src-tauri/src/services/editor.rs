@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Manager, Runtime};
 use vsl_core::correct::CorrectionReport;
 use vsl_core::edit;
@@ -22,7 +22,7 @@ use vsl_core::worker::{ExportRequest, WorkerDirs, WorkerError};
 use vsl_core::ErrorKind;
 
 use super::events::{DeckView, Forwarder};
-use super::state::{AppState, CutFiles, DeckVersion, Job, JobStatus};
+use super::state::{AppState, CutFiles, DeckVersion, Job, JobStatus, PendingExport};
 use crate::error::{CommandError, CommandResult};
 
 /// The style a deck was rendered with, from what `slides.json` records, resolved like any
@@ -95,7 +95,8 @@ pub fn deck_view<R: Runtime>(app: &AppHandle<R>, id: &str) -> CommandResult<Deck
     let dir = record.deck_dir();
     let deck = match loaded {
         Some(deck) => deck,
-        None if record.status == JobStatus::Done => {
+        // A job whose export was cut short has a whole deck: it was exporting it.
+        None if record.status == JobStatus::Done || record.export.is_some() => {
             let deck = SlideDeck::load(&dir)?;
             let style = style_of(&state.dirs, &deck)?;
             state.with_jobs(|jobs| {
@@ -481,7 +482,7 @@ pub use vsl_core::worker::ExportResult as ExportView;
 /// loudness target comes from the settings) and what the picture is (the slides, or the
 /// source video with the slides' text as captions). They are set on the settings' job with
 /// the deck's own shape and theme, and resolved as any job is (`JobSpec::resolve`).
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ExportChoices {
     pub music: Option<PathBuf>,
@@ -556,13 +557,22 @@ pub fn export<R: Runtime>(
     // that does not decode, or captions without a video, before anything is written.
     let spec = choices.spec(&super::settings::load(&state.dirs)?.job, &view.deck)?;
     spec.resolve(&state.dirs)?;
-    // A fresh token: the one the pipeline used may be set by an earlier cancel.
+    // A fresh token: the one the pipeline used may be set by an earlier cancel. The export
+    // is in the queue file while it runs, so a kill now is found at the next start
+    // (`queue::restore`).
     let cancel = CancelToken::new();
+    let pending = PendingExport {
+        folder: folder.clone(),
+        formats: formats.clone(),
+        choices: choices.clone(),
+    };
     state.with_jobs(|jobs| {
         if let Some(job) = jobs.get_mut(id) {
             job.cancel = cancel.clone();
+            job.record.export = Some(pending);
         }
     });
+    super::queue::save(&state);
     forward.stage("exporting", 0.0, 1.0);
     // In the engine process: a codec that crashes there fails this export with
     // `engine_crashed`, not the app. The deck it reads is the one the editor saved.
@@ -575,7 +585,7 @@ pub fn export<R: Runtime>(
         formats: formats.clone(),
         dirs: WorkerDirs::from(&state.dirs),
     };
-    let written = state
+    let exported = state
         .models
         .export(
             &request,
@@ -593,7 +603,15 @@ pub fn export<R: Runtime>(
                     tracing::info!("removed {} left by the engine", stale.display());
                 }
             }
-        })
+        });
+    // Ended, either way: a failure is reported to the editor, which exports again itself.
+    state.with_jobs(|jobs| {
+        if let Some(job) = jobs.get_mut(id) {
+            job.record.export = None;
+        }
+    });
+    super::queue::save(&state);
+    let written = exported
         .map_err(super::jobs::engine_error)
         .inspect_err(|error| {
             tracing::warn!(

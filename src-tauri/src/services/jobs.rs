@@ -29,7 +29,7 @@ use super::editor;
 use super::events::{DeckView, Forwarder, JobEvent};
 use super::queue;
 use super::settings::{self, Settings};
-use super::state::{AppState, Job, JobRecord, JobStatus, WORK_NAME};
+use super::state::{AppState, Job, JobRecord, JobStatus, PendingExport, WORK_NAME};
 use crate::error::{CommandError, CommandResult};
 
 /// What one job runs with and where its outputs go.
@@ -153,6 +153,15 @@ pub fn retry<R: Runtime>(
         Some(job) => Ok(job.record.clone()),
     })?;
     validate_media(&record.input)?;
+    if let Some(export) = record.export.clone() {
+        let record = JobRecord {
+            status: JobStatus::Running,
+            error: None,
+            ..record
+        };
+        launch_export(app, record.clone(), export, channel);
+        return Ok(record);
+    }
     let record = JobRecord {
         status: JobStatus::Running,
         error: None,
@@ -161,6 +170,83 @@ pub fn retry<R: Runtime>(
     };
     launch(app, record.clone(), channel);
     Ok(record)
+}
+
+/// Runs the export of a job whose export failed or was cut short (its deck is whole, the
+/// editor's edits in it) again, with the same folder, formats and choices, instead of its
+/// pipeline: nothing is transcribed or rendered again. It ends `done` with the deck, or
+/// keeps the export for the next retry.
+fn launch_export<R: Runtime>(
+    app: &AppHandle<R>,
+    record: JobRecord,
+    export: PendingExport,
+    channel: Channel<JobEvent>,
+) {
+    register(app, &record);
+    let id = record.id.clone();
+    let spawned = std::thread::Builder::new()
+        .name(format!("vsl-export-{id}"))
+        .spawn({
+            let (app, id, export) = (app.clone(), id.clone(), export.clone());
+            let forward = Forwarder::new(channel.clone());
+            move || {
+                tracing::info!("job {id}: exporting again to {}", export.folder.display());
+                let exported = run_protected(&CancelToken::new(), || {
+                    let (folder, formats, choices) =
+                        (&export.folder, &export.formats, &export.choices);
+                    editor::export(&app, &id, folder, formats, choices, &forward)
+                        .and_then(|_| editor::deck_view(&app, &id))
+                });
+                let error = match exported {
+                    JobOutcome::Completed(view) => {
+                        finish(&app, &id, JobStatus::Done, None);
+                        forward.send(JobEvent::Done {
+                            result: Box::new(view),
+                        });
+                        return;
+                    }
+                    JobOutcome::Cancelled => {
+                        keep_export(&app, &id, export, JobStatus::Cancelled, None);
+                        forward.send(JobEvent::Cancelled);
+                        return;
+                    }
+                    JobOutcome::Failed(error) => error,
+                    JobOutcome::Panicked(message) => {
+                        CommandError::new(ErrorKind::Internal, message)
+                    }
+                };
+                let message = Some(error.message.clone());
+                keep_export(&app, &id, export, JobStatus::Failed, message);
+                forward.send(JobEvent::Failed { error });
+            }
+        });
+    if let Err(error) = spawned {
+        let error = CommandError::task(error);
+        keep_export(
+            app,
+            &id,
+            export,
+            JobStatus::Failed,
+            Some(error.message.clone()),
+        );
+        let _ = channel.send(JobEvent::Failed { error });
+    }
+}
+
+/// Ends a retried export that did not finish, keeping it for the next retry.
+fn keep_export<R: Runtime>(
+    app: &AppHandle<R>,
+    id: &str,
+    export: PendingExport,
+    status: JobStatus,
+    error: Option<String>,
+) {
+    app.state::<AppState>().with_jobs(|jobs| {
+        if let Some(job) = jobs.get_mut(id) {
+            job.record.export = Some(export);
+        }
+    });
+    finish(app, id, status, error);
 }
 
 /// Puts `record` in the queue (replacing an earlier run of the same job) and saves the

@@ -92,18 +92,48 @@ pub fn restore(state: &AppState) -> Restored {
     }
     state.with_jobs(|jobs| {
         for mut record in loaded.records {
-            if record.status == JobStatus::Running {
-                record.status = JobStatus::Interrupted;
-            }
+            interrupt(&mut record);
             jobs.insert(record.id.clone(), Job::new(record));
         }
     });
     restored
 }
 
+/// What a job that was running when the app stopped (a kill included) comes back as:
+/// `interrupted`, its dead engine's temporary files gone. One that was exporting (its deck
+/// was done) keeps its export, which its retry runs again with the same choices; the folder's
+/// half-written files are removed now, since nothing else knows of them.
+fn interrupt(record: &mut JobRecord) {
+    let exporting =
+        record.export.is_some() && matches!(record.status, JobStatus::Running | JobStatus::Done);
+    if record.status == JobStatus::Running || exporting {
+        record.status = JobStatus::Interrupted;
+        let mut swept = vsl_core::fs::remove_stale_temps(&record.work_dir, 2);
+        if let Some(slides) = &record.slides_dir {
+            swept.extend(vsl_core::fs::remove_stale_temps(slides, 0));
+        }
+        if let Some(export) = record.export.as_ref().filter(|_| exporting) {
+            swept.extend(vsl_core::fs::remove_stale_temps(&export.folder, 0));
+            record.error = Some(format!(
+                "the export to {} stopped when the app did; nothing half-written was kept, \
+                 and a retry exports it again",
+                export.folder.display()
+            ));
+        }
+        for path in swept {
+            tracing::info!(
+                "job {}: removed {} left by the stopped run",
+                record.id,
+                path.display()
+            );
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::services::state::PendingExport;
 
     fn queue_of(count: usize) -> Vec<JobRecord> {
         (0..count)
@@ -140,6 +170,63 @@ mod tests {
             cut,
             "the file as it was is kept"
         );
+    }
+
+    #[test]
+    fn an_export_cut_short_comes_back_interrupted_its_half_written_files_gone() {
+        let root = tempfile::tempdir().expect("tempdir");
+        let state = AppState::new(Dirs::under(root.path()));
+        let folder = root.path().join("exports");
+        std::fs::create_dir_all(&folder).expect("folder");
+        // What a killed engine leaves: a temporary MP4 nobody holds a lock on, beside a
+        // finished file of an earlier export, which stays.
+        let part = folder.join(".talk.mp4.Ab12Cd.part");
+        vsl_core::fs::write_atomic(&part, b"half an mp4", vsl_core::fs::Replace::Yes)
+            .expect("part");
+        vsl_core::fs::write_atomic(&folder.join("talk.srt"), b"1\n", vsl_core::fs::Replace::Yes)
+            .expect("earlier export");
+        let export = PendingExport {
+            folder: folder.clone(),
+            formats: vsl_core::job::Formats::parse("mp4,srt").expect("formats"),
+            choices: super::super::editor::ExportChoices::default(),
+        };
+        let mut exporting = queue_of(3);
+        exporting[0].status = JobStatus::Done;
+        exporting[0].error = None;
+        exporting[0].export = Some(export.clone());
+        // One whose retried export failed keeps its status and its export.
+        exporting[1].status = JobStatus::Failed;
+        exporting[1].export = Some(export.clone());
+        exporting[2].status = JobStatus::Done;
+        exporting[2].error = None;
+        write_queue(&queue_file(&state.dirs), || exporting).expect("saved");
+
+        assert_eq!(restore(&state).kept, 3);
+        let records = state.records();
+        assert_eq!(
+            records[0].status,
+            JobStatus::Interrupted,
+            "it was exporting"
+        );
+        assert_eq!(
+            records[0].export.as_ref(),
+            Some(&export),
+            "its retry exports again"
+        );
+        let error = records[0].error.clone().expect("it says what happened");
+        assert!(
+            error.contains("exports") && error.contains("retry"),
+            "{error}"
+        );
+        assert_eq!(records[1].status, JobStatus::Failed);
+        assert_eq!(records[1].export.as_ref(), Some(&export));
+        assert_eq!(
+            records[2].status,
+            JobStatus::Done,
+            "a finished job stays done"
+        );
+        assert!(!part.exists(), "the half-written MP4 is gone");
+        assert!(folder.join("talk.srt").exists(), "finished files stay");
     }
 
     #[test]

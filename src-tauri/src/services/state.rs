@@ -63,6 +63,21 @@ pub struct JobRecord {
     /// The copywriter's script the slides follow, when one was given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub script: Option<PathBuf>,
+    /// The editor's export while it runs (and after one that failed or was cut short, until
+    /// it is retried): saved in the queue so that a kill mid-export is found at the next
+    /// start, its temporary files swept, and its retry exports again instead of rebuilding
+    /// the deck.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub export: Option<PendingExport>,
+}
+
+/// An export of a job's finished deck: where to and with what, as the editor asked.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PendingExport {
+    pub folder: PathBuf,
+    pub formats: vsl_core::job::Formats,
+    pub choices: super::editor::ExportChoices,
 }
 
 impl JobRecord {
@@ -81,6 +96,7 @@ impl JobRecord {
             origin: None,
             slides_dir: None,
             script: None,
+            export: None,
         }
     }
 
