@@ -142,6 +142,8 @@ fi
 
 # --- install the default models through the same import path users take -------
 vsl="$CARGO_TARGET_DIR/debug/vsl"
+# A changed whisper.cpp patch or GGML_* setting rebuilds whisper.cpp (whisper-patches/).
+whisper-patches/check-build.sh
 log "building the vsl CLI"
 # --workspace resolves features as `make test` does, so the two share every dependency build.
 cargo build --quiet --workspace --bin vsl

@@ -174,7 +174,7 @@ pub fn free_space(path: &Path) -> Option<u64> {
         .map(|disk| disk.available_space())
 }
 
-/// The whisper.cpp build in use and the CPU features it found.
+/// The whisper.cpp build in use, the patches it carries and the CPU features it found.
 pub fn backend() -> String {
     // whisper.cpp lists features as `AVX = 1 | AVX2 = 1 | ...`; keep the ones that are on.
     let info = whisper_rs::print_system_info();
@@ -187,7 +187,46 @@ pub fn backend() -> String {
             (value.trim() == "1").then_some(name)
         })
         .collect();
-    format!("whisper.cpp via whisper-rs 0.16, CPU ({})", on.join(" "))
+    let patches = match engine_patches() {
+        Some(patches) => format!(
+            ", our patches {} ({})",
+            patches.names.join(", "),
+            patches.digest
+        ),
+        None => ", unpatched".to_owned(),
+    };
+    format!(
+        "whisper.cpp via whisper-rs 0.16{patches}, CPU ({})",
+        on.join(" ")
+    )
+}
+
+/// The patches of `whisper-patches/` that the linked whisper.cpp was built with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnginePatches {
+    /// In the order they were applied (`system-info`, `dtw-threads`, …).
+    pub names: Vec<String>,
+    /// The first 12 hex digits of the SHA-256 of the patch files, in name order: a build
+    /// that missed a changed patch shows an old digest.
+    pub digest: String,
+}
+
+/// What our `system-info` patch adds to `whisper_print_system_info()`:
+/// `VSL_PATCHES = system-info,dtw-threads (0123456789ab) | `. `None` for a build without it.
+pub fn engine_patches() -> Option<EnginePatches> {
+    parse_engine_patches(whisper_rs::print_system_info())
+}
+
+fn parse_engine_patches(info: &str) -> Option<EnginePatches> {
+    let item = info
+        .split('|')
+        .find_map(|item| item.split_once("VSL_PATCHES =").map(|(_, value)| value))?;
+    let (names, digest) = item.trim().split_once(" (")?;
+    let digest = digest.strip_suffix(')')?;
+    Some(EnginePatches {
+        names: names.split(',').map(str::to_owned).collect(),
+        digest: digest.to_owned(),
+    })
 }
 
 /// A reason a job may not go well, found before it starts.
@@ -270,4 +309,23 @@ pub fn preflight(input: &Path, out_dir: &Path, model: Option<&Path>) -> Vec<Pref
         }
     }
     warnings
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_patches_are_read_from_whisper_system_info() {
+        let info = "WHISPER : VSL_PATCHES = system-info,dtw-threads (fb73e41d1e2a) | COREML = 0 | ";
+        assert_eq!(
+            parse_engine_patches(info),
+            Some(EnginePatches {
+                names: vec!["system-info".into(), "dtw-threads".into()],
+                digest: "fb73e41d1e2a".into(),
+            })
+        );
+        assert_eq!(parse_engine_patches("WHISPER : COREML = 0 | "), None);
+        assert_eq!(parse_engine_patches("VSL_PATCHES = broken | "), None);
+    }
 }

@@ -16,6 +16,7 @@ mod media;
 mod models;
 mod music;
 mod overvideo;
+mod patches;
 mod preview;
 mod render;
 mod script;

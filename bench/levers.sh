@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# The engine's levers on and off, side by side with faster-whisper, in one interleaved run:
+# a release `vsl` is built for each variant (VSL_PATCHES_OFF leaves our whisper.cpp patches
+# out, whisper-patches/), and each round runs every variant and faster-whisper (int8, word
+# timestamps) on the same audio, model and thread count. Whole-transcription times from
+# `vsl bench transcribe` (DTW word timestamps are always on in vsl).
+#   ROUNDS=3 THREADS="1 2" MODELS="tiny.en base" bench/levers.sh       (after `make setup`)
+#   VARIANTS="on:- dtw-off:dtw-threads"   label:patches-left-out (- for none)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+CACHE="${CACHE:-$HOME/.cache/vsl-studio}"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$CACHE/target}"
+TEST_DATA="${VSL_TEST_DATA:-$CACHE/test-data}"
+ROUNDS="${ROUNDS:-3}"
+THREADS="${THREADS:-1 2}"
+MODELS="${MODELS:-tiny.en base}"
+VARIANTS="${VARIANTS:-on:- dtw-off:dtw-threads}"
+out="${BENCH_OUT:-$CACHE/bench/levers-$(date +%Y%m%d-%H%M%S)}"
+mkdir -p "$out"
+
+venv="$CACHE/bench-venv"
+if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import faster_whisper" 2>/dev/null; then
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet faster-whisper==1.2.1
+fi
+
+# One binary per variant; the build is put back to every patch on at the end.
+for variant in $VARIANTS; do
+  label="${variant%%:*}" off="${variant#*:}"
+  [ "$off" = - ] && off=""
+  VSL_PATCHES_OFF="$off" whisper-patches/check-build.sh
+  VSL_PATCHES_OFF="$off" cargo build --quiet --release --workspace --bin vsl
+  cp "$CARGO_TARGET_DIR/release/vsl" "$out/vsl-$label"
+  echo "$label: $("$out/vsl-$label" health --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["backend"])')" >&2
+done
+whisper-patches/check-build.sh
+
+# The models as our converter makes them (bf16, the default).
+export VSL_MODELS_DIR="$CACHE/bench-models"
+for model in $MODELS; do
+  [ -f "$VSL_MODELS_DIR/ggml-$model-bf16.bin" ] || "$out/vsl-on" models import-ct2 "$TEST_DATA/ct2/$model" --name "$model-bf16" --quantize bf16
+done
+
+# espeak-ng's 128 s read of long_en.txt, then the five LibriVox utterances joined (real read speech).
+long="$TEST_DATA/generated/long_en_v1.wav"
+[ -f "$long" ] || espeak-ng -v en-us -s 145 -f crates/vsl-core/tests/fixtures/long_en.txt -w "$long"
+librivox="$out/librivox.wav"
+mapfile -t clips < <(ls "$TEST_DATA"/librivox/*.wav)
+inputs=()
+for clip in "${clips[@]}"; do inputs+=(-i "$clip"); done
+ffmpeg -v error -y "${inputs[@]}" -filter_complex "concat=n=${#clips[@]}:v=0:a=1" -ar 16000 -ac 1 "$librivox"
+cat "$TEST_DATA"/librivox/*.txt | tr -d '\n' | tr -s ' ' > "$out/librivox.txt"
+
+# Same words and timings: each variant's transcripts against the first's (jfk, both clips).
+first="${VARIANTS%% *}"; first="${first%%:*}"
+for variant in $VARIANTS; do
+  label="${variant%%:*}"
+  for model in $MODELS; do
+    "$out/vsl-$label" transcribe "$TEST_DATA/jfk.wav" "$long" "$librivox" --model "$model-bf16" \
+      --language en --out "$out/words-$label-$model" >/dev/null 2>&1
+  done
+done
+for variant in $VARIANTS; do
+  label="${variant%%:*}"
+  [ "$label" = "$first" ] && continue
+  for model in $MODELS; do
+    python3 - "$out/words-$first-$model" "$out/words-$label-$model" "$first" "$label" "$model" <<'PY' | tee -a "$out/same-words.txt"
+import json, pathlib, sys
+a, b = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
+first, label, model = sys.argv[3:6]
+words = lambda path: [w for s in json.load(open(path))["segments"] for w in s["words"]]
+for file in sorted(a.glob("*.json")):
+    x, y = words(file), words(b / file.name)
+    same = [w["text"] for w in x] == [w["text"] for w in y]
+    worst = max((abs(p["start"] - q["start"]) for p, q in zip(x, y)), default=0.0)
+    print(f"{model} {file.stem}: {label} against {first}: {len(x)} words, same words {same}, worst start difference {worst:.3f} s")
+PY
+  done
+done
+
+results="$out/results.jsonl"
+: > "$results"
+for round in $(seq 1 "$ROUNDS"); do
+  for threads in $THREADS; do
+    for model in $MODELS; do
+      for clip in long librivox; do
+        audio="$long" reference=crates/vsl-core/tests/fixtures/long_en.txt
+        [ "$clip" = librivox ] && audio="$librivox" reference="$out/librivox.txt"
+        echo "round $round/$ROUNDS, $threads threads: $model on $clip (load $(cut -d' ' -f1 /proc/loadavg))" >&2
+        for variant in $VARIANTS; do
+          label="${variant%%:*}"
+          "$out/vsl-$label" bench transcribe --model "$model-bf16" --audio "$audio" --reference "$reference" \
+            --language en --runs 1 --threads "$threads" \
+            | python3 -c "import json,sys; r=json.loads(sys.stdin.read()); r['engine']='vsl-$label'; r['file']='$clip'; print(json.dumps(r))" >> "$results"
+        done
+        "$venv/bin/python" bench/peers/faster_whisper_bench.py --model-dir "$TEST_DATA/ct2/$model" \
+          --name "$model" --audio "$audio" --reference "$reference" --threads "$threads" --word-timestamps \
+          | python3 -c "import json,sys; r=json.loads(sys.stdin.read()); r['file']='$clip'; print(json.dumps(r))" >> "$results"
+      done
+    done
+  done
+done
+python3 bench/summarise.py "$results" | tee "$out/table.md"
+echo "raw results: $results" >&2
