@@ -173,7 +173,8 @@ test('channel events drive the stage, the bar and the ETA; done opens the slides
   assert.equal(text(row().querySelector('.job-stage')), 'Ready to edit');
   const thumbs = [...doc.querySelectorAll('#strip .thumb img')];
   assert.equal(thumbs.length, 2);
-  assert.match(thumbs[1].getAttribute('src'), /slide-0001-bbbb\.png/);
+  // The strip shows the small thumbnails the renderer makes beside the slides.
+  assert.match(thumbs[1].getAttribute('src'), /%2Fthumbs%2Fslide-0001-bbbb\.png$/);
   assert.equal(doc.getElementById('slide-text').value, 'And so my fellow Americans');
   // The audio URL is resolved asynchronously (fetched into a blob on Linux).
   for (let i = 0; i < 5 && !doc.getElementById('player').getAttribute('src'); i += 1) await tick();
@@ -181,8 +182,8 @@ test('channel events drive the stage, the bar and the ETA; done opens the slides
 });
 
 test('an hour of slides keeps only the thumbnails in view in the strip', async () => {
-  // 1,000 slides: the webview decodes each thumbnail's full-size PNG, so the strip holds
-  // the ones in view and a few either side, with spacers for the rest.
+  // 1,000 slides: the webview decodes each thumbnail whole, so the strip holds the ones in
+  // view and a few either side, with spacers for the rest.
   const slides = Array.from({ length: 1000 }, (_, index) => ({
     index,
     start: index * 3.6,

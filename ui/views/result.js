@@ -216,7 +216,8 @@ export function createResultView(container, { t, ipc, onError }) {
   /** The job whose export is running, else null. */
   let exporting = null;
 
-  const imageUrl = (slide) => ipc.fileUrl(`${view.slidesDir}/${slide.image}`);
+  /** The slide's picture, or its thumbnail with `folder` 'thumbs/'. */
+  const imageUrl = (slide, folder = '') => ipc.fileUrl(`${view.slidesDir}/${folder}${slide.image}`);
 
   function setBusy(value) {
     busy = value;
@@ -229,9 +230,10 @@ export function createResultView(container, { t, ipc, onError }) {
   }
 
   /**
-   * An hour-long VSL has a thousand slides, and each thumbnail is a full-size PNG the
-   * webview decodes whole. So the strip holds only the thumbnails in view and a few either
-   * side, with a spacer standing in for each run of the rest; scrolling swaps them in.
+   * An hour-long VSL has a thousand slides, and the webview decodes each image whole. So
+   * the strip shows the renderer's small thumbnails (`thumbs/`), only those in view and a
+   * few either side, with a spacer standing in for each run of the rest; scrolling swaps
+   * them in.
    */
   let stripRange = '';
 
@@ -266,7 +268,7 @@ export function createResultView(container, { t, ipc, onError }) {
             make(
               'button',
               { class: 'thumb-button', title: slide.text, onClick: () => seek(index) },
-              make('img', { class: 'thumb-image', src: imageUrl(slide), alt: slide.text }),
+              make('img', { class: 'thumb-image', src: imageUrl(slide, 'thumbs/'), alt: slide.text }),
               make('span', { class: 'thumb-number', text: String(index + 1) }),
               make('span', { class: 'thumb-time', text: formatClock(slide.start) }),
               alignBadge('thumb-align', aligned[index]?.status),

@@ -550,7 +550,8 @@ impl Watcher {
         let mut seen = HashSet::new();
         for folder in &self.folders {
             if seen.insert(&folder.preset.out_dir) {
-                paths.extend(crate::fs::remove_stale_temps(&folder.preset.out_dir, 1));
+                // <out>/<name>_slides/thumbs/<file>.
+                paths.extend(crate::fs::remove_stale_temps(&folder.preset.out_dir, 2));
             }
         }
         // transcripts/<aa>/<key>.json, slides/<aa>/<key>.png

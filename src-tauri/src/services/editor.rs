@@ -98,6 +98,8 @@ pub fn deck_view<R: Runtime>(app: &AppHandle<R>, id: &str) -> CommandResult<Deck
         // A job whose export was cut short has a whole deck: it was exporting it.
         None if record.status == JobStatus::Done || record.export.is_some() => {
             let deck = SlideDeck::load(&dir)?;
+            // A deck rendered before thumbnails existed gets them once, here.
+            vsl_core::render::ensure_thumbnails(&deck, &dir)?;
             let style = style_of(&state.dirs, &deck)?;
             state.with_jobs(|jobs| {
                 if let Some(job) = jobs.get_mut(id) {

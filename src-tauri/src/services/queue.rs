@@ -108,9 +108,10 @@ fn interrupt(record: &mut JobRecord) {
         record.export.is_some() && matches!(record.status, JobStatus::Running | JobStatus::Done);
     if record.status == JobStatus::Running || exporting {
         record.status = JobStatus::Interrupted;
-        let mut swept = vsl_core::fs::remove_stale_temps(&record.work_dir, 2);
+        // <work>/slides_slides/thumbs/<file>: three levels.
+        let mut swept = vsl_core::fs::remove_stale_temps(&record.work_dir, 3);
         if let Some(slides) = &record.slides_dir {
-            swept.extend(vsl_core::fs::remove_stale_temps(slides, 0));
+            swept.extend(vsl_core::fs::remove_stale_temps(slides, 1));
         }
         if let Some(export) = record.export.as_ref().filter(|_| exporting) {
             swept.extend(vsl_core::fs::remove_stale_temps(&export.folder, 0));

@@ -5,6 +5,11 @@
 //! layout version. The PNG is stored under that key in the cache directory, and copied
 //! into the deck's folder as `slide-NNNN-<key prefix>.png`. A second run finds every
 //! image and renders nothing; editing one slide changes one key and renders one image.
+//!
+//! Each slide's picture (and each card's) also gets a thumbnail of the same name in
+//! `thumbs/` ([`THUMBS_DIR`], [`THUMB_WIDTH`] wide), cached the same way: the editor's strip
+//! shows dozens of them at once, and a webview decodes every image whole, so full-size ones
+//! would cost 8 MB of memory each.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -18,6 +23,12 @@ use crate::slides::{Slide, SlideDeck};
 /// Hex digits of the key kept in output file names: enough that two versions of one
 /// slide never share a name, short enough to read.
 const NAME_KEY_DIGITS: usize = 12;
+
+/// The folder, inside a deck's, of the slides' thumbnails (the same file names).
+pub const THUMBS_DIR: &str = "thumbs";
+/// The thumbnails' width in pixels: the editor's strip shows them 176 CSS pixels wide, so
+/// this is sharp on a 2x screen.
+pub const THUMB_WIDTH: u32 = 384;
 
 /// Where rendered slides are kept between runs.
 #[derive(Debug, Clone)]
@@ -122,7 +133,9 @@ fn copy_atomic(from: &Path, to: &Path) -> Result<(), RenderError> {
 }
 
 /// Puts the picture of `slide` (its `active` word state) at `out` unless it is there: from the
-/// cache under `key`, else drawn, encoded and cached. Returns whether it was drawn.
+/// cache under `key`, else drawn, encoded and cached; and for the slide's own state (no
+/// active word) its thumbnail in `thumbs/`, cached under `<key>-thumb`. Returns whether the
+/// picture was drawn.
 fn place(
     renderer: &Renderer,
     slide: &Slide,
@@ -132,22 +145,119 @@ fn place(
     key: &str,
     out: &Path,
 ) -> Result<bool, RenderError> {
-    if out.is_file() {
+    // The thumbnail is of the slide's own picture, not of each spoken-word state.
+    let thumb = active.is_none().then(|| thumb_path(out));
+    let thumb_missing = thumb.as_ref().is_some_and(|thumb| !thumb.is_file());
+    if out.is_file() && !thumb_missing {
         return Ok(false);
     }
     let cached = cache.path(key);
-    if cached.is_file() {
+    let cached_thumb = cache.path(&format!("{key}-thumb"));
+    let mut rendered = None;
+    let drew = if out.is_file() {
+        false
+    } else if cached.is_file() {
         copy_atomic(&cached, out)?;
-        return Ok(false);
+        false
+    } else {
+        let (image, _) = renderer.render_word(&slide.text, &slide.highlights, style, active);
+        let bytes = encode_png(&image).map_err(|reason| RenderError::Encode {
+            path: out.to_path_buf(),
+            reason,
+        })?;
+        write_atomic(&cached, &bytes)?;
+        write_atomic(out, &bytes)?;
+        rendered = Some(image);
+        true
+    };
+    if let Some(thumb) = thumb.filter(|thumb| !thumb.is_file()) {
+        if let Some(parent) = thumb.parent() {
+            crate::fs::create_dir_all(parent).map_err(fs_error)?;
+        }
+        if cached_thumb.is_file() && rendered.is_none() {
+            copy_atomic(&cached_thumb, &thumb)?;
+        } else {
+            let image = match rendered {
+                Some(image) => image,
+                None => read_png(out)?,
+            };
+            let bytes = encode_png(&thumbnail(&image)).map_err(|reason| RenderError::Encode {
+                path: thumb.clone(),
+                reason,
+            })?;
+            write_atomic(&cached_thumb, &bytes)?;
+            write_atomic(&thumb, &bytes)?;
+        }
     }
-    let (image, _) = renderer.render_word(&slide.text, &slide.highlights, style, active);
-    let bytes = encode_png(&image).map_err(|reason| RenderError::Encode {
-        path: out.to_path_buf(),
-        reason,
+    Ok(drew)
+}
+
+/// `<deck>/thumbs/<name>` for the picture `<deck>/<name>`.
+fn thumb_path(image: &Path) -> PathBuf {
+    let name = image.file_name().unwrap_or_default();
+    image.with_file_name(THUMBS_DIR).join(name)
+}
+
+/// `image` scaled to [`THUMB_WIDTH`] wide (never up), keeping its shape.
+fn thumbnail(image: &image::RgbImage) -> image::RgbImage {
+    let (width, height) = image.dimensions();
+    if width <= THUMB_WIDTH {
+        return image.clone();
+    }
+    let thumb_height = (u64::from(height) * u64::from(THUMB_WIDTH) / u64::from(width)).max(1);
+    image::imageops::resize(
+        image,
+        THUMB_WIDTH,
+        u32::try_from(thumb_height).unwrap_or(1),
+        image::imageops::FilterType::Triangle,
+    )
+}
+
+fn read_png(path: &Path) -> Result<image::RgbImage, RenderError> {
+    image::open(path)
+        .map(|image| image.into_rgb8())
+        .map_err(|error| RenderError::Encode {
+            path: path.to_path_buf(),
+            reason: format!("cannot read it back for its thumbnail: {error}"),
+        })
+}
+
+/// Makes the thumbnails that a deck rendered before they existed lacks (from its pictures,
+/// in parallel); a deck that has them all costs one look each. Returns how many it made.
+///
+/// # Errors
+///
+/// [`RenderError`] for a picture that cannot be read or a thumbnail that cannot be written.
+pub fn ensure_thumbnails(deck: &SlideDeck, dir: &Path) -> Result<usize, RenderError> {
+    let names: Vec<&str> = deck
+        .slides
+        .iter()
+        .map(|slide| slide.image.as_str())
+        .chain(
+            [&deck.brand.intro, &deck.brand.outro]
+                .into_iter()
+                .flatten()
+                .map(|card| card.image.as_str()),
+        )
+        .filter(|name| !name.is_empty())
+        .collect();
+    let made = AtomicUsize::new(0);
+    names.par_iter().try_for_each(|name| {
+        let picture = dir.join(name);
+        let thumb = thumb_path(&picture);
+        if thumb.is_file() || !picture.is_file() {
+            return Ok(());
+        }
+        let bytes =
+            encode_png(&thumbnail(&read_png(&picture)?)).map_err(|reason| RenderError::Encode {
+                path: thumb.clone(),
+                reason,
+            })?;
+        write_atomic(&thumb, &bytes)?;
+        made.fetch_add(1, Ordering::Relaxed);
+        Ok(())
     })?;
-    write_atomic(&cached, &bytes)?;
-    write_atomic(out, &bytes)?;
-    Ok(true)
+    Ok(made.into_inner())
 }
 
 /// `slide-0007-0123456789ab.png` (and `card-intro-…`, `card-outro-…`): the names this
@@ -280,13 +390,20 @@ pub fn render_deck(
         .chain(card_names.iter().map(String::as_str))
         .filter(|name| !name.is_empty())
         .collect();
-    let entries = std::fs::read_dir(out_dir).map_err(io_error(out_dir))?;
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        let Some(name) = name.to_str() else { continue };
-        if is_slide_image_name(name) && !keep.contains(name) {
-            let path = entry.path();
-            std::fs::remove_file(&path).map_err(io_error(&path))?;
+    let thumbs = out_dir.join(THUMBS_DIR);
+    for dir in [out_dir, thumbs.as_path()] {
+        let entries = match std::fs::read_dir(dir) {
+            Ok(entries) => entries,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(error) => return Err(io_error(dir)(error)),
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let Some(name) = name.to_str() else { continue };
+            if is_slide_image_name(name) && !keep.contains(name) {
+                let path = entry.path();
+                std::fs::remove_file(&path).map_err(io_error(&path))?;
+            }
         }
     }
     let rendered = rendered.into_inner() + cards_rendered;

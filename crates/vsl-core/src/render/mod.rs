@@ -13,7 +13,10 @@
 mod cache;
 mod caption;
 
-pub use cache::{render_deck, slide_key, word_key, RenderStats, SlideCache};
+pub use cache::{
+    ensure_thumbnails, render_deck, slide_key, word_key, RenderStats, SlideCache, THUMBS_DIR,
+    THUMB_WIDTH,
+};
 pub use caption::{caption_band, Caption, CaptionPosition, CaptionStyle};
 
 use std::path::PathBuf;

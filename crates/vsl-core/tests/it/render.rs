@@ -11,7 +11,8 @@ use vsl_core::jobs::CancelToken;
 
 use image::RgbImage;
 use vsl_core::render::{
-    encode_png, render_deck, RenderSize, Renderer, Rgb, SlideCache, SlideStyle, Theme,
+    encode_png, ensure_thumbnails, render_deck, RenderSize, Renderer, Rgb, SlideCache, SlideStyle,
+    Theme, THUMBS_DIR, THUMB_WIDTH,
 };
 use vsl_core::slides::{auto_highlights, Slide, SlideDeck};
 
@@ -540,4 +541,100 @@ fn every_slide_of_the_real_decks_fits_its_frame() {
             }
         }
     }
+}
+
+/// The mean of each channel: a thumbnail shows what its picture shows.
+fn mean_colour(image: &RgbImage) -> [f64; 3] {
+    let mut sums = [0.0; 3];
+    for pixel in image.pixels() {
+        for (sum, value) in sums.iter_mut().zip(pixel.0) {
+            *sum += f64::from(value);
+        }
+    }
+    let count = f64::from(image.width() * image.height());
+    sums.map(|sum| sum / count)
+}
+
+#[test]
+fn each_slide_has_a_small_thumbnail_cached_with_it_and_older_decks_get_theirs() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cache = SlideCache::at(dir.path().join("cache"));
+    let out = dir.path().join("out");
+    let style = style(Theme::dark(), RenderSize::new(1280, 720));
+    let never = CancelToken::new();
+    let texts = ["A thumbnail for the strip.", "And *another* one."];
+    let mut first = deck(&texts);
+    render_deck(
+        renderer(),
+        &mut first,
+        &style,
+        &out,
+        &cache,
+        &|_, _| {},
+        &never,
+    )
+    .expect("render");
+    let thumbs = out.join(THUMBS_DIR);
+    for slide in &first.slides {
+        let full = image::open(out.join(&slide.image)).expect("png").to_rgb8();
+        let thumb = image::open(thumbs.join(&slide.image))
+            .expect("thumbnail")
+            .to_rgb8();
+        assert_eq!(thumb.dimensions(), (THUMB_WIDTH, 216));
+        let (a, b) = (mean_colour(&full), mean_colour(&thumb));
+        assert!(
+            a.iter().zip(b).all(|(a, b)| (a - b).abs() < 2.0),
+            "the thumbnail of {} shows its picture: {a:?} against {b:?}",
+            slide.image
+        );
+    }
+    let thumb_bytes = |dir: &Path, name: &str| std::fs::read(dir.join(THUMBS_DIR).join(name));
+
+    // A new folder fills from the cache, thumbnails included, drawing nothing.
+    let copy = dir.path().join("copy");
+    let mut again = deck(&texts);
+    let stats = render_deck(
+        renderer(),
+        &mut again,
+        &style,
+        &copy,
+        &cache,
+        &|_, _| {},
+        &never,
+    )
+    .expect("render copy");
+    assert_eq!(stats.rendered, 0);
+    for slide in &again.slides {
+        assert_eq!(
+            thumb_bytes(&copy, &slide.image).expect("copied thumbnail"),
+            thumb_bytes(&out, &slide.image).expect("thumbnail")
+        );
+    }
+
+    // An edit replaces the slide's thumbnail with its picture.
+    let mut edited = deck(&texts);
+    edited.slides[0].text = "An edited thumbnail.".into();
+    render_deck(
+        renderer(),
+        &mut edited,
+        &style,
+        &out,
+        &cache,
+        &|_, _| {},
+        &never,
+    )
+    .expect("render edited");
+    assert_eq!(png_names(&thumbs).len(), 2);
+    assert!(thumbs.join(&edited.slides[0].image).is_file());
+    assert!(!thumbs.join(&first.slides[0].image).exists());
+
+    // A deck rendered before thumbnails existed gets them once.
+    std::fs::remove_dir_all(&thumbs).expect("remove thumbnails");
+    assert_eq!(ensure_thumbnails(&edited, &out).expect("backfill"), 2);
+    assert_eq!(png_names(&thumbs).len(), 2);
+    let thumb = image::open(thumbs.join(&edited.slides[1].image))
+        .expect("thumbnail")
+        .to_rgb8();
+    assert_eq!(thumb.dimensions(), (THUMB_WIDTH, 216));
+    assert_eq!(ensure_thumbnails(&edited, &out).expect("again"), 0);
 }
