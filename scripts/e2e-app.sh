@@ -4,7 +4,8 @@
 # answer from the VSL_TEST_PICK_* variables below) through ui/e2e/app.e2e.mjs, with a real model
 # (tiny.en for speed, set in the test's settings.toml) and jfk.wav. Data, settings,
 # cache and exports go to a temporary folder; models come from the user's store, where
-# `make setup` installed them. Screenshots: $VSL_SCREENSHOTS. Needs ui-dist (make ui).
+# `make setup` installed them. Then ui/e2e/restart.e2e.mjs kills the app mid-export and
+# starts it again. Screenshots: $VSL_SCREENSHOTS. Needs ui-dist (make ui).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-${CACHE:-$HOME/.cache/vsl-studio}/target}"
@@ -48,28 +49,27 @@ mkdir -p "$work/export" "$work/export-music" "$work/export-look" "$work/inbox" "
 ffmpeg -v error -f lavfi -i "aevalsrc=0.5*sin(2*PI*330*t):s=44100:d=4" -ac 2 "$work/bed.wav"
 ffmpeg -v error -f lavfi -i "color=c=0xFF6600:s=128x128" -frames:v 1 "$work/logo.png"
 
-display=":$((100 + RANDOM % 50))"
-Xvfb "$display" -screen 0 1366x900x24 -nolisten tcp >/dev/null 2>&1 &
-xvfb=$!
-driver=""
-cleanup() {
-  # SIGTERM (not SIGKILL) lets tauri-driver stop WebKitWebDriver with it.
-  if [ -n "$driver" ]; then kill -TERM "$driver" 2>/dev/null || true; wait "$driver" 2>/dev/null || true; fi
-  kill "$xvfb" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-export DISPLAY="$display" WEBKIT_DISABLE_COMPOSITING_MODE=1
+# shellcheck source=scripts/webdriver-lib.sh
+source scripts/webdriver-lib.sh
 
-port=$((4444 + RANDOM % 500))
-tauri-driver --port "$port" --native-port $((port + 600)) >"$work/driver.log" 2>&1 &
-driver=$!
-for _ in $(seq 1 50); do
-  if curl -fs "http://127.0.0.1:$port/status" >/dev/null 2>&1; then break; fi
-  sleep 0.2
-done
-WEBDRIVER_URL="http://127.0.0.1:$port" node ui/e2e/app.e2e.mjs || {
-  echo "e2e-app: driver log:" >&2
-  tail -n 40 "$work/driver.log" >&2
-  exit 1
-}
+# VSL_E2E_ONLY=restart runs the restart test alone (for working on it).
+if [ "${VSL_E2E_ONLY:-}" != restart ]; then
+  start_driver
+  node ui/e2e/app.e2e.mjs || failed
+  stop_driver
+fi
+
+# Restart safety: the app killed mid-export (its engine stalled there by the test-only fault
+# switch), then started again on the same, fresh, data folder (ui/e2e/restart.e2e.mjs).
+restart="$work/restart"
+export VSL_DATA_DIR="$restart/data" VSL_CACHE_DIR="$restart/cache" VSL_CONFIG_DIR="$restart/config"
+export VSL_TEST_PICK_FOLDER="$restart/export"
+mkdir -p "$VSL_CONFIG_DIR" "$VSL_TEST_PICK_FOLDER"
+# Fresh settings: the first test's have its watched folder.
+printf 'model = "%s"\n' "${VSL_E2E_MODEL:-tiny.en}" >"$VSL_CONFIG_DIR/settings.toml"
+start_driver VSL_FAULT=stall:export
+node ui/e2e/restart.e2e.mjs kill || failed
+stop_driver
+start_driver
+node ui/e2e/restart.e2e.mjs resume || failed
+stop_driver

@@ -12,17 +12,18 @@
 // dialog stub) and drop jfk.wav again: its slides follow that script → add a
 // watched folder in Settings, copy jfk.wav into it and see it come out as an
 // automatic job with its MP4 → the log file has recorded all of it. Screenshots
-// go to $VSL_SCREENSHOTS.
-//
-// A minimal W3C WebDriver client over fetch keeps the test free of npm
-// dependencies beyond the app's own.
+// go to $VSL_SCREENSHOTS. The WebDriver client is ./webdriver.mjs; the app killed
+// mid-export and restarted is ./restart.e2e.mjs.
 
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import {
+  click, closeSession, find, inSession, openSession, press, probeDuration, report, run,
+  screenshot as saveScreenshot, step, waitFor,
+} from './webdriver.mjs';
 
-const DRIVER = process.env.WEBDRIVER_URL ?? 'http://127.0.0.1:4444';
 const APP = process.env.VSL_APP_BIN;
 const AUDIO = process.env.VSL_E2E_AUDIO;
 // The folder dialog answers these in turn: the export folder, the export with
@@ -37,49 +38,11 @@ const SCRIPT = 'And so, my fellow AMERICANS:\nask NOT what your country can do f
 const scriptWords = (script) => script.split(/\s+/).filter(Boolean);
 // How long to wait for the pipeline before giving up (a limit, not an assertion).
 const PIPELINE_LIMIT_MS = Number(process.env.VSL_E2E_LIMIT_MS ?? 300_000);
-const ELEMENT = 'element-6066-11e4-a52e-4f735466cecf';
 
-async function request(method, url, body) {
-  const response = await fetch(`${DRIVER}${url}`, {
-    method,
-    headers: { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const json = await response.json();
-  if (!response.ok) throw new Error(`${method} ${url}: ${JSON.stringify(json.value)}`);
-  return json.value;
-}
-
-let session = null;
-const run = (script, ...args) => request('POST', `/session/${session}/execute/sync`, { script, args });
-const find = async (css) => (await request('POST', `/session/${session}/element`, { using: 'css selector', value: css }))[ELEMENT];
-const click = async (css) => request('POST', `/session/${session}/element/${await find(css)}/click`, {});
-/** Clicks the element with this id by script: inside a scrolling sheet WebDriver's click may land on what covers it. */
-const press = (id) => run('document.getElementById(arguments[0]).click()', id);
 /** The slides' words (from the thumbnails' titles, which are the slides' texts). */
 const slideWords = () => run('return [...document.querySelectorAll("#strip .thumb-button")].flatMap((button) => button.title.split(/\\s+/).filter(Boolean))');
 const alignBadges = () => run('return [...document.querySelectorAll("#strip .thumb")].map((thumb) => thumb.querySelector(".thumb-align")?.dataset.status ?? null)');
-
-async function screenshot(name) {
-  const png = await request('GET', `/session/${session}/screenshot`);
-  const file = path.join(SHOTS, name);
-  writeFileSync(file, Buffer.from(png, 'base64'));
-  console.log(`e2e: screenshot ${file}`);
-}
-
-/** Polls `script` until it returns a truthy value; fails after `limit` ms. */
-async function waitFor(what, script, limit = 30_000, ...args) {
-  const deadline = Date.now() + limit;
-  for (;;) {
-    const value = await run(script, ...args);
-    if (value) return value;
-    if (Date.now() > deadline) {
-      const state = await run('return document.getElementById("queue-view").innerText');
-      throw new Error(`timed out waiting for ${what}; queue: ${state}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
+const screenshot = (name) => saveScreenshot(SHOTS, name);
 
 /** Pixels of `file`'s picture at `time` close to `rgb` inside the box `[x, y, w, h]` (1920x1080 frames). */
 function pixelsNear(file, time, rgb, [x, y, w, h]) {
@@ -113,31 +76,11 @@ function quietestWindow(file, from, to) {
   return best[1];
 }
 
-function probeDuration(file) {
-  const out = execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', file]);
-  return Number(String(out).trim());
-}
-
-const results = [];
-async function step(name, body) {
-  try {
-    await body();
-    results.push([name, true]);
-    console.log(`ok - ${name}`);
-  } catch (error) {
-    results.push([name, false]);
-    console.log(`not ok - ${name}\n  ${error.stack ?? error}`);
-    throw error;
-  }
-}
-
 async function main() {
   assert.ok(APP && existsSync(APP), `VSL_APP_BIN must name the built app (got ${APP})`);
   assert.ok(AUDIO && existsSync(AUDIO), `VSL_E2E_AUDIO must name jfk.wav (got ${AUDIO})`);
   mkdirSync(SHOTS, { recursive: true });
-  session = (await request('POST', '/session', {
-    capabilities: { alwaysMatch: { 'tauri:options': { application: APP } } },
-  })).sessionId;
+  await openSession(APP);
 
   try {
     await step('the window shows the app', async () => {
@@ -160,7 +103,7 @@ async function main() {
     await step('the page keeps running while a job transcribes (benchmark, printed)', async () => {
       // Timer lag on the page's main thread over one second while a job works: the
       // pipeline runs on its own thread, so this stays near the timer period.
-      const lag = await request('POST', `/session/${session}/execute/async`, {
+      const lag = await inSession('POST', '/execute/async', {
         script:
           'const done = arguments[arguments.length - 1]; let worst = 0; let last = performance.now(); ' +
           'const timer = setInterval(() => { const now = performance.now(); worst = Math.max(worst, now - last - 20); last = now; }, 20); ' +
@@ -218,8 +161,8 @@ async function main() {
       const before = await run('return document.querySelector("#strip .thumb img").getAttribute("src")');
       const second = await run('return document.querySelectorAll("#strip .thumb img")[1]?.getAttribute("src") ?? null');
       const field = await find('#slide-text');
-      await request('POST', `/session/${session}/element/${field}/clear`, {});
-      await request('POST', `/session/${session}/element/${field}/value`, { text: 'Edited in the end-to-end test' });
+      await inSession('POST', `/element/${field}/clear`, {});
+      await inSession('POST', `/element/${field}/value`, { text: 'Edited in the end-to-end test' });
       await click('#apply-text');
       const after = await waitFor(
         'a new thumbnail',
@@ -325,7 +268,7 @@ async function main() {
       await waitFor('the script dialog', 'const dialog = document.getElementById("script-dialog"); return dialog && !dialog.hidden');
       const field = await find('#script-paste');
       // Typed as keys: WebKitWebDriver drops "\n" characters, the Enter key (U+E007) makes the line breaks.
-      await request('POST', `/session/${session}/element/${field}/value`, { text: SCRIPT.replaceAll('\n', '\uE007') });
+      await inSession('POST', `/element/${field}/value`, { text: SCRIPT.replaceAll('\n', '\uE007') });
       const typed = await run('return document.getElementById("script-paste").value');
       assert.equal(typed, SCRIPT, 'the pasted text, line breaks included');
       await screenshot('e2e-script-dialog.png');
@@ -429,15 +372,8 @@ async function main() {
       assert.match(log, /watch: .*dropped/);
     });
   } finally {
-    await request('DELETE', `/session/${session}`).catch(() => {});
+    await closeSession();
   }
 }
 
-main()
-  .then(() => {
-    console.log(`app-e2e: ${results.length} passed, 0 failed`);
-  })
-  .catch((error) => {
-    console.error(`app-e2e: failed: ${error.message}`);
-    process.exitCode = 1;
-  });
+report('app-e2e', main);
