@@ -421,11 +421,17 @@ fn an_app_killed_mid_export_restarts_with_the_job_interrupted_and_its_retry_expo
             }
         });
         let started = Instant::now();
+        // Non-empty: an empty temporary file younger than a few seconds may be one a live
+        // writer has just made, so the restart rightly leaves it; the file's first bytes
+        // can reach the disk a moment after it appears.
         let part = loop {
             let part = std::fs::read_dir(&folder)
                 .expect("the folder")
                 .map(|entry| entry.expect("an entry").path())
-                .find(|path| path.to_string_lossy().ends_with(".part"));
+                .find(|path| {
+                    path.to_string_lossy().ends_with(".part")
+                        && std::fs::metadata(path).is_ok_and(|meta| meta.len() > 0)
+                });
             if let Some(part) = part {
                 break part;
             }

@@ -649,16 +649,30 @@ impl Engine {
                     );
                 }
             }
-            let words: Vec<Word> = words
-                .into_iter()
-                .filter_map(|word| {
-                    let word =
-                        word.finish(previous_end, previous_punctuated, envelope, duration)?;
-                    previous_end = word.end_bound;
-                    previous_punctuated = word.word.text.ends_with([',', '.', ';', ':', '!', '?']);
-                    Some(word.word)
-                })
-                .collect();
+            let mut placed: Vec<Word> = Vec::new();
+            let mut earlier_onset = None;
+            for word in words {
+                let Some(word) = word.finish(previous_end, previous_punctuated, envelope, duration)
+                else {
+                    continue;
+                };
+                // A word whose DTW span is empty (its end is the previous word's): DTW put
+                // the previous word's end late, over this one. The sound between the pauses
+                // before the previous word is then these words, not speech Whisper left out,
+                // so the previous word starts at the first onset.
+                let collapsed = word.word.end - word.word.start < COLLAPSED
+                    && word.word.start <= previous_end + COLLAPSED;
+                if let (true, Some(onset), Some(last)) =
+                    (collapsed, earlier_onset, placed.last_mut())
+                {
+                    last.start = onset;
+                }
+                earlier_onset = word.first_onset;
+                previous_end = word.end_bound;
+                previous_punctuated = word.word.text.ends_with([',', '.', ';', ':', '!', '?']);
+                placed.push(word.word);
+            }
+            let words = placed;
             if segment.text.is_empty() && words.is_empty() {
                 continue;
             }
@@ -689,6 +703,8 @@ const MIN_PAUSE: f64 = 0.15;
 const MIN_WORD_BEFORE_PAUSE: f64 = 0.12;
 /// Least sound between an onset and the DTW end for the word to start at that onset.
 const MIN_WORD_AFTER_ONSET: f64 = 0.05;
+/// A word placed in less than this, at the previous word's end, has no DTW span of its own.
+const COLLAPSED: f64 = 0.02;
 
 #[cfg(test)]
 mod tests {
@@ -718,6 +734,10 @@ struct FinishedWord {
     word: Word,
     /// The lower bound for the next word's start (the aligned end, before trimming).
     end_bound: f64,
+    /// The onset after the first pause in the word's span, when the word was put at a later
+    /// one (after several pauses): where it starts if the words after it prove to have been
+    /// said in that sound (`place_words`).
+    first_onset: Option<f64>,
 }
 
 impl WordBuilder {
@@ -790,18 +810,20 @@ impl WordBuilder {
                         probability: min_probability(&self.probabilities),
                     },
                     end_bound: first.1,
+                    first_onset: None,
                 });
             }
         }
         // After several pauses, the word is the sound before its DTW end: the onset after
         // the last pause that leaves it some sound (the sound between the pauses is speech
         // Whisper did not transcribe). Else the onset after the first pause, if any.
+        let first_onset = envelope.onset_after_pause(previous_end, raw_end, MIN_PAUSE);
         let start = pauses
             .iter()
             .rev()
             .find(|pause| pause.1 < raw_end - MIN_WORD_AFTER_ONSET)
             .map(|pause| pause.1)
-            .or_else(|| envelope.onset_after_pause(previous_end, raw_end, MIN_PAUSE))
+            .or(first_onset)
             .unwrap_or(lower)
             .max(lower.min(raw_end));
         let start = start.min(raw_end);
@@ -817,6 +839,9 @@ impl WordBuilder {
                 probability: min_probability(&self.probabilities),
             },
             end_bound: raw_end,
+            first_onset: first_onset
+                .map(|onset| onset.max(lower.min(raw_end)))
+                .filter(|&onset| onset < start),
         })
     }
 }

@@ -559,6 +559,25 @@ fn a_twenty_minute_read_does_not_drift() {
         "line onset error: median {median:.2} s, p95 {p95:.2} s, worst {worst:.2} s, {within} of {} lines within 1 s",
         errors.len()
     );
+    // What a failure needs to be read: each line far off, beside what Whisper heard there.
+    for (line, onset) in alignment.lines.iter().zip(&onsets) {
+        if (line.start - onset).abs() > 0.5 {
+            let heard: Vec<String> = transcript
+                .segments
+                .iter()
+                .flat_map(|segment| &segment.words)
+                .filter(|word| word.end >= onset - 2.0 && word.start <= onset + 3.0)
+                .map(|word| format!("{}@{:.2}-{:.2}", word.text.trim(), word.start, word.end))
+                .collect();
+            eprintln!(
+                "line {} starts at {:.2} s, spoken at {onset:.2} s: {:?}\n  heard: {}",
+                line.line,
+                line.start,
+                line.text,
+                heard.join(" ")
+            );
+        }
+    }
     for line in &alignment.lines {
         assert_eq!(line.status, LineStatus::Spoken, "{line:?}");
     }
