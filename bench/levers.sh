@@ -8,21 +8,10 @@
 #   VARIANTS="on:- dtw-off:dtw-threads"   label:patches-left-out (- for none)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-CACHE="${CACHE:-$HOME/.cache/vsl-studio}"
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$CACHE/target}"
-TEST_DATA="${VSL_TEST_DATA:-$CACHE/test-data}"
-ROUNDS="${ROUNDS:-3}"
-THREADS="${THREADS:-1 2}"
-MODELS="${MODELS:-tiny.en base}"
+source bench/lib.sh
 VARIANTS="${VARIANTS:-on:- dtw-off:dtw-threads}"
 out="${BENCH_OUT:-$CACHE/bench/levers-$(date +%Y%m%d-%H%M%S)}"
 mkdir -p "$out"
-
-venv="$CACHE/bench-venv"
-if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import faster_whisper" 2>/dev/null; then
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet faster-whisper==1.2.1
-fi
 
 # One binary per variant; the build is put back to every patch on at the end.
 for variant in $VARIANTS; do
@@ -36,14 +25,11 @@ done
 whisper-patches/check-build.sh
 
 # The models as our converter makes them (bf16, the default).
-export VSL_MODELS_DIR="$CACHE/bench-models"
 for model in $MODELS; do
   [ -f "$VSL_MODELS_DIR/ggml-$model-bf16.bin" ] || "$out/vsl-on" models import-ct2 "$TEST_DATA/ct2/$model" --name "$model-bf16" --quantize bf16
 done
 
-# espeak-ng's 128 s read of long_en.txt, then the five LibriVox utterances joined (real read speech).
-long="$TEST_DATA/generated/long_en_v1.wav"
-[ -f "$long" ] || espeak-ng -v en-us -s 145 -f crates/vsl-core/tests/fixtures/long_en.txt -w "$long"
+# The long clip (bench/lib.sh), then the five LibriVox utterances joined (real read speech).
 librivox="$out/librivox.wav"
 mapfile -t clips < <(ls "$TEST_DATA"/librivox/*.wav)
 inputs=()

@@ -5,24 +5,13 @@
 #   ROUNDS=3 THREADS="1 2" bench/transcribe.sh        (after `make setup`)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-CACHE="${CACHE:-$HOME/.cache/vsl-studio}"
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$CACHE/target}"
-TEST_DATA="${VSL_TEST_DATA:-$CACHE/test-data}"
-ROUNDS="${ROUNDS:-3}"
-THREADS="${THREADS:-1 2}"
-MODELS="${MODELS:-tiny.en base}"
+source bench/lib.sh
 out="${BENCH_OUT:-$CACHE/bench/transcribe-$(date +%Y%m%d-%H%M%S)}"
 mkdir -p "$out"
 
-venv="$CACHE/bench-venv"
-if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import faster_whisper" 2>/dev/null; then
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet faster-whisper==1.2.1
-fi
 cargo build --quiet --release --workspace --bin vsl
 vsl="$CARGO_TARGET_DIR/release/vsl"
 
-export VSL_MODELS_DIR="$CACHE/bench-models"
 for model in $MODELS; do
   for format in f16 bf16 q8_0; do
     name="$model-$format"; [ "$format" = f16 ] && name="$model"
@@ -30,8 +19,6 @@ for model in $MODELS; do
   done
 done
 
-long="$TEST_DATA/generated/long_en_v1.wav"
-[ -f "$long" ] || espeak-ng -v en-us -s 145 -f crates/vsl-core/tests/fixtures/long_en.txt -w "$long"
 reference=crates/vsl-core/tests/fixtures/long_en.txt
 
 results="$out/results.jsonl"
