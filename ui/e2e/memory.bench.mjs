@@ -73,7 +73,11 @@ async function main() {
           await run('const strip = document.getElementById("strip"); strip.scrollLeft = arguments[0];', left);
           await waitFor(
             'the thumbnails in view',
-            'return [...document.querySelectorAll("#strip .thumb img")].every((img) => img.complete)',
+            // A broken image is `complete` too: a thumbnail that did not load fails the bench.
+            'const imgs = [...document.querySelectorAll("#strip .thumb img")]; ' +
+              'const broken = imgs.find((img) => img.complete && img.naturalWidth === 0); ' +
+              'if (broken) throw new Error(`thumbnail did not load: ${broken.src}`); ' +
+              'return imgs.every((img) => img.complete)',
             30_000,
           );
           await run('document.querySelector("#strip .thumb:nth-child(3) .thumb-button")?.click()');

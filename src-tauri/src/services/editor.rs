@@ -114,6 +114,8 @@ pub fn deck_view<R: Runtime>(app: &AppHandle<R>, id: &str) -> CommandResult<Deck
     scope
         .allow_file(&record.input)
         .and_then(|()| scope.allow_directory(&dir, false))
+        // Not recursive: the slides and their thumbnails, nothing else under the job.
+        .and_then(|()| scope.allow_directory(dir.join(vsl_core::render::THUMBS_DIR), false))
         .map_err(|error| CommandError::new(ErrorKind::Internal, error.to_string()))?;
     let (can_undo, can_redo, has_video) = state.with_jobs(|jobs| {
         jobs.get(id).map_or((false, false, None), |job| {
