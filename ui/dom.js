@@ -27,6 +27,13 @@ export function h(doc, tag, props = {}, ...children) {
   return element;
 }
 
+/** Icon paths more than one view uses (24x24, stroked), kept once. */
+export const ICONS = {
+  close: 'M6 6l12 12M18 6 6 18',
+  refresh: 'M20 11a8 8 0 0 0-14.9-3M4 4v4h4M4 13a8 8 0 0 0 14.9 3M20 20v-4h-4',
+  remove: 'M4 7h16M10 11v6M14 11v6M6 7l1 13h10l1-13M9 7V4h6v3',
+};
+
 /** Builds an inline SVG icon from path data (24×24 grid, stroked). */
 export function icon(doc, pathData, className = 'icon') {
   const ns = 'http://www.w3.org/2000/svg';

@@ -3,11 +3,10 @@
 // voice-over (picked here, or dropped on its own). Both imports end in the app's
 // `importPaths(paths)`, which also pairs voice-overs with scripts dropped with them.
 
-import { h, icon } from '../dom.js';
+import { h, icon, ICONS } from '../dom.js';
 
 // An arrow into a tray.
 const IMPORT_ICON = 'M12 3v12m0 0-4.5-4.5M12 15l4.5-4.5M4 15v3a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2v-3';
-const CLEAR_ICON = 'M6 6l12 12M18 6 6 18';
 
 /**
  * Renders the drop zone; returns `setHover(bool)`, `showFormats(extensions)`,
@@ -24,7 +23,7 @@ export function renderImport(container, { t, onOpen, onPickScript = () => {}, on
     doc,
     'button',
     { class: 'icon-button', id: 'clear-script', title: t('import.scriptClear'), 'aria-label': t('import.scriptClear'), onClick: () => onClearScript() },
-    icon(doc, CLEAR_ICON),
+    icon(doc, ICONS.close),
   );
   const waiting = h(doc, 'p', { class: 'drop-script', hidden: true }, scriptName, clearScript);
   zone.append(

@@ -1,20 +1,17 @@
 // The Models panel: installed Whisper models and the catalog's downloadable
 // ones, with loading and error states.
 
-import { h, icon } from '../dom.js';
+import { h, icon, ICONS } from '../dom.js';
 import { errorNodes } from '../errors.js';
 import { formatBytes } from '../format.js';
 
 // Two arrows chasing each other.
-const REFRESH_ICON = 'M20 11a8 8 0 0 0-14.9-3M4 4v4h4M4 13a8 8 0 0 0 14.9 3M20 20v-4h-4';
 
 /**
  * Builds the panel inside `container` and returns its three states.
  * `onRefresh` runs when the user asks to reload (refresh or retry buttons).
  */
 const DOWNLOAD_ICON = 'M12 4v11m0 0-4-4m4 4 4-4M5 20h14';
-const REMOVE_ICON = 'M4 7h16M10 11v6M14 11v6M6 7l1 13h10l1-13M9 7V4h6v3';
-const CANCEL_ICON = 'M6 6l12 12M18 6 6 18';
 
 export function createModelsView(container, { t, locale, onRefresh, onDownload, onCancelDownload, onRemove, onImport, onImportCt2 }) {
   const doc = container.ownerDocument;
@@ -28,7 +25,7 @@ export function createModelsView(container, { t, locale, onRefresh, onDownload, 
       'aria-label': t('models.refresh'),
       onClick: () => onRefresh(),
     },
-    icon(doc, REFRESH_ICON),
+    icon(doc, ICONS.refresh),
   );
   const body = make('div', { class: 'panel-body' });
 
@@ -94,7 +91,7 @@ export function createModelsView(container, { t, locale, onRefresh, onDownload, 
     const button = make(
       'button',
       { class: `icon-button model-${model.installed ? 'remove' : 'download'}`, title: label, 'aria-label': label },
-      icon(doc, model.installed ? REMOVE_ICON : DOWNLOAD_ICON),
+      icon(doc, model.installed ? ICONS.remove : DOWNLOAD_ICON),
     );
     button.addEventListener('click', () => {
       button.disabled = true;
@@ -110,7 +107,7 @@ export function createModelsView(container, { t, locale, onRefresh, onDownload, 
         cancel = make(
           'button',
           { class: 'icon-button model-cancel', title: label, 'aria-label': label, onClick: () => onCancelDownload(model.name) },
-          icon(doc, CANCEL_ICON),
+          icon(doc, ICONS.close),
         );
         button.after(cancel);
       }

@@ -2,13 +2,10 @@
 // left and a cancel button; failures show the error and a retry button, warnings
 // (low disk or memory: the job goes on) a note.
 
-import { h, icon } from '../dom.js';
+import { h, icon, ICONS } from '../dom.js';
 import { errorNodes } from '../errors.js';
 import { baseName, formatEta } from '../format.js';
 
-const CANCEL_ICON = 'M6 6l12 12M18 6 6 18';
-const RETRY_ICON = 'M20 11a8 8 0 0 0-14.9-3M4 4v4h4M4 13a8 8 0 0 0 14.9 3M20 20v-4h-4';
-const REMOVE_ICON = 'M4 7h16M10 11v6M14 11v6M6 7l1 13h10l1-13M9 7V4h6v3';
 
 /**
  * Builds the queue in `container`. Callbacks receive a job id.
@@ -67,10 +64,10 @@ export function createQueueView(container, { t, onOpen, onCancel, onRetry, onRem
           h(doc, 'span', { class: 'badge job-auto', title: t('queue.autoTitle', { folder: record.origin }), text: t('queue.auto') }),
         record.script &&
           h(doc, 'span', { class: 'badge job-script', title: t('queue.scriptTitle', { name: baseName(record.script) }), text: t('queue.script') }),
-        running && button(t('queue.cancel'), CANCEL_ICON, () => onCancel(record.id), 'job-cancel'),
+        running && button(t('queue.cancel'), ICONS.close, () => onCancel(record.id), 'job-cancel'),
         ['failed', 'cancelled', 'interrupted'].includes(status) &&
-          button(t('queue.retry'), RETRY_ICON, () => onRetry(record.id), 'job-retry'),
-        !running && button(t('queue.remove'), REMOVE_ICON, () => onRemove(record.id), 'job-remove'),
+          button(t('queue.retry'), ICONS.refresh, () => onRetry(record.id), 'job-retry'),
+        !running && button(t('queue.remove'), ICONS.remove, () => onRemove(record.id), 'job-remove'),
       ),
       h(
         doc,
