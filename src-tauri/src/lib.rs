@@ -49,6 +49,7 @@ pub fn builder_with_engine<R: Runtime>(
         .manage(state)
         .manage(WatchService::default())
         .setup(|app| {
+            services::webview::tune(app.handle());
             // Watched folders start with the app; a broken settings file leaves them off
             // (the settings sheet shows the error when opened).
             if let Ok(settings) = settings::load(&app.state::<AppState>().dirs) {

@@ -11,6 +11,7 @@
 //! - [`queue`]: the queue file.
 //! - [`log`]: the log file (`tracing`), under the data folder.
 //! - [`watch`]: watched folders as queue jobs.
+//! - [`webview`]: the webview's cache model (memory with an hour-long job open).
 //!
 //! Architecture invariant: no service imports `crate::commands` (a tidy test checks it);
 //! commands translate arguments and errors and call down into these.
@@ -24,3 +25,4 @@ pub mod queue;
 pub mod settings;
 pub mod state;
 pub mod watch;
+pub mod webview;
