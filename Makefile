@@ -10,7 +10,7 @@ ifeq (,$(findstring $(HOME)/.cargo/bin,$(PATH)))
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 endif
 
-.PHONY: setup ui run app test test-rust test-ui test-app test-e2e lint demo clean-cache
+.PHONY: setup ui run app test test-rust test-ui test-app test-e2e test-vulkan lint demo clean-cache build-cuda bench-gpu
 
 setup:
 	@scripts/setup.sh
@@ -50,7 +50,25 @@ test-app: app
 test-e2e: ui
 	scripts/e2e-app.sh
 
-test: lint test-rust test-ui test-app test-e2e
+# whisper.cpp's Vulkan backend on Mesa's lavapipe (a CPU Vulkan device, made visible with
+# GGML_VK_VISIBLE_DEVICES): the same words and times as the CPU, the device in health, and
+# the fallback to the CPU when the GPU fails (VSL_FAULT_GPU, vsl-core's test-only switch).
+# Correctness, not speed: lavapipe is slower than the CPU path.
+VULKAN := -p vsl-cli --features vsl-cli/vulkan,vsl-core/fault-injection
+test-vulkan: setup
+	cargo clippy $(VULKAN) --all-targets -- -D warnings
+	cargo test $(VULKAN) --test gpu
+
+test: lint test-rust test-ui test-app test-e2e test-vulkan
+
+# One prepared GPU benchmark (bench/gpu.sh): the CUDA build against the CPU path and
+# faster-whisper's CUDA path; BACKEND=vulkan for the Vulkan build. Not part of `make test`.
+bench-gpu: setup
+	bench/gpu.sh
+
+# The CUDA build of the CLI and the app (needs nvidia-cuda-toolkit; not part of `make test`).
+build-cuda: ui
+	cargo build --release --workspace --bin vsl --bin vsl-studio --features vsl-cli/cuda,vsl-studio/cuda
 
 demo: setup
 	@scripts/demo.sh

@@ -25,6 +25,9 @@ APT_PACKAGES=(
   espeak-ng sox
   # MP4 playback and seeking test (headless)
   chromium
+  # whisper.cpp's Vulkan backend (the `vulkan` feature) and Mesa's CPU Vulkan driver,
+  # lavapipe, on which `make test-vulkan` runs the real Vulkan code path
+  libvulkan-dev glslc mesa-vulkan-drivers
 )
 missing=()
 for package in "${APT_PACKAGES[@]}"; do

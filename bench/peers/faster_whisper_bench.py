@@ -33,12 +33,13 @@ def main():
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--compute-type", default="int8")
+    parser.add_argument("--device", default="cpu", help="cpu or cuda (CTranslate2's CUDA build)")
     parser.add_argument("--word-timestamps", action="store_true")
     args = parser.parse_args()
 
     reference = normalize(open(args.reference).read()) if args.reference else None
     started = time.perf_counter()
-    model = WhisperModel(args.model_dir, device="cpu", compute_type=args.compute_type, cpu_threads=args.threads)
+    model = WhisperModel(args.model_dir, device=args.device, compute_type=args.compute_type, cpu_threads=args.threads)
     load = time.perf_counter() - started
     for run in range(args.runs):
         started = time.perf_counter()
@@ -51,6 +52,7 @@ def main():
             "engine": f"faster-whisper {args.compute_type}" + (" +words" if args.word_timestamps else ""),
             "model": args.name,
             "threads": args.threads,
+            "device": args.device,
             "run": run,
             "load_s": load,
             "audio_s": info.duration,

@@ -267,6 +267,14 @@ test('the header shows CPU, memory, cache and the loaded model from get_health',
   assert.equal(value('memory'), '4 GiB / 16 GiB');
   assert.equal(value('cache'), '12 MiB');
   assert.equal(value('model'), 'tiny.en');
+  assert.equal(doc.querySelector('.health-item[data-key="device"]'), null, 'no device line without one');
+});
+
+test('the header names the device automatic jobs transcribe on', async () => {
+  const { doc } = await start(answer({ get_health: { ...HEALTH, device: 'Vulkan0 (NVIDIA GeForce RTX 4070, 12.0 GB)' } }));
+
+  assert.equal(text(doc.querySelector('.health-item[data-key="device"] dt')), 'Device');
+  assert.equal(text(doc.querySelector('.health-item[data-key="device"] dd')), 'Vulkan0 (NVIDIA GeForce RTX 4070, 12.0 GB)');
 });
 
 test('with no model loaded the health readout says so, in Portuguese too', async () => {

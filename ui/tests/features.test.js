@@ -527,6 +527,38 @@ test('a watched folder keeps a music file of its own, and the loudness setting i
   assert.equal(named('save_settings')[1].settings.watchFolders[0].music, null);
 });
 
+test('the settings offer automatic, the CPU and each GPU to transcribe on, and save the choice', async () => {
+  const { doc, named } = await start({
+    get_settings: () => ({ model: 'base', language: 'auto', threads: 0, preset: '16:9', theme: 'classic', watchFolders: [] }),
+    get_watch_status: () => ({ folders: [], error: null }),
+    app_choices: () => ({
+      aspects: ['16:9'],
+      themes: ['classic'],
+      languages: [{ code: 'auto', name: '' }],
+      maxThreads: 8,
+      gpus: [{ name: 'Vulkan0', description: 'AMD Radeon RX 7600', kind: 'gpu', memoryTotal: 8e9, memoryFree: 7e9 }],
+    }),
+  });
+  await openSettings(doc);
+  const device = doc.getElementById('setting-device');
+  assert.deepEqual(
+    [...device.options].map((option) => [option.value, text(option)]),
+    [
+      ['auto', 'Automatic (a GPU if there is one)'],
+      ['cpu', 'CPU'],
+      ['Vulkan0', 'Vulkan0 (AMD Radeon RX 7600)'],
+    ],
+  );
+  assert.equal(device.value, 'auto');
+  doc.getElementById('settings-save').click();
+  await settle();
+  assert.ok(!('device' in named('save_settings')[0].settings), 'automatic is left out, as the file leaves it out');
+  set(device, 'Vulkan0');
+  doc.getElementById('settings-save').click();
+  await settle();
+  assert.equal(named('save_settings')[1].settings.device, 'Vulkan0');
+});
+
 test('other export failures show beside the export button, translated', async () => {
   const { doc, app, send } = await start({
     pick_export_folder: () => '/exports',

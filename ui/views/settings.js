@@ -3,7 +3,7 @@
 // button writes settings.toml (`save_settings`) and the glossary (`save_glossary`).
 // The menus list what the Rust side accepts (`app_choices`).
 
-import { h, icon } from '../dom.js';
+import { h, icon, ICONS } from '../dom.js';
 import { errorNodes, showErrorIn } from '../errors.js';
 import { baseName, formatBytes } from '../format.js';
 import { CommandError } from '../ipc.js';
@@ -12,7 +12,6 @@ import { MESSAGES } from './settings-i18n.js';
 
 addMessages(MESSAGES);
 
-const REMOVE_ICON = 'M4 7h16M10 11v6M14 11v6M6 7l1 13h10l1-13M9 7V4h6v3';
 
 /** Languages listed first, in this order; the rest follow by name. */
 const FIRST_LANGUAGES = ['auto', 'en', 'pt'];
@@ -72,7 +71,7 @@ export function createSettings(doc, { t, locale, ipc, choices = null, onError })
     select.value = current || (entries[0]?.[0] ?? '');
   };
   const removeButton = (title, className, onClick) =>
-    make('button', { class: `icon-button ${className}`, title, 'aria-label': title, onClick }, icon(doc, REMOVE_ICON));
+    make('button', { class: `icon-button ${className}`, title, 'aria-label': title, onClick }, icon(doc, ICONS.remove));
   const checkbox = (className, checked, extra = {}) => make('input', { type: 'checkbox', class: className, checked: Boolean(checked), ...extra });
 
   const status = make('span', { class: 'editor-label', id: 'settings-status', role: 'status' });
@@ -86,6 +85,8 @@ export function createSettings(doc, { t, locale, ipc, choices = null, onError })
   const fields = {};
   for (const name of ['model', 'language', 'preset', 'theme']) fields[name] = make('select', { id: `setting-${name}`, name });
   fields.threads = make('input', { id: 'setting-threads', name: 'threads', type: 'number', min: '0' });
+  // Automatic, the CPU, or one of the GPUs this build's backends see (`choices.gpus`).
+  fields.device = make('select', { id: 'setting-device', name: 'device' });
   // EBU R128 targets: auto is -14 LUFS whenever the audio is re-encoded anyway (music, a
   // voice-over that is not AAC); a number always applies.
   fields.loudness = make(
@@ -378,6 +379,7 @@ export function createSettings(doc, { t, locale, ipc, choices = null, onError })
         row('model', fields.model),
         row('language', fields.language),
         row('threads', fields.threads),
+        row('device', fields.device),
         row('loudness', fields.loudness),
         row('preset', fields.preset),
         row('theme', fields.theme),
@@ -466,6 +468,16 @@ export function createSettings(doc, { t, locale, ipc, choices = null, onError })
     for (const name of ['language', 'preset', 'theme']) fill(fields[name], name, loaded[name]);
     if (Number.isInteger(found?.maxThreads)) fields.threads.max = String(found.maxThreads);
     fields.threads.value = String(loaded.threads);
+    const device = String(loaded.device ?? 'auto');
+    const devices = [
+      ['auto', t('settings.device.auto')],
+      ['cpu', t('settings.device.cpu')],
+      ...(found?.gpus ?? []).map((gpu) => [gpu.name, `${gpu.name} (${gpu.description})`]),
+    ];
+    // A GPU named in the file but not seen now stays chosen (saving refuses it by name).
+    if (!devices.some(([value]) => value === device)) devices.push([device, device]);
+    fields.device.replaceChildren(...devices.map(([value, text]) => make('option', { value, text })));
+    fields.device.value = device;
     const loudness = String(loaded.loudness ?? 'auto');
     if (![...fields.loudness.options].some((option) => option.value === loudness)) {
       fields.loudness.append(make('option', { value: loudness, text: `${loudness} LUFS` }));
@@ -496,6 +508,7 @@ export function createSettings(doc, { t, locale, ipc, choices = null, onError })
       };
       // Left out while it is the default the file leaves out too.
       if (fields.loudness.value !== 'auto' || 'loudness' in loaded) settings.loudness = fields.loudness.value;
+      if (fields.device.value !== 'auto' || 'device' in loaded) settings.device = fields.device.value;
       if (glossary) nextGlossary = readGlossary();
       await ipc.saveSettings(settings);
       loaded = settings;

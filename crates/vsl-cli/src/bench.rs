@@ -43,6 +43,9 @@ pub struct TranscribeBench {
     runs: usize,
     #[arg(long, default_value_t = default_threads())]
     threads: usize,
+    /// auto (the first GPU, else the CPU), cpu, or a GPU's name (Vulkan0, CUDA0).
+    #[arg(long, default_value = "auto")]
+    device: String,
 }
 
 pub fn run(command: BenchCommand, dirs: &vsl_core::paths::Dirs) -> anyhow::Result<ExitCode> {
@@ -59,7 +62,10 @@ pub fn run(command: BenchCommand, dirs: &vsl_core::paths::Dirs) -> anyhow::Resul
         None => None,
     };
     let started = Instant::now();
-    let engine = Engine::load(&path)?;
+    let engine = Engine::load_on(&path, &args.device.parse().unwrap_or_default())?;
+    if let Some(notice) = engine.notice() {
+        eprintln!("note: {notice}");
+    }
     let load_seconds = started.elapsed().as_secs_f64();
     let pcm = vsl_core::media::decode(&args.audio, &CancelToken::new())?;
     let options = TranscribeOptions {
@@ -84,6 +90,7 @@ pub fn run(command: BenchCommand, dirs: &vsl_core::paths::Dirs) -> anyhow::Resul
                 "model": args.model,
                 "file": path.file_name().and_then(|n| n.to_str()),
                 "threads": args.threads,
+                "device": engine.device().label(),
                 "run": run,
                 "load_s": load_seconds,
                 "audio_s": pcm.duration(),

@@ -77,5 +77,9 @@ pub fn run(args: HealthArgs, dirs: &vsl_core::paths::Dirs) -> anyhow::Result<Exi
         health.output_dir.display()
     );
     println!("backend    {}", health.backend);
+    println!("device     {}", health.device);
+    for device in health.devices.iter().filter(|device| device.is_gpu()) {
+        println!("gpu        {}", device.label());
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -27,6 +27,10 @@ pub struct ModelArgs {
     /// are added).
     #[arg(long)]
     prompt: Option<String>,
+    /// Where whisper.cpp computes: auto (the first GPU, else the CPU), cpu, or a GPU's name
+    /// as `vsl health` lists it (Vulkan0, CUDA0).
+    #[arg(long, default_value = "auto")]
+    device: String,
     /// whisper.cpp threads (0: one per core not already busy).
     #[arg(long, default_value_t = 0)]
     threads: usize,
@@ -38,6 +42,7 @@ impl ModelArgs {
         spec.language = Language::parse(&self.language);
         spec.prompt = self.prompt.clone();
         spec.threads = self.threads;
+        spec.device = self.device.parse().unwrap_or_default();
     }
 }
 
@@ -45,12 +50,16 @@ impl ModelArgs {
 pub fn load_engine(spec: &JobSpec, dirs: &Dirs) -> anyhow::Result<Engine> {
     let model_path = ModelStore::open(dirs).resolve(&spec.model)?;
     let load_started = Instant::now();
-    let engine = Engine::load(&model_path)?;
+    let engine = Engine::load_on(&model_path, &spec.device)?;
     eprintln!(
-        "loaded {} in {:.2} s",
+        "loaded {} in {:.2} s on {}",
         engine.name(),
-        load_started.elapsed().as_secs_f64()
+        load_started.elapsed().as_secs_f64(),
+        engine.device().label()
     );
+    if let Some(notice) = engine.notice() {
+        eprintln!("note: {notice}");
+    }
     Ok(engine)
 }
 

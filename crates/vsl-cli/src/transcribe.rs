@@ -46,6 +46,8 @@ pub fn run(args: TranscribeArgs, dirs: &Dirs) -> anyhow::Result<ExitCode> {
     options.prompt = resolved.glossary.prompt(options.prompt.as_deref());
     let mut failures = 0;
     let mut names = OutputNames::new(false);
+    // The GPU's notice, once said (at load, or when it fails mid-file).
+    let mut told = engine.notice();
     for input in &args.inputs {
         let started = Instant::now();
         let bar = ProgressBar::new(100);
@@ -67,6 +69,10 @@ pub fn run(args: TranscribeArgs, dirs: &Dirs) -> anyhow::Result<ExitCode> {
             &cancel,
         );
         bar.finish_and_clear();
+        if engine.notice() != told {
+            told = engine.notice();
+            eprintln!("note: {}", told.as_deref().unwrap_or_default());
+        }
         let transcript = match result {
             Ok(transcribed) => transcribed.transcript,
             Err(PipelineError::Cancelled) => {

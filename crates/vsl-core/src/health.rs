@@ -60,6 +60,12 @@ pub struct Health {
     /// Free space on the disk holding `output_dir` (`None` if no mounted disk matches).
     pub disk_free: Option<u64>,
     pub backend: String,
+    /// Every device ggml can compute on here (GPUs of this build's backends, then the CPU).
+    pub devices: Vec<crate::transcribe::ComputeDevice>,
+    /// The device an automatic job runs on: the first GPU, else the CPU (its label).
+    pub device: String,
+    /// The GPU backends this build carries (`vulkan`, `cuda`; none for a CPU build).
+    pub gpu_backends: Vec<String>,
 }
 
 /// What [`Health::collect`] looks at.
@@ -117,6 +123,16 @@ impl Health {
             output_dir: options.output_dir.clone(),
             disk_free: free_space(&options.output_dir),
             backend: backend(),
+            devices: crate::transcribe::device::devices(),
+            device: crate::transcribe::device::gpus()
+                .into_iter()
+                .next()
+                .unwrap_or_else(crate::transcribe::device::cpu)
+                .label(),
+            gpu_backends: crate::transcribe::device::gpu_backends()
+                .into_iter()
+                .map(str::to_owned)
+                .collect(),
         }
     }
 

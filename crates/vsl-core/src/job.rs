@@ -23,7 +23,7 @@ use crate::media::MediaError;
 use crate::paths::Dirs;
 use crate::render::{CaptionPosition, CaptionStyle, RenderSize, SlideCache, SlideStyle};
 use crate::slides::{Aspect, SlidePreset, SlidesConfig, SlidesError};
-use crate::transcribe::{default_threads, TranscribeOptions};
+use crate::transcribe::{default_threads, ComputeDevice, DeviceChoice, TranscribeOptions};
 
 /// The most whisper.cpp threads a spec may ask for.
 pub const MAX_THREADS: usize = 64;
@@ -345,6 +345,10 @@ pub struct JobSpec {
     pub language: Language,
     /// whisper.cpp threads; 0 picks the load-aware default when the job starts.
     pub threads: usize,
+    /// Where whisper.cpp computes: `auto` (the first GPU, else the CPU), `cpu`, or a GPU's
+    /// name (`Vulkan0`). Left out while automatic.
+    #[serde(skip_serializing_if = "DeviceChoice::is_auto")]
+    pub device: DeviceChoice,
     /// Words to bias the decoder towards (the glossary's terms are added to it).
     pub prompt: Option<String>,
     /// The slide shape (`16:9`, `1:1`, `9:16`).
@@ -406,6 +410,7 @@ impl Default for JobSpec {
             model: crate::models::DEFAULT_MODEL.to_owned(),
             language: Language::Auto,
             threads: 0,
+            device: DeviceChoice::Auto,
             prompt: None,
             preset: Aspect::Landscape,
             size: None,
@@ -478,6 +483,8 @@ pub enum JobError {
     Language(String),
     #[error("{0} threads is out of range (0 picks a default; at most {MAX_THREADS})")]
     Threads(usize),
+    #[error(transparent)]
+    Device(#[from] crate::transcribe::device::NoSuchDevice),
     #[error("the frame rate must be 1 to 240 frames per second, not {0}")]
     Fps(u32),
     #[error("'{0}' is not a size: use WIDTHxHEIGHT, 16 to 8192 pixels a side")]
@@ -511,6 +518,7 @@ impl JobError {
             | JobError::LoudnessWord(_)
             | JobError::Loudness(_) => ErrorKind::InvalidSettings,
             JobError::Music(error) => error.kind(),
+            JobError::Device(_) => ErrorKind::InvalidSettings,
             JobError::Size(_) => ErrorKind::InvalidSize,
             JobError::Slides(error) => error.kind(),
             JobError::Glossary(error) => error.kind(),
@@ -528,6 +536,7 @@ impl JobSpec {
         if self.threads > MAX_THREADS {
             return Err(JobError::Threads(self.threads));
         }
+        crate::transcribe::device::resolve(&self.device)?;
         if let Some(fps) = self.fps {
             if !(1..=240).contains(&fps) {
                 return Err(JobError::Fps(fps));
@@ -676,6 +685,8 @@ pub struct Choices {
     /// `auto` first, then every Whisper language.
     pub languages: Vec<LanguageChoice>,
     pub max_threads: usize,
+    /// The GPUs a job may name as its `device` (besides `auto` and `cpu`).
+    pub gpus: Vec<ComputeDevice>,
 }
 
 /// What a spec may hold on this machine, with the custom themes of `dirs`' `slides.toml`.
@@ -720,6 +731,7 @@ pub fn choices(dirs: &Dirs) -> Choices {
             .collect(),
         languages,
         max_threads: MAX_THREADS,
+        gpus: crate::transcribe::device::gpus(),
     }
 }
 

@@ -296,6 +296,12 @@ pub struct JobResult {
     /// passes (the caller's health readout shows it).
     #[serde(default)]
     pub model: Option<PathBuf>,
+    /// The device whisper.cpp computed on (`Vulkan0 (…)`, `CPU (…)`).
+    #[serde(default)]
+    pub device: Option<String>,
+    /// Why a GPU that was there was not used, or failed mid-job (the job went on on the CPU).
+    #[serde(default)]
+    pub device_notice: Option<String>,
 }
 
 impl From<pipeline::PipelineOutcome> for JobResult {
@@ -316,6 +322,8 @@ impl From<pipeline::PipelineOutcome> for JobResult {
             total_ms: outcome.total.as_millis() as u64,
             alignment: outcome.alignment.map(|alignment| alignment.report()),
             model: None,
+            device: None,
+            device_notice: None,
         }
     }
 }
@@ -608,8 +616,24 @@ fn run_job(
         }
     };
     let outcome = run_protected(cancel, || {
-        let engine = host.engine(&model).map_err(crate::Error::from)?;
-        pipeline::run_file(
+        let engine = host
+            .engine_on(&model, &job.spec.device)
+            .map_err(crate::Error::from)?;
+        // A GPU that did not start, or failed mid-file, is said as it happens: the job goes
+        // on on the CPU, slower, and the person should know why.
+        let tell = |notice: &Option<String>| {
+            if let Some(message) = notice {
+                let _ = send(&Event::Progress {
+                    id,
+                    progress: Progress::Warning {
+                        message: message.clone(),
+                    },
+                });
+            }
+        };
+        let before = engine.notice();
+        tell(&before);
+        let outcome = pipeline::run_file(
             &engine,
             &job.input,
             &job.name,
@@ -617,13 +641,20 @@ fn run_job(
             &progress,
             cancel,
         )
-        .map_err(crate::Error::from)
+        .map_err(crate::Error::from)?;
+        let after = engine.notice();
+        if after != before {
+            tell(&after);
+        }
+        Ok::<_, crate::Error>((outcome, engine.device().label(), after))
     });
     match outcome {
-        JobOutcome::Completed(outcome) => Event::Done {
+        JobOutcome::Completed((outcome, device, device_notice)) => Event::Done {
             id,
             outcome: JobResult {
                 model: Some(model),
+                device: Some(device),
+                device_notice,
                 ..JobResult::from(outcome)
             },
         },

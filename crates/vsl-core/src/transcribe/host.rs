@@ -8,10 +8,11 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
-use super::{Engine, TranscribeError};
+use super::{DeviceChoice, Engine, TranscribeError};
 
 struct Loaded {
     path: PathBuf,
+    device: DeviceChoice,
     engine: Arc<Engine>,
     last_used: Instant,
 }
@@ -62,20 +63,34 @@ impl ModelHost {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// The engine for `path`, loading it only if another model (or none) is loaded.
+    /// The engine for `path` on the first GPU or the CPU ([`ModelHost::engine_on`]).
     pub fn engine(&self, path: &Path) -> Result<Arc<Engine>, TranscribeError> {
+        self.engine_on(path, &DeviceChoice::Auto)
+    }
+
+    /// The engine for `path` on `device`, loading it only if another model, or the same one
+    /// on another device choice, (or none) is loaded.
+    pub fn engine_on(
+        &self,
+        path: &Path,
+        device: &DeviceChoice,
+    ) -> Result<Arc<Engine>, TranscribeError> {
         let mut slot = self.lock();
-        if let Some(loaded) = slot.as_mut().filter(|loaded| loaded.path == path) {
+        if let Some(loaded) = slot
+            .as_mut()
+            .filter(|loaded| loaded.path == path && loaded.device == *device)
+        {
             loaded.last_used = Instant::now();
             return Ok(Arc::clone(&loaded.engine));
         }
         // Drop the old model before loading the new one, so two never share memory.
         *slot = None;
-        let engine = Arc::new(Engine::load(path)?);
+        let engine = Arc::new(Engine::load_on(path, device)?);
         self.loads
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         *slot = Some(Loaded {
             path: path.to_path_buf(),
+            device: device.clone(),
             engine: Arc::clone(&engine),
             last_used: Instant::now(),
         });

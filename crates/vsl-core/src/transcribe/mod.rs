@@ -7,11 +7,13 @@
 //! costs the memory of five minutes.
 //! Cancellation goes through whisper.cpp's abort callback, polled between compute steps.
 
+pub mod device;
 mod energy;
 mod guard;
 mod host;
 pub mod metrics;
 
+pub use device::{ComputeDevice, DeviceChoice};
 pub use guard::Flag;
 pub use host::ModelHost;
 
@@ -19,6 +21,7 @@ use crate::error::ErrorKind;
 use std::ffi::c_void;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, OnceLock};
 
 use serde::{Deserialize, Serialize};
 use whisper_rs::{
@@ -105,6 +108,8 @@ pub enum TranscribeError {
     Language(String),
     #[error("the model {model} is English-only and cannot transcribe '{language}'")]
     EnglishOnly { model: String, language: String },
+    #[error(transparent)]
+    Device(#[from] device::NoSuchDevice),
     #[error("cancelled")]
     Cancelled,
 }
@@ -118,6 +123,7 @@ impl TranscribeError {
             TranscribeError::Language(_) | TranscribeError::EnglishOnly { .. } => {
                 ErrorKind::Language
             }
+            TranscribeError::Device(_) => ErrorKind::InvalidSettings,
             TranscribeError::Cancelled => ErrorKind::Cancelled,
         }
     }
@@ -170,6 +176,13 @@ fn busy_cores() -> f64 {
 /// [`Engine::transcribe`] gets its own whisper.cpp state.
 pub struct Engine {
     context: WhisperContext,
+    /// Where `context` computes.
+    device: ComputeDevice,
+    /// The same model on the CPU, loaded when the GPU fails mid-job; from then on every
+    /// window uses it.
+    cpu_fallback: OnceLock<WhisperContext>,
+    /// Why this engine is on the CPU when a GPU was asked for (None while it is not).
+    notice: Mutex<Option<String>>,
     path: PathBuf,
     name: String,
     hparams: HParams,
@@ -208,30 +221,78 @@ fn return_freed_buffers() {
     }
 }
 
+/// whisper.cpp's context settings: DTW word timing for the models that have alignment heads,
+/// on GPU `gpu` (whisper.cpp's index among GPUs) or the CPU.
+fn context_parameters(hparams: &HParams, gpu: Option<usize>) -> WhisperContextParameters<'static> {
+    let mut parameters = WhisperContextParameters::default();
+    parameters.use_gpu(gpu.is_some());
+    parameters.gpu_device(gpu.and_then(|index| i32::try_from(index).ok()).unwrap_or(0));
+    // Flash attention stays off: it disables DTW and measured slower here
+    // (docs/BENCHMARKS.md, "Transcription").
+    if let Some(preset) = dtw_preset(hparams) {
+        parameters.dtw_parameters(DtwParameters {
+            mode: DtwMode::ModelPreset {
+                model_preset: preset,
+            },
+            ..DtwParameters::default()
+        });
+    }
+    parameters
+}
+
 impl Engine {
     /// Loads a ggml model after validating it, so a truncated or foreign file fails with
-    /// a message naming it instead of a crash inside whisper.cpp.
+    /// a message naming it instead of a crash inside whisper.cpp. Runs on the first GPU
+    /// there is, else the CPU ([`Engine::load_on`] chooses).
     pub fn load(path: &Path) -> Result<Engine, TranscribeError> {
+        Engine::load_on(path, &DeviceChoice::Auto)
+    }
+
+    /// Loads the model on the device `choice` names. A GPU that does not start, or that
+    /// cannot hold the model, leaves the engine on the CPU with a [`Engine::notice`]; a GPU
+    /// named but absent is refused.
+    pub fn load_on(path: &Path, choice: &DeviceChoice) -> Result<Engine, TranscribeError> {
         install_log_hooks();
         return_freed_buffers();
         let info = ggml::validate(path)?;
-        let mut parameters = WhisperContextParameters::default();
-        // Flash attention stays off: it disables DTW and measured slower here
-        // (docs/BENCHMARKS.md, "Transcription").
-        if let Some(preset) = dtw_preset(&info.hparams) {
-            parameters.dtw_parameters(DtwParameters {
-                mode: DtwMode::ModelPreset {
-                    model_preset: preset,
+        let mut notice = None;
+        let gpu = match device::resolve(choice)? {
+            Some((index, gpu)) => match device::probe(&gpu) {
+                Ok(()) => Some((index, gpu)),
+                Err(reason) => {
+                    notice = Some(format!(
+                        "{} could not start ({reason}); transcribing on the CPU",
+                        gpu.label()
+                    ));
+                    None
+                }
+            },
+            None => None,
+        };
+        let open = |gpu: Option<usize>| {
+            WhisperContext::new_with_params(path, context_parameters(&info.hparams, gpu)).map_err(
+                |error| TranscribeError::Load {
+                    path: path.to_path_buf(),
+                    reason: error.to_string(),
                 },
-                ..DtwParameters::default()
-            });
+            )
+        };
+        let (context, device) = match gpu {
+            Some((index, gpu)) => match open(Some(index)) {
+                Ok(context) => (context, gpu),
+                Err(error) => {
+                    notice = Some(format!(
+                        "{} could not load the model ({error}); transcribing on the CPU",
+                        gpu.label()
+                    ));
+                    (open(None)?, device::cpu())
+                }
+            },
+            None => (open(None)?, device::cpu()),
+        };
+        if let Some(notice) = &notice {
+            tracing::warn!("{}: {notice}", path.display());
         }
-        let context = WhisperContext::new_with_params(path, parameters).map_err(|error| {
-            TranscribeError::Load {
-                path: path.to_path_buf(),
-                reason: error.to_string(),
-            }
-        })?;
         let name = path
             .file_name()
             .and_then(|name| name.to_str())
@@ -242,11 +303,82 @@ impl Engine {
             .unwrap_or_default();
         Ok(Engine {
             context,
+            device,
+            cpu_fallback: OnceLock::new(),
+            notice: Mutex::new(notice),
             path: path.to_path_buf(),
             name,
             dtw_lag: dtw_lag(&info.hparams),
             hparams: info.hparams,
         })
+    }
+
+    /// The device the engine computes on now: its GPU, or the CPU (from the start, or
+    /// since the GPU failed).
+    pub fn device(&self) -> ComputeDevice {
+        if self.cpu_fallback.get().is_some() {
+            device::cpu()
+        } else {
+            self.device.clone()
+        }
+    }
+
+    /// Why the engine is on the CPU although a GPU was there, if it is.
+    pub fn notice(&self) -> Option<String> {
+        self.notice
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// The context windows run on: the GPU's until it failed, then the CPU's.
+    fn context(&self) -> &WhisperContext {
+        self.cpu_fallback.get().unwrap_or(&self.context)
+    }
+
+    /// Whether a failure of whisper.cpp can still be retried on the CPU.
+    fn can_fall_back(&self) -> bool {
+        self.device.is_gpu() && self.cpu_fallback.get().is_none()
+    }
+
+    /// Loads the model on the CPU after the GPU failed with `reason`, once per engine.
+    fn fall_back(&self, reason: &str) -> Result<(), TranscribeError> {
+        if self.cpu_fallback.get().is_none() {
+            let context = WhisperContext::new_with_params(
+                &self.path,
+                context_parameters(&self.hparams, None),
+            )
+            .map_err(|error| TranscribeError::Load {
+                path: self.path.clone(),
+                reason: error.to_string(),
+            })?;
+            let _ = self.cpu_fallback.set(context);
+        }
+        let notice = format!(
+            "{} failed ({reason}); transcribing on the CPU",
+            self.device.label()
+        );
+        tracing::warn!("{}: {notice}", self.path.display());
+        *self
+            .notice
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(notice);
+        Ok(())
+    }
+
+    /// A whisper.cpp state for one window. The GPU's compute buffers are allocated here,
+    /// so a GPU out of memory falls back to the CPU here too.
+    fn new_state(&self) -> Result<whisper_rs::WhisperState, TranscribeError> {
+        match self.context().create_state() {
+            Ok(state) => Ok(state),
+            Err(error) if self.can_fall_back() => {
+                self.fall_back(&error.to_string())?;
+                self.context()
+                    .create_state()
+                    .map_err(|error| TranscribeError::Whisper(error.to_string()))
+            }
+            Err(error) => Err(TranscribeError::Whisper(error.to_string())),
+        }
     }
 
     pub fn name(&self) -> &str {
@@ -303,10 +435,7 @@ impl Engine {
             None if !self.multilingual() => Some("en".to_owned()),
             other => other,
         };
-        let state = self
-            .context
-            .create_state()
-            .map_err(|error| TranscribeError::Whisper(error.to_string()))?;
+        let state = self.new_state()?;
         Ok(Transcription {
             engine: self,
             state: Some(state),
@@ -479,36 +608,42 @@ impl Transcription<'_> {
             .as_deref()
             .map(str::trim)
             .unwrap_or_default();
-        let mut params = FullParams::new(SamplingStrategy::Greedy { best_of: 1 });
-        params.set_n_threads(i32::try_from(self.options.threads.max(1)).unwrap_or(1));
-        params.set_language(Some(&language));
-        params.set_token_timestamps(true);
-        params.set_print_progress(false);
-        params.set_print_realtime(false);
-        params.set_print_special(false);
-        params.set_print_timestamps(false);
-        params.set_suppress_blank(true);
-        // Non-speech tokens are how "[Music]" and "♪" get in; the guard catches the rest.
-        params.set_suppress_nst(true);
-        if !prompt.is_empty() {
-            params.set_initial_prompt(prompt);
-        }
+        let threads = i32::try_from(self.options.threads.max(1)).unwrap_or(1);
+        // Built afresh for each attempt: `full` takes them, and a window the GPU failed
+        // is run again on the CPU.
+        let parameters = |sender: std::sync::mpsc::Sender<i32>| {
+            let mut params = FullParams::new(SamplingStrategy::Greedy { best_of: 1 });
+            params.set_n_threads(threads);
+            params.set_language(Some(&language));
+            params.set_token_timestamps(true);
+            params.set_print_progress(false);
+            params.set_print_realtime(false);
+            params.set_print_special(false);
+            params.set_print_timestamps(false);
+            params.set_suppress_blank(true);
+            // Non-speech tokens are how "[Music]" and "♪" get in; the guard catches the rest.
+            params.set_suppress_nst(true);
+            if !prompt.is_empty() {
+                params.set_initial_prompt(prompt);
+            }
+            // SAFETY: the pointer is only dereferenced by `should_abort` during `state.full`,
+            // and `cancel` outlives every call.
+            unsafe {
+                params.set_abort_callback(Some(should_abort));
+                params.set_abort_callback_user_data(cancel as *const AtomicBool as *mut c_void);
+            }
+            params.set_progress_callback_safe(move |percent: i32| {
+                let _ = sender.send(percent);
+            });
+            params
+        };
 
         // The callback reads the flag through a raw pointer; `cancel` outlives `full()`.
         unsafe extern "C" fn should_abort(user_data: *mut c_void) -> bool {
-            // SAFETY: user_data is the `&AtomicBool` passed below, alive for the whole call.
+            // SAFETY: user_data is the `&AtomicBool` passed above, alive for the whole call.
             let flag = unsafe { &*(user_data as *const AtomicBool) };
             flag.load(Ordering::Relaxed)
         }
-        // SAFETY: the pointer is only dereferenced by `should_abort` during `state.full`.
-        unsafe {
-            params.set_abort_callback(Some(should_abort));
-            params.set_abort_callback_user_data(cancel as *const AtomicBool as *mut c_void);
-        }
-        let (sender, receiver) = std::sync::mpsc::channel::<i32>();
-        params.set_progress_callback_safe(move |percent: i32| {
-            let _ = sender.send(percent);
-        });
         // The window's percent, spread over the file.
         let total = self.expected.unwrap_or(0.0).max(start + length);
         let overall = |percent: i32| -> u8 {
@@ -523,31 +658,55 @@ impl Transcription<'_> {
         if self.offset > 0 {
             self.state = None;
         }
-        let state = match &mut self.state {
-            Some(state) => state,
-            empty => empty.insert(
-                self.engine
-                    .context
-                    .create_state()
-                    .map_err(|error| TranscribeError::Whisper(error.to_string()))?,
-            ),
-        };
-        // whisper.cpp calls progress from this thread; relay it after each step.
-        let result = std::thread::scope(|scope| {
-            let worker = scope.spawn(|| state.full(params, window));
-            while !worker.is_finished() {
-                if let Ok(percent) = receiver.recv_timeout(std::time::Duration::from_millis(100)) {
-                    progress(overall(percent));
+        loop {
+            let state = match &mut self.state {
+                Some(state) => state,
+                empty => empty.insert(self.engine.new_state()?),
+            };
+            let (sender, receiver) = std::sync::mpsc::channel::<i32>();
+            let params = parameters(sender);
+            let simulated = self
+                .engine
+                .can_fall_back()
+                .then(|| device::simulated_failure("compute"))
+                .flatten();
+            // whisper.cpp calls progress from this thread; relay it after each step.
+            let result = match simulated {
+                Some(reason) => Ok(Err(reason)),
+                None => std::thread::scope(|scope| {
+                    let worker = scope.spawn(|| {
+                        state
+                            .full(params, window)
+                            .map_err(|error| error.to_string())
+                    });
+                    while !worker.is_finished() {
+                        if let Ok(percent) =
+                            receiver.recv_timeout(std::time::Duration::from_millis(100))
+                        {
+                            progress(overall(percent));
+                        }
+                    }
+                    worker.join()
+                }),
+            };
+            match result {
+                Ok(Ok(_)) => break,
+                Ok(Err(_)) if cancel.load(Ordering::Relaxed) => {
+                    return Err(TranscribeError::Cancelled)
                 }
+                // The GPU ran out of memory or its driver failed: this window again, and
+                // every later one, on the CPU.
+                Ok(Err(error)) if self.engine.can_fall_back() => {
+                    self.state = None;
+                    self.engine.fall_back(&error)?;
+                }
+                Ok(Err(error)) => return Err(TranscribeError::Whisper(error)),
+                Err(_) => return Err(TranscribeError::Whisper("whisper.cpp panicked".to_owned())),
             }
-            worker.join()
-        });
-        match result {
-            Ok(Ok(_)) => {}
-            Ok(Err(_)) if cancel.load(Ordering::Relaxed) => return Err(TranscribeError::Cancelled),
-            Ok(Err(error)) => return Err(TranscribeError::Whisper(error.to_string())),
-            Err(_) => return Err(TranscribeError::Whisper("whisper.cpp panicked".to_owned())),
         }
+        let Some(state) = self.state.as_ref() else {
+            return Err(TranscribeError::Whisper("no whisper.cpp state".to_owned()));
+        };
         if cancel.load(Ordering::Relaxed) {
             return Err(TranscribeError::Cancelled);
         }
@@ -577,7 +736,7 @@ impl Engine {
         start: f64,
         length: f64,
     ) -> Vec<HeardSegment> {
-        let eot = self.context.token_eot();
+        let eot = self.context().token_eot();
         let seconds = |centiseconds: i64| start + (centiseconds as f64 / 100.0).clamp(0.0, length);
         let mut heard = Vec::new();
         for segment in state.as_iter() {

@@ -154,7 +154,7 @@ fn the_hook_patches_a_copy_once_and_configuring_again_changes_nothing() {
     let patched = std::fs::read_to_string(&file).expect("read");
     assert!(patched.contains("VSL dtw-threads"));
     assert!(patched.contains("median_filter, GGML_N_TASKS_MAX"));
-    assert!(patched.contains("s += \"VSL_PATCHES = system-info,dtw-threads ("));
+    assert!(patched.contains("s += \"VSL_PATCHES = system-info,dtw-threads,vulkan-headers ("));
     assert_eq!(
         std::fs::read_to_string(file.with_extension("cpp.vsl-pristine")).expect("pristine"),
         pristine,

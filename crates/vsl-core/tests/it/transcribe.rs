@@ -494,3 +494,34 @@ fn long_speech_in_windows_is_heard_as_in_one() {
     assert!(b.windows(2).all(|pair| pair[0].start <= pair[1].start));
     assert!(b.last().is_some_and(|w| w.end <= windowed.duration));
 }
+
+/// The device choice, in a build without a GPU backend (the Vulkan build's own tests run on
+/// lavapipe: crates/vsl-cli/tests/gpu.rs, `make test-vulkan`).
+#[test]
+fn the_cpu_is_chosen_by_name_or_automatically_and_an_absent_gpu_is_refused() {
+    use vsl_core::error::ErrorKind;
+    use vsl_core::transcribe::{device::DeviceKind, DeviceChoice, Engine};
+    let path = crate::common::converted_store().path_for("tiny.en");
+
+    let cpu = Engine::load_on(&path, &DeviceChoice::Cpu).expect("load on the CPU");
+    assert_eq!(cpu.device().kind, DeviceKind::Cpu);
+    assert_eq!(cpu.notice(), None);
+    if vsl_core::transcribe::device::gpu_backends().is_empty() {
+        assert_eq!(engine("tiny.en").device().kind, DeviceKind::Cpu);
+    }
+
+    let absent = DeviceChoice::Named("Vulkan9".to_owned());
+    let error = Engine::load_on(&path, &absent).expect_err("no such GPU");
+    assert_eq!(error.kind(), ErrorKind::InvalidSettings);
+    assert!(error.to_string().contains("'Vulkan9'"), "{error}");
+
+    // A job that names it is refused when resolved, before any model is read.
+    let home = tempfile::tempdir().expect("tempdir");
+    let dirs = vsl_core::paths::Dirs::under(home.path());
+    let spec = vsl_core::job::JobSpec {
+        device: absent,
+        ..vsl_core::job::JobSpec::default()
+    };
+    let error = spec.resolve(&dirs).expect_err("refused");
+    assert_eq!(error.kind(), ErrorKind::InvalidSettings);
+}
