@@ -124,11 +124,7 @@ impl Health {
             disk_free: free_space(&options.output_dir),
             backend: backend(),
             devices: crate::transcribe::device::devices(),
-            device: crate::transcribe::device::gpus()
-                .into_iter()
-                .next()
-                .unwrap_or_else(crate::transcribe::device::cpu)
-                .label(),
+            device: crate::transcribe::device::automatic().label(),
             gpu_backends: crate::transcribe::device::gpu_backends()
                 .into_iter()
                 .map(str::to_owned)

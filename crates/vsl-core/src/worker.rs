@@ -296,12 +296,6 @@ pub struct JobResult {
     /// passes (the caller's health readout shows it).
     #[serde(default)]
     pub model: Option<PathBuf>,
-    /// The device whisper.cpp computed on (`Vulkan0 (…)`, `CPU (…)`).
-    #[serde(default)]
-    pub device: Option<String>,
-    /// Why a GPU that was there was not used, or failed mid-job (the job went on on the CPU).
-    #[serde(default)]
-    pub device_notice: Option<String>,
 }
 
 impl From<pipeline::PipelineOutcome> for JobResult {
@@ -322,8 +316,6 @@ impl From<pipeline::PipelineOutcome> for JobResult {
             total_ms: outcome.total.as_millis() as u64,
             alignment: outcome.alignment.map(|alignment| alignment.report()),
             model: None,
-            device: None,
-            device_notice: None,
         }
     }
 }
@@ -646,15 +638,13 @@ fn run_job(
         if after != before {
             tell(&after);
         }
-        Ok::<_, crate::Error>((outcome, engine.device().label(), after))
+        Ok::<_, crate::Error>(outcome)
     });
     match outcome {
-        JobOutcome::Completed((outcome, device, device_notice)) => Event::Done {
+        JobOutcome::Completed(outcome) => Event::Done {
             id,
             outcome: JobResult {
                 model: Some(model),
-                device: Some(device),
-                device_notice,
                 ..JobResult::from(outcome)
             },
         },

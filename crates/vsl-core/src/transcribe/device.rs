@@ -216,6 +216,11 @@ fn available_text(available: &[String]) -> String {
     }
 }
 
+/// The device an automatic job runs on: the first GPU, else the CPU.
+pub fn automatic() -> ComputeDevice {
+    gpus().into_iter().next().unwrap_or_else(cpu)
+}
+
 /// The GPU `choice` asks for: its index among [`gpus`] and the device, or `None` for the CPU.
 pub fn resolve(choice: &DeviceChoice) -> Result<Option<(usize, ComputeDevice)>, NoSuchDevice> {
     let gpus = gpus();
