@@ -1,7 +1,7 @@
 // Wires the views to the IPC. `startApp` receives its IPC and translator, so the
 // tests run it on jsdom with a mocked Tauri API.
 
-import { h, icon } from './dom.js';
+import { h, iconButton } from './dom.js';
 import { baseName } from './format.js';
 import { errorNodes, errorText } from './errors.js';
 import { toCommandError } from './ipc.js';
@@ -158,29 +158,15 @@ export async function startApp({ doc, ipc, i18n, log = console, onLocale = () =>
       else if (earlyWatch.push(event) > 100) earlyWatch.shift();
     },
   };
-  localeSlot?.after(
-    h(
-      doc,
-      'button',
-      { class: 'icon-button', id: 'open-settings', title: t('settings.title'), 'aria-label': t('settings.title'), onClick: () => openSettings() },
-      icon(doc, GEAR_ICON),
-    ),
-  );
+  localeSlot?.after(iconButton(doc, t('settings.title'), GEAR_ICON, () => openSettings(), '', { id: 'open-settings' }));
 
   const result = createResultView(doc.getElementById('result-view'), { t, ipc, onError: showError });
 
   // The Looks sheet is a chunk of its own too, loaded on the first click of the palette. It
   // previews the open job's current slide, and the job's look menu lists what it saves.
   const openLooks = lazySheet(() => import('./views/looks.js').then(({ createLooks }) => createLooks(doc, { t, ipc, job: result, onError: showError })));
-  localeSlot?.after(
-    h(
-      doc,
-      'button',
-      // Named by its title alone: a button's accessible name when it has no text or label.
-      { class: 'icon-button', id: 'open-looks', title: t('looks.title'), onClick: () => openLooks() },
-      icon(doc, LOOKS_ICON),
-    ),
-  );
+  localeSlot?.after(iconButton(doc, t('looks.title'), LOOKS_ICON, () => openLooks(), '', { id: 'open-looks' }));
+
 
   async function open(id) {
     try {

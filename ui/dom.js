@@ -27,6 +27,13 @@ export function h(doc, tag, props = {}, ...children) {
   return element;
 }
 
+/**
+ * A button showing the icon `path`, named by `label` (its tooltip and accessible name);
+ * `props` adds an `id` or `hidden`.
+ */
+export const iconButton = (doc, label, path, onClick, extra = '', props) =>
+  h(doc, 'button', { class: `icon-button ${extra}`, title: label, 'aria-label': label, onClick, ...props }, icon(doc, path));
+
 /** Icon paths more than one view uses (24x24, stroked), kept once. */
 export const ICONS = {
   close: 'M6 6l12 12M18 6 6 18',

@@ -189,6 +189,7 @@ export function connectIpc() {
  * @property {boolean} isDefault
  * @property {boolean} inCatalog
  * @property {string} quantization
+ * @property {boolean} recommended the model for the device jobs run on (vsl_core::models::recommend)
  *
  * @typedef {object} AppChoices
  * @property {string[]} mediaExtensions lower case, without the dot

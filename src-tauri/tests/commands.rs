@@ -67,6 +67,21 @@ fn list_models_with_an_empty_models_dir_offers_only_the_catalog() {
         .filter(|entry| entry["isDefault"] == json!(true))
         .count();
     assert_eq!(defaults, 1, "exactly one catalog model is the default");
+    // This build computes on the CPU, where base is recommended (vsl_core::models::recommend).
+    let recommended = |entries: &[Value]| -> Vec<String> {
+        entries
+            .iter()
+            .filter(|entry| entry["recommended"] == json!(true))
+            .map(|entry| entry["name"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    };
+    assert_eq!(recommended(entries), ["base"]);
+
+    // Settings that name a GPU this machine lacks still list, recommending for the automatic
+    // device; Settings and the next job report the bad device themselves.
+    write_settings(&Dirs::under(root.path()), "device = \"Vulkan9\"\n");
+    let models = invoke(window, "list_models").expect("list_models succeeds");
+    assert_eq!(recommended(models.as_array().expect("array")), ["base"]);
 }
 
 #[test]

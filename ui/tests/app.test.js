@@ -60,6 +60,7 @@ const MODELS = [
     inCatalog: true,
     quantization: 'q5_0',
     source: null,
+    recommended: true,
   },
   {
     name: 'my-finetune',
@@ -138,12 +139,15 @@ test('list_models is rendered as installed and downloadable models', async () =>
   assert.equal(custom.querySelector('.badge-accent'), null, 'only the default model has the badge');
 
   const available = rows(doc, 'available');
+  // The model recommended for this machine's GPU comes first, with its badge.
   assert.deepEqual(
     available.map((row) => row.dataset.model),
-    ['tiny.en', 'large-v3-turbo-q5_0'],
+    ['large-v3-turbo-q5_0', 'tiny.en'],
   );
-  assert.match(text(available[0]), /English only/);
-  assert.equal(text(available[1].querySelector('.model-size')), '547 MiB');
+  assert.equal(text(available[0].querySelector('.badge-ok')), 'Recommended here');
+  assert.equal(doc.querySelectorAll('.model .badge-ok').length, 1, 'only the recommended model has the badge');
+  assert.match(text(available[1]), /English only/);
+  assert.equal(text(available[0].querySelector('.model-size')), '547 MiB');
 
   assert.equal(text(doc.querySelector('[data-group="installed"] .group-count')), '2');
   assert.equal(doc.querySelector('.error'), null);
@@ -305,7 +309,7 @@ test('model rows offer remove and download; the store actions reload the list', 
   );
   const base = rows(doc, 'installed')[0];
   assert.equal(base.querySelector('.model-remove').getAttribute('aria-label'), 'Remove base');
-  assert.equal(rows(doc, 'available')[0].querySelector('.model-download').getAttribute('aria-label'), 'Download tiny.en');
+  assert.equal(rows(doc, 'available')[1].querySelector('.model-download').getAttribute('aria-label'), 'Download tiny.en');
 
   base.querySelector('.model-remove').click();
   doc.getElementById('import-model').click();
@@ -333,8 +337,8 @@ test('a download shows a cancel button that stops it without an error toast', as
       },
     }),
   );
-  rows(doc, 'available')[0].querySelector('.model-download').click();
-  const cancel = rows(doc, 'available')[0].querySelector('.model-cancel');
+  rows(doc, 'available')[1].querySelector('.model-download').click();
+  const cancel = rows(doc, 'available')[1].querySelector('.model-cancel');
   assert.ok(cancel, 'a cancel button appears while downloading');
   assert.equal(cancel.getAttribute('aria-label'), 'Cancel the download of tiny.en');
   cancel.click();

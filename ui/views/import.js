@@ -3,7 +3,7 @@
 // voice-over (picked here, or dropped on its own). Both imports end in the app's
 // `importPaths(paths)`, which also pairs voice-overs with scripts dropped with them.
 
-import { h, icon, ICONS } from '../dom.js';
+import { h, icon, iconButton, ICONS } from '../dom.js';
 
 // An arrow into a tray.
 const IMPORT_ICON = 'M12 3v12m0 0-4.5-4.5M12 15l4.5-4.5M4 15v3a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2v-3';
@@ -19,12 +19,7 @@ export function renderImport(container, { t, onOpen, onPickScript = () => {}, on
   const formats = h(doc, 'p', { class: 'drop-formats', hidden: true });
   const pickScript = h(doc, 'button', { class: 'button', id: 'pick-script', text: t('import.script'), onClick: () => onPickScript() });
   const scriptName = h(doc, 'span', { class: 'drop-script-name', id: 'next-script' });
-  const clearScript = h(
-    doc,
-    'button',
-    { class: 'icon-button', id: 'clear-script', title: t('import.scriptClear'), 'aria-label': t('import.scriptClear'), onClick: () => onClearScript() },
-    icon(doc, ICONS.close),
-  );
+  const clearScript = iconButton(doc, t('import.scriptClear'), ICONS.close, () => onClearScript(), '', { id: 'clear-script' });
   const waiting = h(doc, 'p', { class: 'drop-script', hidden: true }, scriptName, clearScript);
   zone.append(
     h(doc, 'div', { class: 'drop-icon' }, icon(doc, IMPORT_ICON)),

@@ -1,7 +1,7 @@
 // The Models panel: installed Whisper models and the catalog's downloadable
 // ones, with loading and error states.
 
-import { h, icon, ICONS } from '../dom.js';
+import { h, iconButton, ICONS } from '../dom.js';
 import { errorNodes } from '../errors.js';
 import { formatBytes } from '../format.js';
 
@@ -17,16 +17,8 @@ export function createModelsView(container, { t, locale, onRefresh, onDownload, 
   const doc = container.ownerDocument;
   const make = (...args) => h(doc, ...args);
 
-  const refresh = make(
-    'button',
-    {
-      class: 'icon-button',
-      title: t('models.refresh'),
-      'aria-label': t('models.refresh'),
-      onClick: () => onRefresh(),
-    },
-    icon(doc, ICONS.refresh),
-  );
+  const refresh = iconButton(doc, t('models.refresh'), ICONS.refresh, () => onRefresh());
+
   const body = make('div', { class: 'panel-body' });
 
   const footer = (onImport || onImportCt2) && make(
@@ -59,6 +51,8 @@ export function createModelsView(container, { t, locale, onRefresh, onDownload, 
   function tags(model) {
     return [
       model.isDefault && make('span', { class: 'badge badge-accent', text: t('models.default') }),
+      // For the device jobs run on (vsl_core::models::recommend).
+      model.recommended && make('span', { class: 'badge badge-ok', text: t('models.recommended') }),
       make('span', {
         class: 'badge',
         text: t(model.multilingual ? 'models.multilingual' : 'models.englishOnly'),
@@ -88,11 +82,7 @@ export function createModelsView(container, { t, locale, onRefresh, onDownload, 
     const handler = model.installed ? onRemove : onDownload;
     if (!handler) return null;
     const label = t(model.installed ? 'models.remove' : 'models.download', { name: model.name });
-    const button = make(
-      'button',
-      { class: `icon-button model-${model.installed ? 'remove' : 'download'}`, title: label, 'aria-label': label },
-      icon(doc, model.installed ? ICONS.remove : DOWNLOAD_ICON),
-    );
+    const button = iconButton(doc, label, model.installed ? ICONS.remove : DOWNLOAD_ICON, null, `model-${model.installed ? 'remove' : 'download'}`);
     button.addEventListener('click', () => {
       button.disabled = true;
       const bar = make('div', { class: 'progress model-progress' }, make('div', { class: 'progress-fill' }));
@@ -104,11 +94,7 @@ export function createModelsView(container, { t, locale, onRefresh, onDownload, 
       let cancel = null;
       if (!model.installed && onCancelDownload) {
         const label = t('models.cancelDownload', { name: model.name });
-        cancel = make(
-          'button',
-          { class: 'icon-button model-cancel', title: label, 'aria-label': label, onClick: () => onCancelDownload(model.name) },
-          icon(doc, ICONS.close),
-        );
+        cancel = iconButton(doc, label, ICONS.close, () => onCancelDownload(model.name), 'model-cancel');
         button.after(cancel);
       }
       Promise.resolve(handler(model.name, setProgress)).finally(() => {
@@ -153,7 +139,8 @@ export function createModelsView(container, { t, locale, onRefresh, onDownload, 
     showModels(models) {
       setBusy(false);
       const installed = models.filter((model) => model.installed);
-      const available = models.filter((model) => !model.installed && model.inCatalog);
+      // The recommended model leads the downloads.
+      const available = models.filter((model) => !model.installed && model.inCatalog).sort((a, b) => !a.recommended - !b.recommended);
       body.replaceChildren(
         group('installed', t('models.installed'), installed, t('models.noneInstalled')),
         group('available', t('models.available'), available, t('models.noneAvailable')),

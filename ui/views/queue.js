@@ -2,7 +2,7 @@
 // left and a cancel button; failures show the error and a retry button, warnings
 // (low disk or memory: the job goes on) a note.
 
-import { h, icon, ICONS } from '../dom.js';
+import { h, iconButton, ICONS } from '../dom.js';
 import { errorNodes } from '../errors.js';
 import { baseName, formatEta } from '../format.js';
 
@@ -22,15 +22,6 @@ export function createQueueView(container, { t, onOpen, onCancel, onRetry, onRem
   /** id → { record, stage, fraction, eta, error, warning, row }; `error` is a message or a `CommandError`. */
   const jobs = new Map();
   let selected = null;
-
-  function button(label, path, onClick, extra = '') {
-    return h(
-      doc,
-      'button',
-      { class: `icon-button ${extra}`, title: label, 'aria-label': label, onClick },
-      icon(doc, path),
-    );
-  }
 
   function render(job) {
     const { record } = job;
@@ -64,10 +55,10 @@ export function createQueueView(container, { t, onOpen, onCancel, onRetry, onRem
           h(doc, 'span', { class: 'badge job-auto', title: t('queue.autoTitle', { folder: record.origin }), text: t('queue.auto') }),
         record.script &&
           h(doc, 'span', { class: 'badge job-script', title: t('queue.scriptTitle', { name: baseName(record.script) }), text: t('queue.script') }),
-        running && button(t('queue.cancel'), ICONS.close, () => onCancel(record.id), 'job-cancel'),
+        running && iconButton(doc, t('queue.cancel'), ICONS.close, () => onCancel(record.id), 'job-cancel'),
         ['failed', 'cancelled', 'interrupted'].includes(status) &&
-          button(t('queue.retry'), ICONS.refresh, () => onRetry(record.id), 'job-retry'),
-        !running && button(t('queue.remove'), ICONS.remove, () => onRemove(record.id), 'job-remove'),
+          iconButton(doc, t('queue.retry'), ICONS.refresh, () => onRetry(record.id), 'job-retry'),
+        !running && iconButton(doc, t('queue.remove'), ICONS.remove, () => onRemove(record.id), 'job-remove'),
       ),
       h(
         doc,

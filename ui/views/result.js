@@ -4,7 +4,7 @@
 // alignment badge, the editor for the selected slide and the export bar.
 
 import { alignmentSummary, slideAlignments, slideAt, wordKey } from '../alignment.js';
-import { h, icon } from '../dom.js';
+import { h, icon, iconButton } from '../dom.js';
 import { showErrorIn } from '../errors.js';
 import { baseName, formatClock } from '../format.js';
 import { CommandError, toCommandError } from '../ipc.js';
@@ -44,7 +44,10 @@ export function createResultView(container, { t, ipc, onError }) {
   const title = make('h3', { class: 'editor-title' });
   const timing = make('span', { class: 'editor-timing' });
   const slideBadge = make('span', { class: 'badge slide-align', id: 'slide-align', hidden: true });
-  const scriptButton = make('button', { class: 'button', id: 'script-open', onClick: () => openScript() });
+  /** A text button; `props` adds a title, a label or `hidden`. */
+  const action = (id, label, onClick, extra = '', props) =>
+    make('button', { class: `button ${extra}`, id, text: label, onClick, ...props });
+  const scriptButton = action('script-open', null, () => openScript());
   // The job's look: picking another draws the slides again (`set_job_look`), nothing else.
   const lookSelect = make('select', { id: 'job-look', onChange: () => run(() => ipc.setJobLook(view.jobId, lookSelect.value)) });
   const scriptSummary = make('span', { class: 'script-summary', id: 'script-summary' });
@@ -61,23 +64,13 @@ export function createResultView(container, { t, ipc, onError }) {
   const ruleFrom = make('input', { class: 'rule-input', id: 'rule-from', type: 'text', 'aria-label': t('editor.ruleFrom'), placeholder: t('editor.ruleFrom') });
   const ruleTo = make('input', { class: 'rule-input', id: 'rule-to', type: 'text', 'aria-label': t('editor.ruleTo'), placeholder: t('editor.ruleTo') });
   const ruleStatus = make('span', { class: 'editor-label', id: 'rule-status', role: 'status' });
-  const undo = make(
-    'button',
-    { class: 'icon-button', id: 'undo', title: t('editor.undo'), 'aria-label': t('editor.undo') },
-    icon(doc, UNDO_ICON),
-  );
-  const redo = make(
-    'button',
-    { class: 'icon-button', id: 'redo', title: t('editor.redo'), 'aria-label': t('editor.redo') },
-    icon(doc, REDO_ICON),
-  );
-  const action = (id, label, onClick, extra = '') =>
-    make('button', { class: `button ${extra}`, id, text: label, onClick });
+  const undo = iconButton(doc, t('editor.undo'), UNDO_ICON, null, '', { id: 'undo' });
+  const redo = iconButton(doc, t('editor.redo'), REDO_ICON, null, '', { id: 'redo' });
 
   const formatBoxes = EXPORT_FORMATS.map((format) =>
     make('input', { type: 'checkbox', value: format, id: `format-${format}`, checked: format === 'mp4' || format === 'srt' }),
   );
-  const exportButton = make('button', { class: 'button button-primary', id: 'export', text: t('export.button') });
+  const exportButton = action('export', t('export.button'), null, 'button-primary');
   const exportProgress = make('div', { class: 'progress', hidden: true }, make('div', { class: 'progress-fill' }));
   const exportStatus = make('span', { class: 'export-status', id: 'export-status' });
   /** The export status as plain text (no error kind, no exported path). */
@@ -89,9 +82,9 @@ export function createResultView(container, { t, ipc, onError }) {
   // The music bed: a file chosen through the Rust dialog, its level and whether it ducks
   // under the voice. Kept from one export to the next.
   let music = null;
-  const musicButton = make('button', { class: 'button', id: 'music-pick', text: t('music.pick') });
+  const musicButton = action('music-pick', t('music.pick'));
   const musicName = make('span', { class: 'music-name', id: 'music-name', text: t('music.none') });
-  const musicClear = make('button', { class: 'button', id: 'music-clear', text: '×', title: t('music.clear'), 'aria-label': t('music.clear'), hidden: true });
+  const musicClear = action('music-clear', '×', null, '', { title: t('music.clear'), 'aria-label': t('music.clear'), hidden: true });
   const musicVolume = make('input', { type: 'range', id: 'music-volume', min: '0.02', max: '0.6', step: '0.01', value: '0.12', 'aria-label': t('music.volume'), title: t('music.volume'), disabled: true });
   const musicDuck = make('input', { type: 'checkbox', id: 'music-duck', checked: true, disabled: true });
   function showMusic(path) {
@@ -124,7 +117,7 @@ export function createResultView(container, { t, ipc, onError }) {
     output: outputMode.value,
     captionPosition: captionPosition.value,
   });
-  const cancelExport = make('button', { class: 'button', id: 'export-cancel', text: t('export.cancel'), hidden: true });
+  const cancelExport = action('export-cancel', t('export.cancel'), null, '', { hidden: true });
   const showButton = make(
     'button',
     { class: 'button', id: 'show-in-folder', hidden: true },

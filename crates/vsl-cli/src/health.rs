@@ -81,5 +81,6 @@ pub fn run(args: HealthArgs, dirs: &vsl_core::paths::Dirs) -> anyhow::Result<Exi
     for device in health.devices.iter().filter(|device| device.is_gpu()) {
         println!("gpu        {}", device.label());
     }
+    println!("recommend  {}", health.recommendation.model);
     Ok(ExitCode::SUCCESS)
 }

@@ -8,11 +8,15 @@ use vsl_core::models::{ModelStore, WeightFormat};
 
 #[derive(Subcommand)]
 pub enum ModelsCommand {
-    /// The catalog and the installed models, with sizes and the default.
+    /// The catalog and the installed models, with sizes, the default, and the model
+    /// recommended for this machine's hardware.
     List {
         /// Print JSON instead of a table.
         #[arg(long)]
         json: bool,
+        /// Recommend for this device (auto, cpu, or a GPU's name as `vsl health` lists it).
+        #[arg(long, default_value = "auto")]
+        device: String,
     },
     /// Download an official whisper.cpp model (resumes an interrupted download).
     Download {
@@ -70,8 +74,10 @@ fn mib(bytes: u64) -> String {
 pub fn run(command: ModelsCommand, dirs: &vsl_core::paths::Dirs) -> anyhow::Result<ExitCode> {
     let store = ModelStore::open(dirs);
     match command {
-        ModelsCommand::List { json } => {
-            let entries = store.list()?;
+        ModelsCommand::List { json, device } => {
+            let device = vsl_core::transcribe::device::chosen(&device.parse()?)?;
+            let recommendation = vsl_core::models::recommend(&device);
+            let entries = store.list_for(&recommendation)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&entries)?);
                 return Ok(ExitCode::SUCCESS);
@@ -93,9 +99,18 @@ pub fn run(command: ModelsCommand, dirs: &vsl_core::paths::Dirs) -> anyhow::Resu
                     } else {
                         "english"
                     },
-                    if entry.is_default { "(default)" } else { "" },
+                    match (entry.is_default, entry.recommended) {
+                        (true, true) => "(default, recommended)",
+                        (true, false) => "(default)",
+                        (false, true) => "(recommended)",
+                        (false, false) => "",
+                    },
                 );
             }
+            println!(
+                "recommended for {}: {}",
+                recommendation.device, recommendation.model
+            );
         }
         ModelsCommand::Download { name, force } => {
             let progress = bar(

@@ -33,9 +33,14 @@ fn models_list_shows_installed_and_default() {
         .lines()
         .find(|l| l.starts_with("base "))
         .expect("base row");
+    // This build computes on the CPU, where base is the recommendation (models::recommend).
     assert!(
-        base.contains("(default)") && !base.contains("installed"),
+        base.contains("(default, recommended)") && !base.contains("installed"),
         "{base}"
+    );
+    assert!(
+        listing.contains("\nrecommended for CPU (") && listing.trim_end().ends_with(": base"),
+        "{listing}"
     );
 
     let json = vsl(models())
@@ -43,9 +48,24 @@ fn models_list_shows_installed_and_default() {
         .output()
         .expect("run");
     let entries: serde_json::Value = serde_json::from_slice(&json.stdout).expect("json");
-    assert!(entries.as_array().is_some_and(|rows| rows
+    let rows = entries.as_array().expect("rows");
+    assert!(rows
         .iter()
-        .any(|row| row["name"] == "tiny.en" && row["installed"] == true)));
+        .any(|row| row["name"] == "tiny.en" && row["installed"] == true));
+    let recommended: Vec<_> = rows
+        .iter()
+        .filter(|row| row["recommended"] == true)
+        .map(|row| row["name"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(recommended, ["base"]);
+
+    // A GPU that is not there is refused with the choices, as for a job.
+    let missing = vsl(models())
+        .args(["models", "list", "--device", "CUDA3"])
+        .output()
+        .expect("run");
+    assert!(!missing.status.success());
+    assert!(text(&missing).contains("'CUDA3'"), "{}", text(&missing));
 }
 
 #[test]

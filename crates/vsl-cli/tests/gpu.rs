@@ -107,6 +107,23 @@ fn health_lists_the_vulkan_device_and_automatic_jobs_use_it() {
         "{health}"
     );
     assert_eq!(health["gpuBackends"], serde_json::json!(["vulkan"]));
+    // lavapipe computes on the CPU: the model manager does not take it for a big GPU.
+    assert_eq!(
+        health["recommendation"]["model"], "base",
+        "{}",
+        health["recommendation"]
+    );
+    assert_eq!(health["recommendation"]["reason"], "software_gpu");
+    let list = vsl()
+        .args(["models", "list", "--device", "Vulkan0"])
+        .output()
+        .expect("run");
+    assert!(list.status.success(), "{}", text(&list));
+    assert!(
+        text(&list).contains("recommended for Vulkan0 (llvmpipe"),
+        "{}",
+        text(&list)
+    );
 }
 
 #[test]
@@ -157,4 +174,72 @@ fn a_gpu_that_is_not_there_is_refused_before_anything_is_loaded() {
         "{said}"
     );
     assert!(!said.contains("loaded tiny.en"), "{said}");
+}
+
+/// The app's path: a job in the engine process (`vsl worker`) whose GPU fails sends the
+/// notice as a job warning while it runs, and still finishes, on the CPU, with its files.
+#[test]
+fn the_worker_warns_when_the_gpu_fails_and_finishes_the_job_on_the_cpu() {
+    use vsl_core::job::{Formats, JobSpec};
+    use vsl_core::jobs::CancelToken;
+    use vsl_core::paths::Dirs;
+    use vsl_core::worker::{JobRequest, Progress, WorkerClient, WorkerCommand, WorkerDirs};
+
+    for (fault, said) in [
+        ("init", "could not start (simulated GPU failure at init"),
+        ("compute", "failed (simulated GPU failure at compute"),
+    ] {
+        let home = tempfile::tempdir().expect("tempdir");
+        let dirs = Dirs::under(home.path()).with_models(models().to_path_buf());
+        let out = home.path().join("out");
+        std::fs::create_dir_all(&out).expect("out");
+        let input = test_data().join("jfk.wav");
+        let job = JobRequest {
+            spec: JobSpec {
+                model: "tiny.en".into(),
+                formats: Formats::parse("srt").expect("formats"),
+                ..JobSpec::default()
+            },
+            input: input.clone(),
+            out_dir: out.clone(),
+            name: vsl_core::pipeline::stem(&input),
+            overwrite: false,
+            dirs: WorkerDirs::from(&dirs),
+        };
+        let mut client = WorkerClient::new(WorkerCommand {
+            env: vec![
+                ("GGML_VK_VISIBLE_DEVICES".into(), "0".into()),
+                ("VSL_FAULT_GPU".into(), fault.into()),
+            ],
+            ..WorkerCommand::vsl(env!("CARGO_BIN_EXE_vsl"))
+        });
+        let mut warnings = Vec::new();
+        let result = client
+            .run(
+                &job,
+                &mut |update| {
+                    if let Progress::Warning { message } = update {
+                        warnings.push(message.clone());
+                    }
+                },
+                &CancelToken::new(),
+            )
+            .unwrap_or_else(|error| {
+                panic!("{fault}: the job fails instead of falling back: {error}")
+            });
+        assert!(
+            warnings
+                .iter()
+                .any(|warning| warning.contains("Vulkan0") && warning.contains(said)),
+            "{fault}: {warnings:?}"
+        );
+        assert!(result.words >= 20, "{fault}: {result:?}");
+        assert!(
+            result
+                .files
+                .iter()
+                .any(|file| file.extension().is_some_and(|ext| ext == "srt") && file.is_file()),
+            "{fault}: {result:?}"
+        );
+    }
 }

@@ -66,6 +66,8 @@ pub struct Health {
     pub device: String,
     /// The GPU backends this build carries (`vulkan`, `cuda`; none for a CPU build).
     pub gpu_backends: Vec<String>,
+    /// The model for an automatic job's device ([`crate::models::recommend`]).
+    pub recommendation: crate::models::Recommendation,
 }
 
 /// What [`Health::collect`] looks at.
@@ -110,6 +112,7 @@ impl Health {
         let cache_bytes = cache::report(&options.cache_dir)
             .map(|report| report.bytes())
             .unwrap_or(0);
+        let automatic = crate::transcribe::device::automatic();
         Health {
             cpu_percent: system.global_cpu_usage(),
             cpu_cores: system.cpus().len(),
@@ -124,7 +127,8 @@ impl Health {
             disk_free: free_space(&options.output_dir),
             backend: backend(),
             devices: crate::transcribe::device::devices(),
-            device: crate::transcribe::device::automatic().label(),
+            device: automatic.label(),
+            recommendation: crate::models::recommend(&automatic),
             gpu_backends: crate::transcribe::device::gpu_backends()
                 .into_iter()
                 .map(str::to_owned)

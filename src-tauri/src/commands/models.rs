@@ -1,14 +1,16 @@
 //! Whisper models: what is installed and what the catalog offers.
 
 use tauri::{AppHandle, Manager, Runtime};
-use vsl_core::models::{ModelEntry, WeightFormat};
+use vsl_core::models::{recommend, ModelEntry, WeightFormat};
+use vsl_core::transcribe::device;
 use vsl_core::ErrorKind;
 
 use crate::error::{CommandError, CommandResult};
 use crate::services::events::{Forwarder, JobEvent};
 use crate::services::state::AppState;
 
-/// Lists installed models and the catalog's models that can be downloaded.
+/// Lists installed models and the catalog's models that can be downloaded, marking the
+/// one recommended for the device the settings' jobs run on.
 ///
 /// Opening the store and scanning the models directory touch the disk, so they
 /// run on the blocking pool rather than on the async runtime's workers.
@@ -20,8 +22,14 @@ use crate::services::state::AppState;
 #[tauri::command]
 pub async fn list_models<R: Runtime>(app: AppHandle<R>) -> CommandResult<Vec<ModelEntry>> {
     tauri::async_runtime::spawn_blocking(move || {
-        let store = &app.state::<AppState>().store;
-        Ok(store.list()?)
+        let state = app.state::<AppState>();
+        // Settings that do not load, or name a GPU that is gone, recommend for the
+        // automatic device; Settings and the next job report those problems themselves.
+        let device = crate::services::settings::load(&state.dirs)
+            .ok()
+            .and_then(|settings| device::chosen(&settings.job.device).ok())
+            .unwrap_or_else(device::automatic);
+        Ok(state.store.list_for(&recommend(&device))?)
     })
     .await
     .map_err(CommandError::task)?

@@ -15,6 +15,7 @@ pub mod download;
 mod error;
 pub mod ggml;
 pub mod mel;
+pub mod recommend;
 
 use std::path::{Path, PathBuf};
 
@@ -25,6 +26,7 @@ pub use ct2::WeightFormat;
 pub use download::DownloadProgress;
 pub use error::ModelError;
 pub use ggml::GgmlInfo;
+pub use recommend::{recommend, Recommendation};
 
 /// Where the official ggml files are served; `VSL_MODEL_BASE_URL` overrides it (tests, mirrors).
 pub const DEFAULT_BASE_URL: &str = "https://huggingface.co/ggerganov/whisper.cpp/resolve/main";
@@ -45,6 +47,8 @@ pub struct ModelEntry {
     pub quantization: String,
     /// How it was installed: `download`, `import` or `ct2`.
     pub source: Option<String>,
+    /// The model [`recommend`] names for the device jobs run on.
+    pub recommended: bool,
 }
 
 /// Provenance kept beside each installed model.
@@ -135,8 +139,14 @@ impl ModelStore {
         Ok(names)
     }
 
-    /// The catalog, plus any installed model that is not in it.
+    /// The catalog, plus any installed model that is not in it, with the model
+    /// recommended for the device an automatic job runs on.
     pub fn list(&self) -> Result<Vec<ModelEntry>, ModelError> {
+        self.list_for(&recommend(&crate::transcribe::device::automatic()))
+    }
+
+    /// [`list`](Self::list), marking `recommendation`'s model.
+    pub fn list_for(&self, recommendation: &Recommendation) -> Result<Vec<ModelEntry>, ModelError> {
         let installed = self.installed()?;
         let mut entries: Vec<ModelEntry> = CATALOG
             .iter()
@@ -147,6 +157,9 @@ impl ModelStore {
             .filter(|name| catalog::find(name).is_none())
         {
             entries.push(self.entry(name, None));
+        }
+        for entry in &mut entries {
+            entry.recommended = entry.name == recommendation.model;
         }
         Ok(entries)
     }
@@ -176,6 +189,7 @@ impl ModelStore {
                 .or(model.map(|m| m.quantization().to_owned()))
                 .unwrap_or_else(|| "unknown".to_owned()),
             source: self.manifest(name).map(|manifest| manifest.source),
+            recommended: false,
         }
     }
 
@@ -456,6 +470,23 @@ mod tests {
         assert_eq!(entries.len(), CATALOG.len());
         assert!(entries.iter().all(|entry| !entry.installed));
         assert_eq!(entries.iter().filter(|entry| entry.is_default).count(), 1);
+        assert_eq!(entries.iter().filter(|entry| entry.recommended).count(), 1);
+        // A recommendation for a big GPU marks that model, and only it.
+        let gpu = crate::transcribe::ComputeDevice {
+            name: "CUDA0".to_owned(),
+            description: "NVIDIA GeForce RTX 4070".to_owned(),
+            kind: crate::transcribe::DeviceKind::Gpu,
+            memory_total: 12 << 30,
+            memory_free: 11 << 30,
+        };
+        let marked: Vec<_> = store
+            .list_for(&recommend(&gpu))
+            .expect("list")
+            .into_iter()
+            .filter(|entry| entry.recommended)
+            .map(|entry| entry.name)
+            .collect();
+        assert_eq!(marked, ["large-v3-turbo"]);
         assert!(matches!(
             store.resolve("base"),
             Err(ModelError::NotInstalled { .. })

@@ -238,6 +238,12 @@ pub fn resolve(choice: &DeviceChoice) -> Result<Option<(usize, ComputeDevice)>, 
     }
 }
 
+/// The device a job that asks for `choice` computes on (the CPU when it asks for no GPU, or
+/// for `auto` on a machine without one).
+pub fn chosen(choice: &DeviceChoice) -> Result<ComputeDevice, NoSuchDevice> {
+    Ok(resolve(choice)?.map_or_else(cpu, |(_, device)| device))
+}
+
 /// Starts the device's backend once and frees it, so a GPU whose driver cannot start is
 /// found before the model is loaded there (whisper.cpp would quietly use the CPU instead,
 /// and say nothing).

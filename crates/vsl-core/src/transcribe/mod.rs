@@ -13,7 +13,7 @@ mod guard;
 mod host;
 pub mod metrics;
 
-pub use device::{ComputeDevice, DeviceChoice};
+pub use device::{ComputeDevice, DeviceChoice, DeviceKind};
 pub use guard::Flag;
 pub use host::ModelHost;
 
