@@ -154,7 +154,10 @@ fn the_hook_patches_a_copy_once_and_configuring_again_changes_nothing() {
     let patched = std::fs::read_to_string(&file).expect("read");
     assert!(patched.contains("VSL dtw-threads"));
     assert!(patched.contains("median_filter, GGML_N_TASKS_MAX"));
-    assert!(patched.contains("s += \"VSL_PATCHES = system-info,dtw-threads,vulkan-headers ("));
+    assert!(patched.contains("VSL encoder-pad"));
+    assert!(patched.contains("ggml_soft_max_ext(ctx0, KQ, vsl_kq_mask, KQscale, 0.0f)"));
+    assert!(patched
+        .contains("s += \"VSL_PATCHES = system-info,dtw-threads,vulkan-headers,encoder-pad ("));
     assert_eq!(
         std::fs::read_to_string(file.with_extension("cpp.vsl-pristine")).expect("pristine"),
         pristine,
