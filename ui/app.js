@@ -167,7 +167,6 @@ export async function startApp({ doc, ipc, i18n, log = console, onLocale = () =>
   const openLooks = lazySheet(() => import('./views/looks.js').then(({ createLooks }) => createLooks(doc, { t, ipc, job: result, onError: showError })));
   localeSlot?.after(iconButton(doc, t('looks.title'), LOOKS_ICON, () => openLooks(), '', { id: 'open-looks' }));
 
-
   async function open(id) {
     try {
       result.show(await ipc.openJob(id));
