@@ -40,9 +40,9 @@ pub enum ModelsCommand {
         /// folder's, without a `faster-whisper-` prefix).
         #[arg(long)]
         name: Option<String>,
-        /// Weight format: auto (bf16 on CPUs with AVX512-BF16, else f16), f16 (exact),
-        /// bf16 (f16's size, faster where the CPU multiplies it natively) or q8_0 (half
-        /// the size).
+        /// Weight format: auto (q8_0 for base and larger on CPUs with AMX, else bf16 on CPUs
+        /// with AVX512-BF16, else f16), f16 (exact), bf16 (f16's size, faster where the CPU
+        /// multiplies it natively) or q8_0 (half the size).
         #[arg(long, default_value = "auto")]
         quantize: String,
         #[arg(long)]
@@ -162,7 +162,7 @@ pub fn run(command: ModelsCommand, dirs: &vsl_core::paths::Dirs) -> anyhow::Resu
             println!(
                 "installed {name} ({} {}, {} tensors, {}) at {}",
                 conversion.hparams.size_name(),
-                format.name(),
+                conversion.format.name(),
                 conversion.tensors,
                 mib(size),
                 path.display()

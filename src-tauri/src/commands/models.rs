@@ -148,13 +148,7 @@ pub async fn import_ct2_model<R: Runtime>(app: AppHandle<R>) -> CommandResult<Op
                 )
             })?;
         let store = &app.state::<AppState>().store;
-        store.import_ct2(
-            &dir,
-            &name,
-            WeightFormat::best_for_this_cpu(),
-            false,
-            &mut |_, _| {},
-        )?;
+        store.import_ct2(&dir, &name, WeightFormat::Auto, false, &mut |_, _| {})?;
         Ok(Some(name))
     })
     .await

@@ -19,47 +19,69 @@ use super::{mel, ModelError};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WeightFormat {
     F16,
-    /// 8-bit blocks of 32 with an f16 scale: half the size; the decoder is faster, the
-    /// encoder is not (ggml's q8_0 GEMM is AVX2-wide).
+    /// 8-bit blocks of 32 with an f16 scale: half the size. On AMD's AVX512 CPUs the decoder
+    /// is faster and the encoder is not (llamafile's q8_0 GEMM is 256 bits wide); on Intel's
+    /// AMX Xeons it is the fastest format (docs/BENCHMARKS.md).
     Q8_0,
     /// bfloat16: f16's size, multiplied natively by CPUs with AVX512-BF16, where it
     /// transcribes 7–11 % faster than f16 with the same words (docs/BENCHMARKS.md).
     Bf16,
+    /// [`WeightFormat::best_for_this_cpu`] for the model being converted.
+    Auto,
 }
 
 impl WeightFormat {
-    /// `f16`, `bf16`, `q8_0`, or `auto` for [`WeightFormat::best_for_this_cpu`].
+    /// `f16`, `bf16`, `q8_0`, or `auto`.
     pub fn parse(text: &str) -> Option<Self> {
         match text {
             "f16" => Some(Self::F16),
             "q8_0" => Some(Self::Q8_0),
             "bf16" => Some(Self::Bf16),
-            "auto" => Some(Self::best_for_this_cpu()),
+            "auto" => Some(Self::Auto),
             _ => None,
         }
     }
 
-    /// What `vsl models import-ct2` and the app write by default: bf16 where the CPU
-    /// multiplies it natively, f16 elsewhere (bf16 without AVX512-BF16 converts every
-    /// value on load into the multiply, and f16 keeps three more mantissa bits).
-    pub fn best_for_this_cpu() -> Self {
-        if cpu_has_bf16() {
+    /// What `vsl models import-ct2` and the app write by default for a model whose encoder
+    /// has `audio_state` channels (384 for tiny, 512 for base, ...), as measured on each CPU
+    /// kind (docs/BENCHMARKS.md, "Weight formats on an AMX CPU"):
+    /// - q8_0 on Intel's AMX Xeons, for base and larger: 16–22 % faster than bf16 there with
+    ///   the same WER. tiny keeps bf16: q8_0 saves it 3–9 % and costs 1.7 WER points.
+    /// - bf16 where the CPU multiplies it natively (AVX512-BF16).
+    /// - f16 elsewhere: bf16 without AVX512-BF16 converts every value on load into the
+    ///   multiply, and f16 keeps three more mantissa bits.
+    pub fn best_for_this_cpu(audio_state: i32) -> Self {
+        if audio_state > 384 && cpu_has_amx_int8() {
+            Self::Q8_0
+        } else if cpu_has_bf16() {
             Self::Bf16
         } else {
             Self::F16
         }
     }
 
-    /// The name `parse` takes and `vsl models list` shows.
-    pub fn name(self) -> &'static str {
-        ggml::ftype_name(ggml::ftype_for(self.tensor_type()))
+    /// The concrete format for a model with `audio_state` encoder channels.
+    pub fn resolve(self, audio_state: i32) -> Self {
+        match self {
+            Self::Auto => Self::best_for_this_cpu(audio_state),
+            format => format,
+        }
     }
 
+    /// The name `parse` takes and `vsl models list` shows.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Auto => "auto",
+            format => ggml::ftype_name(ggml::ftype_for(format.tensor_type())),
+        }
+    }
+
+    /// The tensor type of a concrete format (`convert` resolves `Auto` before it asks).
     fn tensor_type(self) -> TensorType {
         match self {
             Self::F16 => TensorType::F16,
             Self::Q8_0 => TensorType::Q8_0,
-            Self::Bf16 => TensorType::BF16,
+            Self::Bf16 | Self::Auto => TensorType::BF16,
         }
     }
 }
@@ -74,11 +96,31 @@ fn cpu_has_bf16() -> bool {
     false
 }
 
+/// Whether this is an Intel Xeon of the AMX generations (Sapphire Rapids and later), where
+/// q8_0 outruns bf16: llamafile's int8 GEMM (VNNI) and ggml's AMX kernels against bf16's
+/// dot products; on AMD's AVX512-BF16 CPUs bf16 wins. Linux lists `amx_int8` only when the
+/// kernel supports AMX too; std's `amx-int8` detection is not stable yet.
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+fn cpu_has_amx_int8() -> bool {
+    std::fs::read_to_string("/proc/cpuinfo").is_ok_and(|info| {
+        info.lines()
+            .find(|line| line.starts_with("flags"))
+            .is_some_and(|flags| flags.split_whitespace().any(|flag| flag == "amx_int8"))
+    })
+}
+
+#[cfg(not(all(target_arch = "x86_64", target_os = "linux")))]
+fn cpu_has_amx_int8() -> bool {
+    false
+}
+
 /// What a conversion produced.
 #[derive(Debug, Clone)]
 pub struct Conversion {
     pub hparams: HParams,
     pub tensors: usize,
+    /// The weight format written (`Auto` resolved).
+    pub format: WeightFormat,
 }
 
 #[derive(Debug, Clone)]
@@ -424,6 +466,7 @@ pub fn convert(
     let text_pos = model.shape("decoder/position_encodings/encodings", 2)?;
     let conv1 = model.shape("encoder/conv1/weight", 3)?;
     let (audio_state, text_state) = (audio_pos[1], embedding[1]);
+    let format = format.resolve(i32::try_from(audio_state).unwrap_or(i32::MAX));
     let n_audio_layer = model.layer_count("encoder/layer_");
     let n_text_layer = model.layer_count("decoder/layer_");
     let heads = |model: &mut Ct2Model, prefix: &str, width: usize| {
@@ -505,6 +548,7 @@ pub fn convert(
     Ok(Conversion {
         hparams,
         tensors: total,
+        format,
     })
 }
 
@@ -846,9 +890,13 @@ mod tests {
             assert_eq!(WeightFormat::parse(format.name()), Some(format));
         }
         assert_eq!(WeightFormat::parse("q4_0"), None);
-        let auto = WeightFormat::parse("auto").expect("auto");
-        assert_eq!(auto, WeightFormat::best_for_this_cpu());
-        assert_eq!(auto == WeightFormat::Bf16, cpu_has_bf16());
-        assert!(matches!(auto, WeightFormat::F16 | WeightFormat::Bf16));
+        assert_eq!(WeightFormat::parse("auto"), Some(WeightFormat::Auto));
+        let tiny = WeightFormat::Auto.resolve(384);
+        assert_eq!(tiny == WeightFormat::Bf16, cpu_has_bf16());
+        assert!(matches!(tiny, WeightFormat::F16 | WeightFormat::Bf16));
+        let base = WeightFormat::Auto.resolve(512);
+        assert_eq!(base, WeightFormat::best_for_this_cpu(512));
+        assert_eq!(base == WeightFormat::Q8_0, cpu_has_amx_int8());
+        assert_eq!(WeightFormat::F16.resolve(512), WeightFormat::F16);
     }
 }

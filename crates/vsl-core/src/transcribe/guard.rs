@@ -5,7 +5,9 @@
 //!   probably not speech, is dropped;
 //! - the stock phrases Whisper emits on silence ("Thanks for watching", "Obrigado por
 //!   assistir", subtitle credits) are dropped unless speech clearly backs them;
-//! - an n-gram repeated in a loop is collapsed to a single occurrence.
+//! - an n-gram repeated in a loop is collapsed to a single occurrence;
+//! - a sentence the decoder repeats over consecutive segments that overlap in time (a loop
+//!   whose timestamps have collapsed, as over music) is dropped whole.
 
 use serde::{Deserialize, Serialize};
 
@@ -137,6 +139,62 @@ fn collapse_loops(words: &[Word]) -> Option<Vec<Word>> {
     changed.then_some(out)
 }
 
+/// Drops a run of consecutive segments that repeats a cycle of 1 to 4 segments 3 or more
+/// times, at least 4 words a cycle, where each segment starts before the one before it ends.
+/// Spoken segments follow one another; overlapping ones that say the same thing again and
+/// again are the decoder stuck on its own output (the test's chord pad gives 8 segments that
+/// all end at 9.96 s, "I'm going to go back to the" / "next video." four times). A repeat
+/// with sane timing is left alone: a call to action can be said three times.
+fn drop_overlapping_loops(segments: Vec<Segment>, flags: &mut Vec<Flag>) -> Vec<Segment> {
+    let keys: Vec<String> = segments
+        .iter()
+        .map(|segment| normalise(&segment.text))
+        .collect();
+    let overlaps = |from: usize, to: usize| {
+        segments[from..to]
+            .windows(2)
+            .all(|pair| pair[1].start < pair[0].end - 0.1)
+    };
+    let mut out = Vec::with_capacity(segments.len());
+    let mut index = 0;
+    while index < segments.len() {
+        let mut run = 0;
+        for period in 1..=4 {
+            if index + 3 * period > keys.len() {
+                break;
+            }
+            let cycle = &keys[index..index + period];
+            let words: usize = cycle.iter().map(|key| key.split_whitespace().count()).sum();
+            let mut repeats = 1;
+            while index + (repeats + 1) * period <= keys.len()
+                && keys[index + repeats * period..index + (repeats + 1) * period] == *cycle
+            {
+                repeats += 1;
+            }
+            if repeats >= 3 && words >= 4 && overlaps(index, index + repeats * period) {
+                run = repeats * period;
+                break;
+            }
+        }
+        if run == 0 {
+            out.push(segments[index].clone());
+            index += 1;
+            continue;
+        }
+        for segment in &segments[index..index + run] {
+            flags.push(Flag {
+                start: segment.start,
+                end: segment.end,
+                text: segment.text.clone(),
+                reason: "repetition".to_owned(),
+                action: "dropped".to_owned(),
+            });
+        }
+        index += run;
+    }
+    out
+}
+
 pub(crate) fn apply(raw: Vec<RawSegment>, envelope: &Envelope) -> (Vec<Segment>, Vec<Flag>) {
     let mut kept = Vec::with_capacity(raw.len());
     let mut flags = Vec::new();
@@ -179,6 +237,7 @@ pub(crate) fn apply(raw: Vec<RawSegment>, envelope: &Envelope) -> (Vec<Segment>,
         }
         kept.push(segment);
     }
+    let kept = drop_overlapping_loops(kept, &mut flags);
     (kept, flags)
 }
 
@@ -228,6 +287,53 @@ mod tests {
             collapse_loops(&normal).is_none(),
             "a doubled word is speech, not a loop"
         );
+    }
+
+    #[test]
+    fn drops_a_loop_of_overlapping_segments_but_keeps_a_spoken_repeat() {
+        let segment = |text: &str, start: f64, end: f64| Segment {
+            start,
+            end,
+            text: text.to_owned(),
+            words: vec![word(text, start)],
+        };
+        // As whisper.cpp gave it over a chord pad: every segment runs to the window's end.
+        let mut stuck = vec![segment("Hello.", 0.0, 0.5)];
+        for cycle in 0..4 {
+            let at = 1.0 + f64::from(cycle) * 2.0;
+            stuck.push(segment(" I'm going to go back to the", at, 9.96));
+            stuck.push(segment(" next video.", at + 1.0, 9.96));
+        }
+        let mut flags = Vec::new();
+        let kept = drop_overlapping_loops(stuck, &mut flags);
+        let texts: Vec<_> = kept.iter().map(|s| s.text.as_str()).collect();
+        assert_eq!(texts, ["Hello."]);
+        assert_eq!(flags.len(), 8);
+        assert!(flags
+            .iter()
+            .all(|flag| flag.reason == "repetition" && flag.action == "dropped"));
+
+        // The same words one after another in time: a person saying it three times.
+        let said: Vec<Segment> = (0..3)
+            .map(|i| {
+                segment(
+                    "Click the button below.",
+                    f64::from(i) * 2.0,
+                    f64::from(i) * 2.0 + 1.8,
+                )
+            })
+            .collect();
+        let mut flags = Vec::new();
+        assert_eq!(drop_overlapping_loops(said, &mut flags).len(), 3);
+        assert!(flags.is_empty());
+        // Overlapping but short, or only twice: left alone.
+        let twice = vec![
+            segment("I'm going to go back", 0.0, 9.0),
+            segment("I'm going to go back", 1.0, 9.0),
+        ];
+        assert_eq!(drop_overlapping_loops(twice, &mut Vec::new()).len(), 2);
+        let short: Vec<Segment> = (0..3).map(|i| segment("Yes.", f64::from(i), 9.0)).collect();
+        assert_eq!(drop_overlapping_loops(short, &mut Vec::new()).len(), 3);
     }
 
     #[test]

@@ -47,7 +47,7 @@ pub fn converted_store() -> &'static ModelStore {
         for (source, name, format) in [
             ("tiny.en", "tiny.en", WeightFormat::F16),
             ("tiny.en", "tiny.en-bf16", WeightFormat::Bf16),
-            ("base", "base", WeightFormat::best_for_this_cpu()),
+            ("base", "base", WeightFormat::Auto),
             ("base", "base-ct2-q8", WeightFormat::Q8_0),
         ] {
             store
