@@ -19,12 +19,7 @@ for model in $MODELS; do
       "$vsl" models import-ct2 "$TEST_DATA/ct2/$model" --name "$model-$format" --quantize "$format" >/dev/null
   done
 done
-librivox="$out/librivox.wav"
-mapfile -t clips < <(ls "$TEST_DATA"/librivox/*.wav)
-inputs=()
-for clip in "${clips[@]}"; do inputs+=(-i "$clip"); done
-ffmpeg -v error -y "${inputs[@]}" -filter_complex "concat=n=${#clips[@]}:v=0:a=1" -ar 16000 -ac 1 "$librivox"
-cat "$TEST_DATA"/librivox/*.txt | tr -d '\n' | tr -s ' ' > "$out/librivox.txt"
+join_librivox "$out"
 
 results="$out/results.jsonl"
 : > "$results"
@@ -36,13 +31,9 @@ for round in $(seq 1 "$ROUNDS"); do
         [ "$clip" = librivox ] && audio="$librivox" reference="$out/librivox.txt"
         echo "round $round/$ROUNDS, $threads threads: $model on $clip (load $(cut -d' ' -f1 /proc/loadavg))" >&2
         for format in $FORMATS; do
-          "$vsl" bench transcribe --model "$model-$format" --audio "$audio" --reference "$reference" \
-            --language en --runs 1 --threads "$threads" \
-            | python3 -c "import json,sys; r=json.loads(sys.stdin.read()); r['engine']='vsl-$format'; r['file']='$clip'; print(json.dumps(r))" >> "$results"
+          bench_vsl "$vsl" "$model-$format" "$audio" "$reference" "$threads" "vsl-$format" "$clip" >> "$results"
         done
-        "$venv/bin/python" bench/peers/faster_whisper_bench.py --model-dir "$TEST_DATA/ct2/$model" \
-          --name "$model" --audio "$audio" --reference "$reference" --threads "$threads" --word-timestamps \
-          | python3 -c "import json,sys; r=json.loads(sys.stdin.read()); r['file']='$clip'; print(json.dumps(r))" >> "$results"
+        bench_faster_whisper "$model" "$audio" "$reference" "$threads" "$clip" >> "$results"
       done
     done
   done

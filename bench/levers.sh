@@ -30,12 +30,7 @@ for model in $MODELS; do
 done
 
 # The long clip (bench/lib.sh), then the five LibriVox utterances joined (real read speech).
-librivox="$out/librivox.wav"
-mapfile -t clips < <(ls "$TEST_DATA"/librivox/*.wav)
-inputs=()
-for clip in "${clips[@]}"; do inputs+=(-i "$clip"); done
-ffmpeg -v error -y "${inputs[@]}" -filter_complex "concat=n=${#clips[@]}:v=0:a=1" -ar 16000 -ac 1 "$librivox"
-cat "$TEST_DATA"/librivox/*.txt | tr -d '\n' | tr -s ' ' > "$out/librivox.txt"
+join_librivox "$out"
 
 # Same words and timings: each variant's transcripts against the first's (jfk, both clips).
 first="${VARIANTS%% *}"; first="${first%%:*}"
@@ -75,13 +70,9 @@ for round in $(seq 1 "$ROUNDS"); do
         echo "round $round/$ROUNDS, $threads threads: $model on $clip (load $(cut -d' ' -f1 /proc/loadavg))" >&2
         for variant in $VARIANTS; do
           label="${variant%%:*}"
-          "$out/vsl-$label" bench transcribe --model "$model-bf16" --audio "$audio" --reference "$reference" \
-            --language en --runs 1 --threads "$threads" \
-            | python3 -c "import json,sys; r=json.loads(sys.stdin.read()); r['engine']='vsl-$label'; r['file']='$clip'; print(json.dumps(r))" >> "$results"
+          bench_vsl "$out/vsl-$label" "$model-bf16" "$audio" "$reference" "$threads" "vsl-$label" "$clip" >> "$results"
         done
-        "$venv/bin/python" bench/peers/faster_whisper_bench.py --model-dir "$TEST_DATA/ct2/$model" \
-          --name "$model" --audio "$audio" --reference "$reference" --threads "$threads" --word-timestamps \
-          | python3 -c "import json,sys; r=json.loads(sys.stdin.read()); r['file']='$clip'; print(json.dumps(r))" >> "$results"
+        bench_faster_whisper "$model" "$audio" "$reference" "$threads" "$clip" >> "$results"
       done
     done
   done

@@ -27,6 +27,18 @@ pub struct Flag {
     pub action: String,
 }
 
+impl Flag {
+    fn new(segment: &Segment, reason: &str, action: &str) -> Flag {
+        Flag {
+            start: segment.start,
+            end: segment.end,
+            text: segment.text.clone(),
+            reason: reason.to_owned(),
+            action: action.to_owned(),
+        }
+    }
+}
+
 /// A segment as decoded, before the guard.
 pub(crate) struct RawSegment {
     pub segment: Segment,
@@ -181,15 +193,11 @@ fn drop_overlapping_loops(segments: Vec<Segment>, flags: &mut Vec<Flag>) -> Vec<
             index += 1;
             continue;
         }
-        for segment in &segments[index..index + run] {
-            flags.push(Flag {
-                start: segment.start,
-                end: segment.end,
-                text: segment.text.clone(),
-                reason: "repetition".to_owned(),
-                action: "dropped".to_owned(),
-            });
-        }
+        flags.extend(
+            segments[index..index + run]
+                .iter()
+                .map(|segment| Flag::new(segment, "repetition", "dropped")),
+        );
         index += run;
     }
     out
@@ -203,13 +211,6 @@ pub(crate) fn apply(raw: Vec<RawSegment>, envelope: &Envelope) -> (Vec<Segment>,
         no_speech_probability,
     } in raw
     {
-        let flag = |segment: &Segment, reason: &str, action: &str| Flag {
-            start: segment.start,
-            end: segment.end,
-            text: segment.text.clone(),
-            reason: reason.to_owned(),
-            action: action.to_owned(),
-        };
         let speech = envelope.speech_ratio(segment.start, segment.end.max(segment.start + 0.01));
         let reason = if is_non_speech_tag(&segment.text) {
             Some("non_speech_tag")
@@ -223,11 +224,11 @@ pub(crate) fn apply(raw: Vec<RawSegment>, envelope: &Envelope) -> (Vec<Segment>,
             None
         };
         if let Some(reason) = reason {
-            flags.push(flag(&segment, reason, "dropped"));
+            flags.push(Flag::new(&segment, reason, "dropped"));
             continue;
         }
         if let Some(words) = collapse_loops(&segment.words) {
-            flags.push(flag(&segment, "repetition", "collapsed"));
+            flags.push(Flag::new(&segment, "repetition", "collapsed"));
             segment.text = words
                 .iter()
                 .map(|word| word.text.as_str())
