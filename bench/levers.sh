@@ -6,27 +6,40 @@
 # `vsl bench transcribe` (DTW word timestamps are always on in vsl).
 #   ROUNDS=3 THREADS="1 2" MODELS="tiny.en base" bench/levers.sh       (after `make setup`)
 #   VARIANTS="on:- dtw-off:dtw-threads"   label:patches-left-out (- for none)
+#   VARIANTS="on:- omp:-:openmp:OMP_WAIT_POLICY=passive blas:-:openblas"
+#     label:patches-left-out[:vsl-core features, comma-separated[:VAR=value,... at run time]]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
 VARIANTS="${VARIANTS:-on:- dtw-off:dtw-threads}"
+# whisper-rs-sys's `openblas` feature wants OpenBLAS's headers named (Debian's libopenblas-dev).
+export BLAS_INCLUDE_DIRS="${BLAS_INCLUDE_DIRS:-/usr/include/x86_64-linux-gnu/openblas-pthread}"
 out="${BENCH_OUT:-$CACHE/bench/levers-$(date +%Y%m%d-%H%M%S)}"
 mkdir -p "$out"
 
-# One binary per variant; the build is put back to every patch on at the end.
+# One binary per variant; the build is put back to every patch on at the end. A variant with
+# run-time variables gets a wrapper that sets them.
 for variant in $VARIANTS; do
-  label="${variant%%:*}" off="${variant#*:}"
+  IFS=: read -r label off features vars <<<"$variant"
   [ "$off" = - ] && off=""
+  flags=()
+  [ -n "${features:-}" ] && flags=(--features "$(sed 's/[^,]*/vsl-core\/&/g' <<<"$features")")
   VSL_PATCHES_OFF="$off" whisper-patches/check-build.sh
-  VSL_PATCHES_OFF="$off" cargo build --quiet --release --workspace --bin vsl
-  cp "$CARGO_TARGET_DIR/release/vsl" "$out/vsl-$label"
+  VSL_PATCHES_OFF="$off" cargo build --quiet --release --workspace --bin vsl "${flags[@]}"
+  bin="$out/vsl-$label"
+  if [ -n "${vars:-}" ]; then
+    bin="$out/vsl-$label.bin"
+    printf '#!/bin/sh\nexec env %s "%s" "$@"\n' "${vars//,/ }" "$bin" >"$out/vsl-$label"
+    chmod +x "$out/vsl-$label"
+  fi
+  cp "$CARGO_TARGET_DIR/release/vsl" "$bin"
   echo "$label: $("$out/vsl-$label" health --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["backend"])')" >&2
 done
 whisper-patches/check-build.sh
 
 # The models as our converter makes them (bf16, the default).
 for model in $MODELS; do
-  [ -f "$VSL_MODELS_DIR/ggml-$model-bf16.bin" ] || "$out/vsl-on" models import-ct2 "$TEST_DATA/ct2/$model" --name "$model-bf16" --quantize bf16
+  [ -f "$VSL_MODELS_DIR/ggml-$model-bf16.bin" ] || "$out/vsl-${VARIANTS%%:*}" models import-ct2 "$TEST_DATA/ct2/$model" --name "$model-bf16" --quantize bf16
 done
 
 # The long clip (bench/lib.sh), then the five LibriVox utterances joined (real read speech).
