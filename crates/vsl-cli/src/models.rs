@@ -42,8 +42,7 @@ pub enum ModelsCommand {
         name: Option<String>,
         /// Weight format: auto (q8_0 for base and larger on CPUs with AMX, else bf16 on CPUs
         /// with AVX512-BF16, else f16), f16 (exact), bf16 (f16's size, faster where the CPU
-        /// multiplies it natively), q8_0 (half the size) or bf16-q8_0 (a bf16 encoder and a
-        /// q8_0 decoder; needs our patched whisper.cpp).
+        /// multiplies it natively) or q8_0 (half the size).
         #[arg(long, default_value = "auto")]
         quantize: String,
         #[arg(long)]
@@ -147,7 +146,7 @@ pub fn run(command: ModelsCommand, dirs: &vsl_core::paths::Dirs) -> anyhow::Resu
             force,
         } => {
             let Some(format) = WeightFormat::parse(&quantize) else {
-                bail!("--quantize must be auto, f16, bf16, q8_0 or bf16-q8_0, not '{quantize}'");
+                bail!("--quantize must be auto, f16, bf16 or q8_0, not '{quantize}'");
             };
             let name = name.unwrap_or_else(|| vsl_core::models::ct2_name(&dir));
             let progress = bar(0, "converting {msg} [{bar:30}] {pos}/{len} tensors");

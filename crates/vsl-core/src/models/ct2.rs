@@ -26,23 +26,17 @@ pub enum WeightFormat {
     /// bfloat16: f16's size, multiplied natively by CPUs with AVX512-BF16, where it
     /// transcribes 7–11 % faster than f16 with the same words (docs/BENCHMARKS.md).
     Bf16,
-    /// bf16 encoder, q8_0 decoder (its layers, cross-attention and token embedding): the
-    /// encoder's large products keep bf16's precision, the decoder's one-token-at-a-time
-    /// products read half the bytes. Needs our loader patch (whisper-patches,
-    /// `40-decoder-type`); the file's `ftype` records both types ([`ggml::ftype_for_mixed`]).
-    Bf16Q8_0,
     /// [`WeightFormat::best_for_this_cpu`] for the model being converted.
     Auto,
 }
 
 impl WeightFormat {
-    /// `f16`, `bf16`, `q8_0`, `bf16-q8_0`, or `auto`.
+    /// `f16`, `bf16`, `q8_0`, or `auto`.
     pub fn parse(text: &str) -> Option<Self> {
         match text {
             "f16" => Some(Self::F16),
             "q8_0" => Some(Self::Q8_0),
             "bf16" => Some(Self::Bf16),
-            "bf16-q8_0" => Some(Self::Bf16Q8_0),
             "auto" => Some(Self::Auto),
             _ => None,
         }
@@ -78,26 +72,16 @@ impl WeightFormat {
     pub fn name(self) -> &'static str {
         match self {
             Self::Auto => "auto",
-            format => ggml::ftype_name(format.ftype()),
+            format => ggml::ftype_name(ggml::ftype_for(format.tensor_type())),
         }
     }
 
-    /// The header's `ftype` for a concrete format.
-    fn ftype(self) -> i32 {
-        match self {
-            Self::Bf16Q8_0 => ggml::ftype_for_mixed(TensorType::BF16, TensorType::Q8_0),
-            format => ggml::ftype_for(format.weight_type("")),
-        }
-    }
-
-    /// The tensor type of the 2-D weight `target` (a whisper.cpp tensor name) in a concrete
-    /// format (`convert` resolves `Auto` before it asks).
-    fn weight_type(self, target: &str) -> TensorType {
+    /// The tensor type of a concrete format (`convert` resolves `Auto` before it asks).
+    fn tensor_type(self) -> TensorType {
         match self {
             Self::F16 => TensorType::F16,
             Self::Q8_0 => TensorType::Q8_0,
-            Self::Bf16Q8_0 if target.starts_with("decoder.") => TensorType::Q8_0,
-            Self::Bf16 | Self::Bf16Q8_0 | Self::Auto => TensorType::BF16,
+            Self::Bf16 | Self::Auto => TensorType::BF16,
         }
     }
 }
@@ -502,7 +486,7 @@ pub fn convert(
         n_text_head: to_i32(heads(&mut model, "decoder", text_state)),
         n_text_layer: to_i32(n_text_layer),
         n_mels: to_i32(conv1[1]),
-        ftype: format.ftype(),
+        ftype: ggml::ftype_for(format.tensor_type()),
     };
     if vocabulary.len() > embedding[0] {
         return Err(ModelError::ct2(
@@ -534,7 +518,7 @@ pub fn convert(
         let (shape, values) = model.floats(&item.source)?;
         let (out_shape, values) = item.select(&shape, values, &model.path)?;
         let kind = match item.role {
-            Role::Weight => format.weight_type(&item.target),
+            Role::Weight => format.tensor_type(),
             Role::Conv => TensorType::F16,
             Role::Float => TensorType::F32,
         };
@@ -902,31 +886,9 @@ mod tests {
 
     #[test]
     fn formats_parse_and_auto_follows_the_cpu() {
-        for format in [
-            WeightFormat::F16,
-            WeightFormat::Q8_0,
-            WeightFormat::Bf16,
-            WeightFormat::Bf16Q8_0,
-        ] {
+        for format in [WeightFormat::F16, WeightFormat::Q8_0, WeightFormat::Bf16] {
             assert_eq!(WeightFormat::parse(format.name()), Some(format));
         }
-        // The mixed format: q8_0 for the decoder's tensors only, both types in `ftype`.
-        let mixed = WeightFormat::Bf16Q8_0;
-        assert_eq!(mixed.ftype(), 2724);
-        assert_eq!(
-            mixed.weight_type("decoder.token_embedding.weight"),
-            TensorType::Q8_0
-        );
-        assert_eq!(
-            mixed.weight_type("decoder.blocks.0.cross_attn.key.weight"),
-            TensorType::Q8_0
-        );
-        assert_eq!(
-            mixed.weight_type("encoder.blocks.0.attn.key.weight"),
-            TensorType::BF16
-        );
-        assert_eq!(ggml::ftype_name(2724), "bf16-q8_0");
-        assert_eq!(ggml::ftype_name(2124), "unknown");
         assert_eq!(WeightFormat::parse("q4_0"), None);
         assert_eq!(WeightFormat::parse("auto"), Some(WeightFormat::Auto));
         let tiny = WeightFormat::Auto.resolve(384);

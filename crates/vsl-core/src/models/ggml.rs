@@ -17,8 +17,6 @@ use super::ModelError;
 pub const MAGIC: u32 = 0x6767_6d6c;
 /// whisper.cpp's quantization version multiplier in `ftype` (`2 * 1000 + type`).
 const QNT_VERSION_FACTOR: i32 = 1000;
-/// Our multiplier for the decoder's weight type in a mixed file ([`ftype_for_mixed`]).
-const MIXED_FACTOR: i32 = 100;
 
 /// ggml tensor element types that appear in Whisper files.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,14 +85,7 @@ impl TensorType {
 
 /// The weight format recorded in `ftype` (what users call the quantization).
 pub fn ftype_name(ftype: i32) -> &'static str {
-    let ftype = ftype % QNT_VERSION_FACTOR;
-    if ftype >= MIXED_FACTOR {
-        return match (ftype % MIXED_FACTOR, ftype / MIXED_FACTOR) {
-            (24, 7) => "bf16-q8_0",
-            _ => "unknown",
-        };
-    }
-    match ftype {
+    match ftype % QNT_VERSION_FACTOR {
         0 => "f32",
         1 => "f16",
         2 => "q4_0",
@@ -119,20 +110,6 @@ pub fn ftype_for(weights: TensorType) -> i32 {
         TensorType::Q5_1 => 2 * QNT_VERSION_FACTOR + 9,
         TensorType::BF16 => 24,
     }
-}
-
-/// `ftype` of a file whose encoder weights are `encoder` and whose decoder weights are
-/// `decoder`: our loader patch (whisper-patches, `40-decoder-type`) reads
-/// `ftype % 1000 = 100 × decoder's ftype + encoder's ftype`. The decoder's type must have a
-/// one-digit ftype (f16, q4_*, q5_*, q8_0). Unpatched whisper.cpp refuses such a file.
-pub fn ftype_for_mixed(encoder: TensorType, decoder: TensorType) -> i32 {
-    let quantized = |ftype: i32| ftype / QNT_VERSION_FACTOR;
-    let (encoder, decoder) = (ftype_for(encoder), ftype_for(decoder));
-    let version = quantized(encoder).max(quantized(decoder));
-    debug_assert!((1..10).contains(&(decoder % QNT_VERSION_FACTOR)));
-    version * QNT_VERSION_FACTOR
-        + MIXED_FACTOR * (decoder % QNT_VERSION_FACTOR)
-        + encoder % QNT_VERSION_FACTOR
 }
 
 /// The model dimensions stored in the header.

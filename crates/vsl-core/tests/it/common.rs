@@ -33,7 +33,7 @@ pub fn ct2_dir(name: &str) -> PathBuf {
 }
 
 /// A store shared by the tests of this binary, holding models converted once by the
-/// converter under test: tiny.en f16, bf16 and bf16 with a q8_0 decoder, base in the format `vsl models import-ct2`
+/// converter under test: tiny.en f16 and bf16, base in the format `vsl models import-ct2`
 /// writes by default on this CPU (bf16 with AVX512-BF16, else f16), base q8_0.
 pub fn converted_store() -> &'static ModelStore {
     static STORE: OnceLock<ModelStore> = OnceLock::new();
@@ -47,7 +47,6 @@ pub fn converted_store() -> &'static ModelStore {
         for (source, name, format) in [
             ("tiny.en", "tiny.en", WeightFormat::F16),
             ("tiny.en", "tiny.en-bf16", WeightFormat::Bf16),
-            ("tiny.en", "tiny.en-bf16-q8", WeightFormat::Bf16Q8_0),
             ("base", "base", WeightFormat::Auto),
             ("base", "base-ct2-q8", WeightFormat::Q8_0),
         ] {
