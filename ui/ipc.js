@@ -82,6 +82,7 @@ export function createIpc(tauri) {
     listJobs: () => call('list_jobs'),
     /** @returns {Promise<DeckView>} */
     openJob: (id) => call('open_job', { id }),
+    /** @returns {Promise<{path: string, url: string|null}>} the rendition, and its loopback URL */
     previewAudio: (id) => call('preview_audio', { id }),
     /** `edit` is `{ op: 'setText' | 'mergeNext' | 'split' | 'nudge' | 'toggleHighlight', index, ... }`. */
     editSlide: (id, edit) => call('edit_slide', { id, edit }),
@@ -136,6 +137,7 @@ export function createIpc(tauri) {
      * A URL the `<audio>` element can play for `path`. WebKitGTK hands media URLs
      * straight to GStreamer, which cannot read the asset protocol (WebKit bug
      * 146351), so the file is fetched through the protocol and played from a blob.
+     * Only for files the media server does not serve (`previewAudio`'s `url`).
      * Falls back to the asset URL where fetching fails.
      */
     mediaUrl: async (path) => {

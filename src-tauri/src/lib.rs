@@ -48,6 +48,7 @@ pub fn builder_with_engine<R: Runtime>(
         .plugin(tauri_plugin_opener::init())
         .manage(state)
         .manage(WatchService::default())
+        .manage(services::media::MediaServer::default())
         .setup(|app| {
             services::webview::tune(app.handle());
             // Watched folders start with the app; a broken settings file leaves them off

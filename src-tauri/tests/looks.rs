@@ -121,8 +121,8 @@ fn a_look_is_saved_with_its_logo_previewed_and_given_to_a_job() {
     let job_id = job["id"].as_str().expect("id");
     assert_eq!(view["deck"]["theme"], json!("classic"));
     // The player's copy of the voice: a small Opus file in the cache, the same on a second ask.
-    let preview = invoke(window, "preview_audio", json!({ "id": job_id })).expect("preview");
-    let preview = Path::new(preview.as_str().expect("a path")).to_path_buf();
+    let answer = invoke(window, "preview_audio", json!({ "id": job_id })).expect("preview");
+    let preview = Path::new(answer["path"].as_str().expect("a path")).to_path_buf();
     assert_eq!(preview.extension().expect("extension"), "ogg");
     assert!(preview
         .components()
@@ -133,8 +133,12 @@ fn a_look_is_saved_with_its_logo_previewed_and_given_to_a_job() {
         std::fs::metadata(input).expect("input").len(),
     );
     assert!(made * 4 < source, "{made} of {source} bytes");
+    // The player streams it from the loopback media server, with byte ranges for seeking.
+    let url = answer["url"].as_str().expect("a media server URL");
+    let bytes = std::fs::read(&preview).expect("read the preview");
+    assert_eq!(http_range(url, 16..1040), bytes[16..1040]);
     let again = invoke(window, "preview_audio", json!({ "id": job_id })).expect("again");
-    assert_eq!(Path::new(again.as_str().expect("a path")), preview);
+    assert_eq!(again, answer, "the same file and URL");
     let unknown = invoke(window, "preview_audio", json!({ "id": "nope" })).expect_err("unknown");
     assert_eq!(unknown["kind"], json!("not_found"), "{unknown}");
     let first_image = |view: &Value| {
@@ -189,4 +193,29 @@ fn a_look_is_saved_with_its_logo_previewed_and_given_to_a_job() {
         ids(&invoke(window, "list_looks", json!({})).expect("list")).len(),
         2
     );
+}
+
+/// Bytes `range` of what `url` (the app's loopback media server) serves, by a plain HTTP/1.1
+/// range request.
+fn http_range(url: &str, range: std::ops::Range<usize>) -> Vec<u8> {
+    use std::io::{Read, Write};
+    let rest = url.strip_prefix("http://").expect("an http URL");
+    let (host, path) = rest.split_once('/').expect("a path");
+    let mut stream = std::net::TcpStream::connect(host).expect("connect");
+    write!(
+        stream,
+        "GET /{path} HTTP/1.1\r\nHost: {host}\r\nRange: bytes={}-{}\r\n\r\n",
+        range.start,
+        range.end - 1
+    )
+    .expect("send");
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).expect("read");
+    let split = answer
+        .windows(4)
+        .position(|window| window == b"\r\n\r\n")
+        .expect("a head");
+    let head = String::from_utf8_lossy(&answer[..split]);
+    assert!(head.starts_with("HTTP/1.1 206"), "{head}");
+    answer[split + 4..].to_vec()
 }

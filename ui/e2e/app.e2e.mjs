@@ -140,6 +140,9 @@ async function main() {
           'return player.readyState >= 1 && player.duration',
       );
       assert.ok(Math.abs(duration - 11) < 0.5, `jfk.wav is about 11 s long (player says ${duration})`);
+      // Streamed from the app's loopback media server, not fetched whole into a blob.
+      const source = await run('return document.getElementById("player").currentSrc');
+      assert.match(source, /^http:\/\/127\.0\.0\.1:\d+\/media\/[0-9a-f]{32}$/, `the player's source: ${source}`);
       const text = await run('return document.getElementById("slide-text").value');
       assert.match(text.toLowerCase(), /americans|fellow/);
     });

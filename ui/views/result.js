@@ -573,8 +573,11 @@ export function createResultView(container, { t, ipc, onError }) {
 
   let audioUrl = null;
   async function loadAudio(next) {
-    // The small rendition the app made in its cache; the input itself if that failed.
-    const url = await ipc.mediaUrl(await ipc.previewAudio(next.jobId).catch(() => next.audio));
+    // The small rendition the app made in its cache, streamed from the app's loopback
+    // server; fetched into a blob where that server is not running; the input itself if
+    // no rendition could be made.
+    const preview = await ipc.previewAudio(next.jobId).catch(() => null);
+    const url = preview?.url ?? (await ipc.mediaUrl(preview?.path ?? next.audio));
     // Another job may have been opened while this one's audio was loading.
     if (view?.jobId !== next.jobId) return;
     if (audioUrl?.startsWith('blob:')) URL.revokeObjectURL(audioUrl);

@@ -57,14 +57,17 @@ pub async fn set_job_script<R: Runtime>(
         .map_err(CommandError::task)?
 }
 
-/// The player's audio for a job: a small Opus rendition of its input, made once in the cache
-/// (the webview fetches the whole file into a blob; an hour of WAV would cost it 600 MB).
+/// The player's audio for a job: a small Opus rendition of its input, made once in the cache,
+/// and the loopback URL it streams from (`services::media`).
 ///
 /// # Errors
 ///
 /// Kind `not_found` for an unknown id or a vanished input; the input's media errors.
 #[tauri::command]
-pub async fn preview_audio<R: Runtime>(app: AppHandle<R>, id: String) -> CommandResult<PathBuf> {
+pub async fn preview_audio<R: Runtime>(
+    app: AppHandle<R>,
+    id: String,
+) -> CommandResult<editor::AudioPreview> {
     tauri::async_runtime::spawn_blocking(move || editor::audio_preview(&app, &id))
         .await
         .map_err(CommandError::task)?

@@ -22,6 +22,7 @@ use vsl_core::worker::{ExportRequest, WorkerDirs, WorkerError};
 use vsl_core::ErrorKind;
 
 use super::events::{DeckView, Forwarder};
+use super::media::MediaServer;
 use super::state::{AppState, CutFiles, DeckVersion, Job, JobStatus, PendingExport};
 use crate::error::{CommandError, CommandResult};
 
@@ -54,24 +55,43 @@ fn not_ready(name: &str) -> CommandError {
     CommandError::new(ErrorKind::NotReady, format!("{name} has no slides yet"))
 }
 
+/// Where the player reads a job's audio from: [`audio_preview`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AudioPreview {
+    /// The rendition in the cache, granted to the asset protocol.
+    pub path: PathBuf,
+    /// The same file on the loopback media server, which GStreamer streams with byte ranges;
+    /// `None` when that server could not start (the UI then fetches `path` into a blob).
+    pub url: Option<String>,
+}
+
 /// The player's rendition of job `id`'s input (`vsl_core::export::preview`), granted to the
-/// asset protocol.
-pub fn audio_preview<R: Runtime>(app: &AppHandle<R>, id: &str) -> CommandResult<PathBuf> {
+/// asset protocol and served by the media server (`super::media`).
+///
+/// # Errors
+///
+/// Kind `not_found` for an unknown id or a vanished input; the input's media errors.
+pub fn audio_preview<R: Runtime>(app: &AppHandle<R>, id: &str) -> CommandResult<AudioPreview> {
     let state = app.state::<AppState>();
     let input = state.with_jobs(|jobs| {
         jobs.get(id)
             .map(|job| job.record.input.clone())
             .ok_or_else(|| CommandError::not_found(format!("no job {id}")))
     })?;
-    let path = vsl_core::export::preview::ensure_preview(
-        &state.dirs.cache,
-        &input,
-        &vsl_core::jobs::CancelToken::new(),
-    )?;
+    let path =
+        vsl_core::export::preview::ensure_preview(&state.dirs.cache, &input, &CancelToken::new())?;
     app.asset_protocol_scope()
         .allow_file(&path)
         .map_err(|error| CommandError::new(ErrorKind::Internal, error.to_string()))?;
-    Ok(path)
+    let url = match app.state::<MediaServer>().url_for(&path) {
+        Ok(url) => Some(url),
+        Err(error) => {
+            tracing::warn!("{error}; the player falls back to the asset protocol");
+            None
+        }
+    };
+    Ok(AudioPreview { path, url })
 }
 
 /// The job's deck view; loads the deck of a job restored from the queue file, and lets the

@@ -9,6 +9,7 @@
 //! - [`editor`]: a finished job's deck: edits, undo/redo, a new look, export.
 //! - [`looks`]: saved looks (list, read, save, delete) and the look preview.
 //! - [`queue`]: the queue file.
+//! - [`media`]: the player's audio over loopback HTTP, with byte ranges.
 //! - [`log`]: the log file (`tracing`), under the data folder.
 //! - [`watch`]: watched folders as queue jobs.
 //! - [`webview`]: the webview's cache model (memory with an hour-long job open).
@@ -21,6 +22,7 @@ pub mod events;
 pub mod jobs;
 pub mod log;
 pub mod looks;
+pub mod media;
 pub mod queue;
 pub mod settings;
 pub mod state;
