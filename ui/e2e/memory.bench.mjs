@@ -52,6 +52,19 @@ function memory() {
   return [...appTree()].map(([pid, name]) => ({ pid, name, ...status(pid) }));
 }
 
+/** Prints each process's peak and present memory, `when` it was read; returns the readings. */
+function printMemory(when) {
+  const processes = memory();
+  const mb = (kb) => Math.round(kb / 1024);
+  for (const process of processes) {
+    console.log(
+      `bench: ${when}: ${process.name} (${process.pid}): peak ${mb(process.VmHWM)} MB; now ${mb(process.VmRSS)} MB ` +
+        `(${mb(process.RssAnon)} MB its own, ${mb(process.RssFile + process.RssShmem)} MB files and shared memory)`,
+    );
+  }
+  return processes;
+}
+
 async function main() {
   await openSession(APP);
   try {
@@ -61,8 +74,10 @@ async function main() {
       await waitFor('thumbnails', 'return document.querySelectorAll("#strip .thumb img").length > 0', 120_000);
       // The player's rendition of the hour is made once, on first open.
       await waitFor('the audio', 'const player = document.getElementById("player"); return player.readyState >= 1 && player.duration > 0', 300_000);
+      console.log(`bench: the player reads ${await run('return document.getElementById("player").currentSrc.split(":")[0]')}`);
       const count = await run('return document.querySelectorAll("#strip .thumb").length');
       console.log(`bench: the strip holds ${count} of ${SLIDES} thumbnails`);
+      printMemory('opened');
     });
 
     await step('the whole strip is scrolled, end to end and back, opening slides on the way', async () => {
@@ -87,14 +102,7 @@ async function main() {
     });
 
     await step('peak memory of the app\'s processes (printed)', async () => {
-      const processes = memory();
-      for (const process of processes) {
-        const mb = (kb) => Math.round(kb / 1024);
-        console.log(
-          `bench: ${process.name} (${process.pid}): peak ${mb(process.VmHWM)} MB; now ${mb(process.VmRSS)} MB ` +
-            `(${mb(process.RssAnon)} MB its own, ${mb(process.RssFile + process.RssShmem)} MB files and shared memory)`,
-        );
-      }
+      const processes = printMemory('at the end');
       const web = processes.find((process) => process.name.startsWith('WebKitWebProces'));
       if (!web) throw new Error(`no WebKit web process under the app: ${processes.map((process) => process.name)}`);
       console.log(`bench: webview peak ${Math.round(web.VmHWM / 1024)} MB with ${SLIDES} slides`);

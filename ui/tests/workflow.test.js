@@ -207,11 +207,14 @@ test('an hour of slides keeps only the thumbnails in view in the strip', async (
   assert.deepEqual(spacers(), [986 * 188 - 8], 'one spacer stands for the 986 thumbnails after');
 
   // Scrolling to slide 500 swaps the window; the spacers keep the strip's full width.
+  const before = [...strip.querySelectorAll('.thumb img')];
   scrolled = 500 * 188;
   strip.dispatchEvent(new doc.defaultView.Event('scroll'));
   assert.deepEqual(shown(), Array.from({ length: 14 }, (_, i) => 496 + i));
   assert.deepEqual(spacers(), [496 * 188 - 8, 490 * 188 - 8]);
   assert.equal(strip.querySelector('.thumb[data-index="500"] img').getAttribute('src').includes('slide-0500-cafe.png'), true);
+  // The thumbnails taken out let go of their pictures at once, not when the collector runs.
+  assert.ok(before.every((img) => !img.isConnected && !img.hasAttribute('src')), 'the old thumbnails have no source');
 
   // A click there seeks and marks it; the player reaching slide 900 brings it into view.
   strip.querySelector('.thumb[data-index="502"] .thumb-button').click();

@@ -249,6 +249,10 @@ export function createResultView(container, { t, ipc, onError }) {
   function renderStrip() {
     const [first, end, count] = stripWindow();
     stripRange = `${first} ${end}`;
+    // The thumbnails taken out keep their decoded pictures until the JS collector frees
+    // the elements, which scrolling through hundreds outruns; without a source, WebKit can
+    // drop each one at once.
+    for (const img of strip.querySelectorAll('img')) img.removeAttribute('src');
     strip.replaceChildren(
       ...[
         spacer(first),
