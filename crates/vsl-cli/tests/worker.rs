@@ -1,6 +1,7 @@
 //! The engine process: a worker aborted mid-transcription (a real SIGABRT, through the
 //! test-only fault switch) fails its job with `engine_crashed`, and the next job runs on a
-//! fresh worker; `vsl watch` fails the poisoned file alone and goes on with the next.
+//! fresh worker; `vsl watch` fails the poisoned file alone and goes on with the next; the
+//! player's rendition is made there too.
 
 #![allow(clippy::disallowed_methods)] // fixtures are written directly
 
@@ -10,7 +11,7 @@ mod watching;
 use vsl_core::job::JobSpec;
 use vsl_core::jobs::CancelToken;
 use vsl_core::paths::Dirs;
-use vsl_core::worker::{JobRequest, WorkerClient, WorkerCommand, WorkerDirs};
+use vsl_core::worker::{JobRequest, PreviewRequest, WorkerClient, WorkerCommand, WorkerDirs};
 use vsl_core::ErrorKind;
 
 use common::{test_data, tiny_models};
@@ -189,4 +190,57 @@ fn a_cancelled_job_stops_in_the_worker_which_stays_up() {
         .expect("the same worker runs the next job");
     assert_eq!(client.pid(), Some(pid));
     assert!(done.files.contains(&out.join("jfk.mp4")), "{done:?}");
+}
+
+#[test]
+#[cfg_attr(
+    not(feature = "fault-injection"),
+    ignore = "needs the fault switch: cargo test --features vsl-cli/fault-injection (make test)"
+)]
+fn the_players_rendition_is_made_in_the_worker_whose_crash_fails_only_that_request() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let cache = home.path().join("cache");
+    let poison = home.path().join("poison.wav");
+    std::fs::copy(test_data().join("jfk.wav"), &poison).expect("copy");
+    let not_audio = home.path().join("notes.wav");
+    std::fs::write(&not_audio, "not audio at all").expect("write");
+    let preview = |source: &std::path::Path| PreviewRequest {
+        source: source.to_path_buf(),
+        cache: cache.clone(),
+    };
+    // A decoder that takes the process down (here the fault switch's abort at decode).
+    let mut client = WorkerClient::new(WorkerCommand {
+        env: vec![("VSL_FAULT".into(), "abort:decode:poison".into())],
+        ..WorkerCommand::vsl(env!("CARGO_BIN_EXE_vsl"))
+    });
+    let error = client
+        .preview(&preview(&poison), &CancelToken::new())
+        .expect_err("the worker aborts");
+    assert_eq!(error.kind(), ErrorKind::EngineCrashed, "{error}");
+    assert!(error.to_string().contains("poison.wav"), "{error}");
+
+    // The next request gets a new worker: the rendition, in the cache, the same on a second ask.
+    let made = client
+        .preview(&preview(&test_data().join("jfk.wav")), &CancelToken::new())
+        .expect("a rendition");
+    assert!(
+        made.starts_with(cache.join("previews")),
+        "{}",
+        made.display()
+    );
+    assert_eq!(made.extension().expect("extension"), "ogg");
+    let pid = client.pid().expect("a worker");
+    assert_eq!(
+        client
+            .preview(&preview(&test_data().join("jfk.wav")), &CancelToken::new())
+            .expect("again"),
+        made
+    );
+    // A file that is not audio is the input's own error, naming it; the worker stays up.
+    let error = client
+        .preview(&preview(&not_audio), &CancelToken::new())
+        .expect_err("not audio");
+    assert_ne!(error.kind(), ErrorKind::EngineCrashed, "{error}");
+    assert!(error.to_string().contains("notes.wav"), "{error}");
+    assert_eq!(client.pid(), Some(pid));
 }

@@ -8,7 +8,8 @@
 //! The protocol is JSON lines: one [`Request`] a line on the worker's stdin, one [`Event`] a
 //! line on its stdout (anything else on stdout is skipped; logs go to stderr). The worker
 //! answers `ready` once, then runs one job at a time: `progress` events, then exactly one of
-//! `done`, `failed` (a typed [`ErrorKind`] and the message) or `cancelled`. A `cancel` for the
+//! `done` (`exported` for an export, `previewed` for the player's rendition), `failed` (a
+//! typed [`ErrorKind`] and the message) or `cancelled`. A `cancel` for the
 //! running job stops it at the next check; `shutdown`, or the end of stdin (the caller died),
 //! cancels it and ends the worker. The model stays loaded between jobs ([`ModelHost`]) and is
 //! released after the idle time.
@@ -40,7 +41,7 @@ use crate::slides::SlideDeck;
 use crate::transcribe::ModelHost;
 
 /// Bumped when a request or event changes incompatibly.
-pub const PROTOCOL_VERSION: u32 = 1;
+pub const PROTOCOL_VERSION: u32 = 2;
 
 /// The folders a job works in, sent with each job: the worker reads no variable of its own,
 /// so a caller with its own [`Dirs`] (a test) is obeyed.
@@ -106,6 +107,16 @@ pub struct ExportRequest {
     pub dirs: WorkerDirs,
 }
 
+/// The player's small rendition of a voice-over (`export::preview::ensure_preview`), made in
+/// the worker because it decodes the input with FFmpeg.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PreviewRequest {
+    pub source: PathBuf,
+    /// The cache root the rendition goes under.
+    pub cache: PathBuf,
+}
+
 /// What an export wrote.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -142,6 +153,7 @@ impl From<ExportedFiles> for ExportResult {
 pub enum Request {
     Run { id: u64, job: Box<JobRequest> },
     Export { id: u64, export: Box<ExportRequest> },
+    Preview { id: u64, preview: PreviewRequest },
     Cancel { id: u64 },
     Shutdown,
 }
@@ -165,6 +177,11 @@ pub enum Event {
     Exported {
         id: u64,
         result: ExportResult,
+    },
+    /// The rendition a [`Request::Preview`] asked for, in the cache.
+    Previewed {
+        id: u64,
+        path: PathBuf,
     },
     Failed {
         id: u64,
@@ -445,10 +462,15 @@ pub fn serve(
                     continue;
                 }
                 match serde_json::from_str::<Request>(&line) {
-                    Ok(request @ (Request::Run { .. } | Request::Export { .. })) => {
+                    Ok(
+                        request @ (Request::Run { .. }
+                        | Request::Export { .. }
+                        | Request::Preview { .. }),
+                    ) => {
                         let (id, work) = match request {
                             Request::Run { id, job } => (id, Work::Run(job)),
                             Request::Export { id, export } => (id, Work::Export(export)),
+                            Request::Preview { id, preview } => (id, Work::Preview(preview)),
                             _ => continue,
                         };
                         let cancel = CancelToken::new();
@@ -480,6 +502,7 @@ pub fn serve(
             _ if cancel.is_cancelled() => Event::Cancelled { id },
             Work::Run(job) => run_job(id, &job, &host, &options, &cancel, &send),
             Work::Export(export) => run_export(id, &export, &options, &cancel, &send),
+            Work::Preview(preview) => run_preview(id, &preview, &options, &cancel),
         };
         tokens(&live).retain(|(live, _)| *live != id);
         send(&event)?;
@@ -491,6 +514,45 @@ pub fn serve(
 enum Work {
     Run(Box<JobRequest>),
     Export(Box<ExportRequest>),
+    Preview(PreviewRequest),
+}
+
+/// The player's rendition, made (or found) in the cache. It decodes the input: the fault
+/// switch's `decode` stage fires here too.
+fn run_preview(
+    id: u64,
+    preview: &PreviewRequest,
+    options: &WorkerOptions,
+    cancel: &CancelToken,
+) -> Event {
+    if let Some(hook) = &options.hook {
+        hook(
+            &preview.source,
+            &PipelineProgress::Stage(Stage::Decode),
+            cancel,
+        );
+    }
+    let outcome = run_protected(cancel, || {
+        crate::export::preview::ensure_preview(&preview.cache, &preview.source, cancel)
+            .map_err(crate::Error::from)
+    });
+    match outcome {
+        JobOutcome::Completed(path) => Event::Previewed { id, path },
+        JobOutcome::Cancelled => Event::Cancelled { id },
+        JobOutcome::Failed(error) => Event::Failed {
+            id,
+            kind: error.kind(),
+            message: error.to_string(),
+        },
+        JobOutcome::Panicked(message) => Event::Failed {
+            id,
+            kind: ErrorKind::Internal,
+            message: format!(
+                "{}: the player's copy failed: {message}",
+                preview.source.display()
+            ),
+        },
+    }
 }
 
 /// Export progress comes per frame: a few updates a second are plenty over a pipe.
@@ -751,6 +813,7 @@ impl WorkerCommand {
 enum Answer {
     Done(JobResult),
     Exported(ExportResult),
+    Previewed(PathBuf),
 }
 
 fn unexpected(what: &str) -> WorkerError {
@@ -888,7 +951,7 @@ impl WorkerClient {
         };
         match self.send(request, &job.input, progress, cancel)? {
             Answer::Done(result) => Ok(result),
-            Answer::Exported(_) => Err(unexpected("an export's result for a job")),
+            _ => Err(unexpected("another request's result for a job")),
         }
     }
 
@@ -907,7 +970,25 @@ impl WorkerClient {
         };
         match self.send(request, &export.audio, progress, cancel)? {
             Answer::Exported(result) => Ok(result),
-            Answer::Done(_) => Err(unexpected("a job's result for an export")),
+            _ => Err(unexpected("another request's result for an export")),
+        }
+    }
+
+    /// Makes the player's rendition of `preview.source` in the worker (or finds it in the
+    /// cache): FFmpeg decodes the input there, so a decoder that crashes on it costs a
+    /// [`WorkerError::Crashed`], not the caller.
+    pub fn preview(
+        &mut self,
+        preview: &PreviewRequest,
+        cancel: &CancelToken,
+    ) -> Result<PathBuf, WorkerError> {
+        let request = |id| Request::Preview {
+            id,
+            preview: preview.clone(),
+        };
+        match self.send(request, &preview.source, &mut |_| {}, cancel)? {
+            Answer::Previewed(path) => Ok(path),
+            _ => Err(unexpected("another request's result for a preview")),
         }
     }
 
@@ -1011,6 +1092,9 @@ impl WorkerClient {
                 Event::Done { id: of, outcome } if of == id => return Ok(Answer::Done(outcome)),
                 Event::Exported { id: of, result } if of == id => {
                     return Ok(Answer::Exported(result))
+                }
+                Event::Previewed { id: of, path } if of == id => {
+                    return Ok(Answer::Previewed(path))
                 }
                 Event::Failed {
                     id: of,

@@ -66,8 +66,9 @@ pub struct AudioPreview {
     pub url: Option<String>,
 }
 
-/// The player's rendition of job `id`'s input (`vsl_core::export::preview`), granted to the
-/// asset protocol and served by the media server (`super::media`).
+/// The player's rendition of job `id`'s input (`vsl_core::export::preview`, made in the
+/// engine process), granted to the asset protocol and served by the media server
+/// (`super::media`).
 ///
 /// # Errors
 ///
@@ -79,8 +80,11 @@ pub fn audio_preview<R: Runtime>(app: &AppHandle<R>, id: &str) -> CommandResult<
             .map(|job| job.record.input.clone())
             .ok_or_else(|| CommandError::not_found(format!("no job {id}")))
     })?;
-    let path =
-        vsl_core::export::preview::ensure_preview(&state.dirs.cache, &input, &CancelToken::new())?;
+    // FFmpeg decodes the input for it: in the engine process, like every other decode.
+    let path = state
+        .models
+        .preview(&input, &state.dirs.cache)
+        .map_err(super::jobs::engine_error)?;
     app.asset_protocol_scope()
         .allow_file(&path)
         .map_err(|error| CommandError::new(ErrorKind::Internal, error.to_string()))?;

@@ -19,8 +19,8 @@ use vsl_core::paths::Dirs;
 use vsl_core::render::SlideStyle;
 use vsl_core::slides::SlideDeck;
 use vsl_core::worker::{
-    ExportRequest, ExportResult, JobRequest, JobResult, Progress, WorkerClient, WorkerCommand,
-    WorkerError,
+    ExportRequest, ExportResult, JobRequest, JobResult, PreviewRequest, Progress, WorkerClient,
+    WorkerCommand, WorkerError,
 };
 
 /// How long a loaded model stays in the engine process after its last job.
@@ -170,6 +170,8 @@ pub struct EngineHost {
     /// A second worker for the editor's exports, so an export does not wait for a job
     /// transcribing beside it (it loads no model).
     exports: Mutex<Option<WorkerClient>>,
+    /// A third for the player's renditions, so opening a job does not wait for an export.
+    previews: Mutex<Option<WorkerClient>>,
     /// The model the worker held after its last job, and when that job ended.
     loaded: Mutex<Option<(PathBuf, Instant)>>,
     /// How long the worker keeps a model after its last job (what it was started with).
@@ -195,6 +197,7 @@ impl EngineHost {
             command: Mutex::new(command),
             client: Mutex::default(),
             exports: Mutex::default(),
+            previews: Mutex::default(),
             loaded: Mutex::default(),
             idle,
             loads: AtomicU64::new(0),
@@ -218,6 +221,7 @@ impl EngineHost {
         let mut client = lock(&self.client);
         *client = None;
         *lock(&self.exports) = None;
+        *lock(&self.previews) = None;
         *lock(&self.command) = command;
         *lock(&self.loaded) = None;
     }
@@ -279,6 +283,24 @@ impl EngineHost {
         client
             .get_or_insert_with(|| WorkerClient::new(lock(&self.command).clone()))
             .export(export, progress, cancel)
+    }
+
+    /// Makes the player's rendition of `source` under `cache` in the preview worker (started
+    /// first if none runs), or finds it there.
+    ///
+    /// # Errors
+    ///
+    /// The input's own error as the worker reported it, or [`WorkerError::Crashed`] when a
+    /// decoder took the worker down (the next call starts a new one).
+    pub fn preview(&self, source: &Path, cache: &Path) -> Result<PathBuf, WorkerError> {
+        let request = PreviewRequest {
+            source: source.to_path_buf(),
+            cache: cache.to_path_buf(),
+        };
+        let mut client = lock(&self.previews);
+        client
+            .get_or_insert_with(|| WorkerClient::new(lock(&self.command).clone()))
+            .preview(&request, &CancelToken::new())
     }
 
     /// The model file the worker holds, as far as the app knows: the one its last job ran
