@@ -19,6 +19,7 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::net::{Ipv4Addr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
@@ -26,6 +27,10 @@ use std::time::Duration;
 const MAX_HEAD: u64 = 16 * 1024;
 /// A connection that sends nothing (or stops reading) for this long is dropped.
 const IDLE: Duration = Duration::from_secs(30);
+/// Connections served at once; more are closed unanswered. The player needs two or three;
+/// the cap keeps anything else on this machine that connects from costing the app a thread
+/// per connection without end.
+const MAX_CONNECTIONS: usize = 16;
 
 /// The loopback server, managed by Tauri; started by the first [`MediaServer::url_for`].
 #[derive(Default)]
@@ -96,9 +101,22 @@ impl Running {
 }
 
 fn accept(listener: &TcpListener, port: u16, files: &Arc<Mutex<Files>>) {
+    let open = Arc::new(AtomicUsize::new(0));
     for stream in listener.incoming() {
-        let Ok(stream) = stream else { continue };
-        let files = Arc::clone(files);
+        let stream = match stream {
+            Ok(stream) => stream,
+            Err(error) => {
+                // Out of descriptors, most likely: wait rather than spin.
+                tracing::debug!("media server: accept: {error}");
+                std::thread::sleep(Duration::from_millis(50));
+                continue;
+            }
+        };
+        if open.fetch_add(1, Ordering::AcqRel) >= MAX_CONNECTIONS {
+            open.fetch_sub(1, Ordering::AcqRel);
+            continue;
+        }
+        let (files, done) = (Arc::clone(files), Arc::clone(&open));
         // A thread per connection: the player holds one or two at a time, and a slow one
         // (a paused stream the client stopped reading) must not hold up a seek.
         let spawned = std::thread::Builder::new()
@@ -108,8 +126,10 @@ fn accept(listener: &TcpListener, port: u16, files: &Arc<Mutex<Files>>) {
                     // Mostly the player closing a stream it no longer needs (a seek).
                     tracing::debug!("media connection: {error}");
                 }
+                done.fetch_sub(1, Ordering::AcqRel);
             });
         if let Err(error) = spawned {
+            open.fetch_sub(1, Ordering::AcqRel);
             tracing::warn!("media server: cannot start a connection thread: {error}");
         }
     }
@@ -459,6 +479,40 @@ mod tests {
         std::fs::remove_file(&file).unwrap();
         let (head, _) = get(port, &path, "");
         assert!(head.starts_with("HTTP/1.1 404"), "{head}");
+    }
+
+    #[test]
+    fn connections_past_the_cap_are_closed_until_others_end() {
+        let (_server, _dir, port, path) = served();
+        let idle: Vec<TcpStream> = (0..MAX_CONNECTIONS)
+            .map(|_| TcpStream::connect((Ipv4Addr::LOCALHOST, port)).unwrap())
+            .collect();
+        // Accepted in order: this one finds every slot taken and is closed unanswered.
+        let mut extra = TcpStream::connect((Ipv4Addr::LOCALHOST, port)).unwrap();
+        let _ = write!(
+            extra,
+            "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n"
+        );
+        let mut answer = Vec::new();
+        let _ = extra.read_to_end(&mut answer);
+        assert!(answer.is_empty(), "{}", String::from_utf8_lossy(&answer));
+        // Once the idle ones go, requests are served again.
+        drop(idle);
+        let served_again = (0..200).any(|_| {
+            let mut stream = TcpStream::connect((Ipv4Addr::LOCALHOST, port)).unwrap();
+            let _ = write!(
+                stream,
+                "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n"
+            );
+            let mut answer = Vec::new();
+            let _ = stream.read_to_end(&mut answer);
+            let ok = answer.starts_with(b"HTTP/1.1 200");
+            if !ok {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            ok
+        });
+        assert!(served_again, "no answer after the idle connections closed");
     }
 
     #[test]
