@@ -80,11 +80,15 @@ pub fn audio_preview<R: Runtime>(app: &AppHandle<R>, id: &str) -> CommandResult<
             .map(|job| job.record.input.clone())
             .ok_or_else(|| CommandError::not_found(format!("no job {id}")))
     })?;
-    // FFmpeg decodes the input for it: in the engine process, like every other decode.
-    let path = state
-        .models
-        .preview(&input, &state.dirs.cache)
-        .map_err(super::jobs::engine_error)?;
+    // A hit needs only the cache; a miss is made in the engine process, since FFmpeg
+    // decodes the input for it.
+    let path = match vsl_core::export::preview::cached_preview(&state.dirs.cache, &input)? {
+        Some(hit) => hit,
+        None => state
+            .models
+            .preview(&input, &state.dirs.cache)
+            .map_err(super::jobs::engine_error)?,
+    };
     app.asset_protocol_scope()
         .allow_file(&path)
         .map_err(|error| CommandError::new(ErrorKind::Internal, error.to_string()))?;

@@ -1,7 +1,8 @@
 //! The player's copy of a job's audio: a small Opus rendition (48 kb/s mono, in Ogg) made once
-//! per source file in the cache. WebKitGTK cannot stream media from the app's custom schemes, so
-//! the editor's player fetches the whole file into a blob; a 60-minute WAV would cost the
-//! webview its 600 MB, this rendition about 22 MB.
+//! per source file in the cache, which the editor's player streams (the app's loopback media
+//! server): an hour is about 22 MB, where a 60-minute 48 kHz stereo WAV is 690 MB. The app
+//! makes it in its engine process ([`crate::worker`]); [`cached_preview`] finds a hit without
+//! FFmpeg.
 //!
 //! Decoding goes through the same typed errors as everything else (`media::open_audio`),
 //! conversion through a libavfilter graph (`aformat`, with `abuffersink` cutting the encoder's
@@ -57,6 +58,20 @@ pub fn preview_path(cache_root: &Path, source: &Path) -> Result<PathBuf, MediaEr
         .join(format!("{key}.ogg")))
 }
 
+/// The rendition of `source` when the cache has it (its modification time refreshed, as a
+/// hit should), without opening the source with FFmpeg: what a caller that makes misses in
+/// another process checks first.
+pub fn cached_preview(cache_root: &Path, source: &Path) -> Result<Option<PathBuf>, MediaError> {
+    let target = preview_path(cache_root, source)?;
+    if !target.is_file() {
+        return Ok(None);
+    }
+    if let Ok(file) = std::fs::File::options().append(true).open(&target) {
+        let _ = file.set_modified(std::time::SystemTime::now());
+    }
+    Ok(Some(target))
+}
+
 /// The rendition of `source`, made now when the cache has none. A hit refreshes the file's
 /// modification time, which the cache cleanup's "least recently used" goes by.
 pub fn ensure_preview(
@@ -64,13 +79,10 @@ pub fn ensure_preview(
     source: &Path,
     cancel: &CancelToken,
 ) -> Result<PathBuf, ExportError> {
-    let target = preview_path(cache_root, source)?;
-    if target.is_file() {
-        if let Ok(file) = std::fs::File::options().append(true).open(&target) {
-            let _ = file.set_modified(std::time::SystemTime::now());
-        }
-        return Ok(target);
+    if let Some(hit) = cached_preview(cache_root, source)? {
+        return Ok(hit);
     }
+    let target = preview_path(cache_root, source)?;
     if let Some(parent) = target.parent() {
         std::fs::create_dir_all(parent).map_err(|error| ExportError::io(parent, &error))?;
     }

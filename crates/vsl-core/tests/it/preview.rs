@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use vsl_core::export::preview::{ensure_preview, preview_path, PREVIEW_BIT_RATE};
+use vsl_core::export::preview::{cached_preview, ensure_preview, preview_path, PREVIEW_BIT_RATE};
 use vsl_core::jobs::CancelToken;
 use vsl_core::media;
 use vsl_core::ErrorKind;
@@ -43,7 +43,12 @@ fn the_preview_is_small_mono_opus_of_the_same_length_and_made_once() {
     std::fs::copy(jfk_wav(), &source).unwrap();
     let cancel = CancelToken::new();
 
+    assert_eq!(cached_preview(cache.path(), &source).unwrap(), None);
     let preview = ensure_preview(cache.path(), &source, &cancel).unwrap();
+    assert_eq!(
+        cached_preview(cache.path(), &source).unwrap(),
+        Some(preview.clone())
+    );
     assert!(preview.starts_with(cache.path().join("previews")));
     assert_eq!(preview.extension().unwrap(), "ogg");
     let probe = ffprobe_json(
